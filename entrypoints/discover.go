@@ -1,0 +1,246 @@
+package entrypoints
+
+import (
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// EnvPath is the environment variable that lists directories of manifests,
+// separated by os.PathListSeparator, as PATH does for programs.
+const EnvPath = "STEVEDORE_PATH"
+
+// Option configures Discover.
+type Option func(*discovery)
+
+type discovery struct {
+	searchPath   []string
+	env          bool
+	fss          []fs.FS
+	registry     *Registry
+	logger       *slog.Logger
+	goos, goarch string
+}
+
+// WithSearchPath adds directories of manifests, searched first, in the
+// order given. Given more than once, the directories add up.
+func WithSearchPath(dirs ...string) Option {
+	return func(d *discovery) { d.searchPath = append(d.searchPath, dirs...) }
+}
+
+// WithEnv says whether to search the directories in $STEVEDORE_PATH, after
+// those of WithSearchPath. It is on by default.
+func WithEnv(on bool) Option {
+	return func(d *discovery) { d.env = on }
+}
+
+// WithFS adds a file system laid out like a manifest directory, searched
+// after the directories. Given more than once, the file systems add up.
+func WithFS(fsys fs.FS) Option {
+	return func(d *discovery) { d.fss = append(d.fss, fsys) }
+}
+
+// WithRegistry chooses whose embedded manifests (see RegisterManifest)
+// Discover includes, last in precedence: the default registry's when r is
+// nil or the option is not given.
+func WithRegistry(r *Registry) Option {
+	return func(d *discovery) { d.registry = r }
+}
+
+// WithLogger logs each problem at Warn and each shadowed entry point at
+// Debug. Discover is silent without it.
+func WithLogger(l *slog.Logger) Option {
+	return func(d *discovery) { d.logger = l }
+}
+
+// withPlatform pretends the program runs on goos/goarch, for tests of
+// platform rules.
+func withPlatform(goos, goarch string) Option {
+	return func(d *discovery) { d.goos, d.goarch = goos, goarch }
+}
+
+// Discover gathers manifests and returns a Catalog of their entry points.
+// It reads, in precedence order:
+//
+//  1. the directories given with WithSearchPath;
+//  2. the directories in $STEVEDORE_PATH (unless WithEnv(false));
+//  3. the file systems given with WithFS;
+//  4. the manifests embedded with RegisterManifest, in registration order.
+//
+// In each directory or file system it reads *.toml and */entry_points.toml,
+// in lexical order of their paths, skipping names that start with a dot. A
+// directory that does not exist is skipped, as PATH does. A directory that
+// cannot be read and a manifest that cannot be read or parsed are problems
+// (see Catalog.Problems), never fatal: every other manifest still loads.
+//
+// Discover returns an error only when an option is invalid.
+func Discover(opts ...Option) (*Catalog, error) {
+	d := discovery{env: true, goos: runtime.GOOS, goarch: runtime.GOARCH}
+	for _, opt := range opts {
+		opt(&d)
+	}
+	if slices.Contains(d.fss, nil) {
+		return nil, errors.New("entrypoints: WithFS: nil file system")
+	}
+
+	var jobs []job
+	dirs := slices.Clone(d.searchPath)
+	if d.env {
+		dirs = append(dirs, filepath.SplitList(os.Getenv(EnvPath))...)
+	}
+	for _, dir := range dirs {
+		if dir == "" {
+			continue
+		}
+		jobs = appendDirJobs(jobs, os.DirFS(dir), func(name string) string {
+			return filepath.Join(dir, filepath.FromSlash(name))
+		})
+	}
+	for _, fsys := range d.fss {
+		jobs = appendDirJobs(jobs, fsys, func(name string) string { return name })
+	}
+	for _, e := range d.registry.orDefault().embedded() {
+		jobs = append(jobs, job{embedded: e})
+	}
+
+	runJobs(jobs)
+
+	var (
+		manifests []*Manifest
+		problems  []error
+	)
+	for _, j := range jobs {
+		if j.err != nil {
+			problems = append(problems, j.err)
+			if d.logger != nil {
+				d.logger.Warn("entrypoints: manifest problem", "err", j.err)
+			}
+			continue
+		}
+		manifests = append(manifests, j.manifest)
+	}
+	c := newCatalog(manifests, problems, d.goos, d.goarch)
+	if d.logger != nil {
+		for _, s := range c.shadowed {
+			d.logger.Debug("entrypoints: entry point shadowed",
+				"namespace", s.EntryPoint.Namespace, "name", s.EntryPoint.Name,
+				"manifest", s.EntryPoint.Manifest, "by", s.By.Manifest)
+		}
+	}
+	return c, nil
+}
+
+// job is one manifest to read and parse, or a problem found while listing.
+type job struct {
+	fsys     fs.FS
+	name     string // inside fsys
+	path     string // in diagnostics
+	embedded *embeddedManifest
+
+	manifest *Manifest
+	err      error
+}
+
+func (j *job) run() {
+	switch {
+	case j.err != nil:
+	case j.embedded != nil:
+		j.manifest, j.err = j.embedded.parse()
+	default:
+		data, err := fs.ReadFile(j.fsys, j.name)
+		if err != nil {
+			j.err = &fs.PathError{Op: "read", Path: j.path, Err: underlying(err)}
+			return
+		}
+		j.manifest, j.err = Parse(j.path, data)
+	}
+}
+
+// runJobs runs the jobs on up to GOMAXPROCS goroutines; each job writes
+// only to itself, so results keep their order.
+func runJobs(jobs []job) {
+	workers := min(runtime.GOMAXPROCS(0), len(jobs)/8)
+	if workers <= 1 {
+		for i := range jobs {
+			jobs[i].run()
+		}
+		return
+	}
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(jobs); i = int(next.Add(1) - 1) {
+				jobs[i].run()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// appendDirJobs appends a job for each manifest in fsys, in lexical order,
+// or a problem when fsys cannot be listed. A missing directory is skipped.
+func appendDirJobs(jobs []job, fsys fs.FS, path func(name string) string) []job {
+	entries, err := fs.ReadDir(fsys, ".")
+	if errors.Is(err, fs.ErrNotExist) {
+		return jobs
+	}
+	if err != nil {
+		return append(jobs, job{err: &fs.PathError{Op: "read", Path: path("."), Err: underlying(err)}})
+	}
+	var names []string
+	var problems []job
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		typ := e.Type()
+		if typ&fs.ModeSymlink != 0 {
+			info, err := fs.Stat(fsys, name)
+			if err != nil {
+				problems = append(problems, job{err: &fs.PathError{Op: "stat", Path: path(name), Err: underlying(err)}})
+				continue
+			}
+			typ = info.Mode().Type()
+		}
+		switch {
+		case typ.IsRegular() && strings.HasSuffix(name, ".toml"):
+			names = append(names, name)
+		case typ.IsDir():
+			sub := name + "/entry_points.toml"
+			if _, err := fs.Stat(fsys, sub); err == nil {
+				names = append(names, sub)
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				problems = append(problems, job{err: &fs.PathError{Op: "stat", Path: path(sub), Err: underlying(err)}})
+			}
+		}
+	}
+	slices.Sort(names)
+	jobs = append(jobs, problems...)
+	for _, name := range names {
+		jobs = append(jobs, job{fsys: fsys, name: name, path: path(name)})
+	}
+	return jobs
+}
+
+// underlying strips the *fs.PathError that names a path inside an fs.FS,
+// so that the error can name the path as the user knows it.
+func underlying(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

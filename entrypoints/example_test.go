@@ -1,0 +1,118 @@
+package entrypoints_test
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"strings"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
+)
+
+//go:embed testdata/example/entry_points.toml
+var greetersManifest embed.FS
+
+func ExampleParse() {
+	m, err := entrypoints.Parse("pollsters.toml", []byte(`
+[distribution]
+name = "example.com/acme/pollsters"
+
+[entry_points."ceilometer.poll.central"]
+cpu  = "example.com/acme/pollsters.NewCPU"
+disk = { target = "example.com/acme/pollsters.NewDisk", priority = 10, tags = ["io"] }
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, ep := range m.EntryPoints {
+		fmt.Printf("%s line %d: %s (priority %d)\n", ep, ep.Line, ep.Target, ep.Priority)
+	}
+
+	// Errors say where the problem is.
+	_, err = entrypoints.Parse("gpu.toml", []byte(`
+[entry_points."ceilometer.poll.central"]
+gpu = { target = "exec:bin/gpu-pollster", prioity = 7 }
+`))
+	fmt.Println(err)
+	// Output:
+	// ceilometer.poll.central/cpu line 6: go:example.com/acme/pollsters.NewCPU (priority 0)
+	// ceilometer.poll.central/disk line 7: go:example.com/acme/pollsters.NewDisk (priority 10)
+	// gpu.toml:3:43: entry_points."ceilometer.poll.central".gpu: unknown key "prioity" (did you mean "priority"?)
+}
+
+func ExampleParseTarget() {
+	for _, s := range []string{
+		"example.com/acme/pollsters.NewCPU",
+		"exec:bin/gpu-pollster#gpu",
+		"so:plugins/gpu.so#New",
+		"example.com/acme/pollsters",
+	} {
+		t, err := entrypoints.ParseTarget(s)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Printf("scheme %q ref %q\n", t.Scheme, t.Ref)
+	}
+	// Output:
+	// scheme "go" ref "example.com/acme/pollsters.NewCPU"
+	// scheme "exec" ref "bin/gpu-pollster#gpu"
+	// scheme "so" ref "plugins/gpu.so#New"
+	// entrypoints: invalid target "example.com/acme/pollsters": want importpath.Symbol
+}
+
+// An extension package registers its manifest and the values its targets
+// name; a program discovers them and loads what it needs. Extension
+// packages use the package-level RegisterManifest and Register from init;
+// this example uses a Registry of its own.
+func ExampleDiscover() {
+	reg := new(entrypoints.Registry)
+
+	// What the package example.com/greeters does in its init function.
+	reg.RegisterManifest(greetersManifest, "testdata/example/entry_points.toml")
+	reg.Register("example.com/greeters.Hello", func(name string) string { return "hello, " + name })
+	reg.Register("example.com/greeters.Shout", func(name string) string { return "HELLO, " + strings.ToUpper(name) + "!" })
+
+	// What the program does.
+	catalog, err := entrypoints.Discover(entrypoints.WithRegistry(reg), entrypoints.WithEnv(false))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, ep := range catalog.EntryPoints("example.greeters") {
+		if ep.Disabled != "" {
+			fmt.Printf("%s: disabled (%s)\n", ep.Name, ep.Disabled)
+			continue
+		}
+		v, err := reg.Load(context.Background(), ep)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		greet := v.(func(string) string)
+		fmt.Printf("%s: %s\n", ep.Name, greet("gopher"))
+	}
+	// Output:
+	// shout: HELLO, GOPHER!
+	// hello: hello, gopher
+	// french: disabled (enabled = false)
+}
+
+// Applications can resolve schemes of their own.
+func ExampleRegistry_SetLoader() {
+	reg := new(entrypoints.Registry)
+	reg.SetLoader("env", entrypoints.LoaderFunc(func(_ context.Context, ep entrypoints.EntryPoint) (any, error) {
+		return "value of $" + ep.Target.Ref, nil
+	}))
+	target, _ := entrypoints.ParseTarget("env:HOME")
+	v, err := reg.Load(context.Background(), entrypoints.EntryPoint{Namespace: "config", Name: "home", Target: target})
+	fmt.Println(v, err)
+
+	target, _ = entrypoints.ParseTarget("exec:bin/tool")
+	_, err = reg.Load(context.Background(), entrypoints.EntryPoint{Namespace: "tools", Name: "tool", Target: target})
+	fmt.Println(err)
+	// Output:
+	// value of $HOME <nil>
+	// entrypoints: no loader for scheme "exec" (target exec:bin/tool)
+}
