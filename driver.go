@@ -1,0 +1,94 @@
+package stevedore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
+)
+
+// DriverManager is a manager of exactly one extension, the driver: see
+// NewDriver.
+type DriverManager[T any] struct {
+	*Manager[T]
+}
+
+// Driver returns the driver.
+func (d *DriverManager[T]) Driver() T { return d.exts[0].Obj }
+
+// NewDriver loads the one entry point of namespace called name, as
+// stevedore's DriverManager does, and fails unless it loads:
+//
+//   - no enabled entry point has the name: an error matching ErrNoMatches
+//     that lists the names available (and, if it is disabled, why);
+//   - several distributions declare it: an error matching
+//     ErrMultipleMatches that lists each with its manifest, unless a
+//     resolver was given with WithConflictResolver;
+//   - it fails to load: its *LoadError.
+//
+// The name goes to WithOnMissing when it does not load. A load failure is
+// returned rather than logged (a WithOnLoadFailure callback still sees
+// it).
+func NewDriver[T any](ctx context.Context, namespace, name string, opts ...Option) (*DriverManager[T], error) {
+	b, err := start[T](ctx, namespace, opts)
+	if err != nil {
+		return nil, err
+	}
+	b.failQuietly = true
+	candidates := slices.DeleteFunc(b.active(), func(ep entrypoints.EntryPoint) bool { return ep.Name != name })
+	switch {
+	case len(candidates) == 0:
+		b.missing([]string{name})
+		return nil, b.noDriver(name)
+	case len(candidates) > 1 && !b.cfg.hasResolver:
+		b.missing([]string{name})
+		return nil, multipleMatches(namespace, name, candidates)
+	}
+	chosen, err := b.resolve(candidates, false)
+	if err != nil {
+		b.missing([]string{name})
+		return nil, err
+	}
+	winner := candidates[0]
+	if ep, ok := chosen[name]; ok {
+		winner = ep
+	}
+	if err := b.load([]entrypoints.EntryPoint{winner}); err != nil {
+		return nil, err
+	}
+	if len(b.m.exts) == 0 {
+		b.missing([]string{name})
+		if len(b.m.failures) > 0 {
+			return nil, b.m.failures[0]
+		}
+		return nil, fmt.Errorf("stevedore: driver %s/%s was dropped after loading: %w", namespace, name, ErrNoMatches)
+	}
+	b.m.index(nil, nil)
+	return &DriverManager[T]{Manager: b.m}, nil
+}
+
+// noDriver explains why no driver called name is there.
+func (b *builder[T]) noDriver(name string) error {
+	var available, disabled []string
+	for _, ep := range b.m.entryPoints {
+		switch {
+		case ep.Name == name && ep.Disabled != "":
+			disabled = append(disabled, fmt.Sprintf("%s: %s", declaredAt(ep), ep.Disabled))
+		case ep.Disabled == "" && !slices.Contains(available, ep.Name):
+			available = append(available, ep.Name)
+		}
+	}
+	msg := fmt.Sprintf("stevedore: no driver %q in %s", name, b.m.namespace)
+	if len(disabled) > 0 {
+		msg += fmt.Sprintf(" (disabled at %s)", strings.Join(disabled, "; "))
+	}
+	if len(available) > 0 {
+		slices.Sort(available)
+		msg += fmt.Sprintf("; available: %s", strings.Join(available, ", "))
+	} else {
+		msg += "; none is available"
+	}
+	return &kindError{kind: ErrNoMatches, msg: msg}
+}

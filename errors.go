@@ -1,0 +1,120 @@
+package stevedore
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
+)
+
+var (
+	// ErrNoUniqueMatch is matched by both ErrNoMatches and
+	// ErrMultipleMatches: the request needed exactly one extension.
+	ErrNoUniqueMatch = errors.New("stevedore: no unique match")
+
+	// ErrNoMatches is matched by the error NewDriver returns when no entry
+	// point has the driver's name, and by the error of Map, MapConcurrent,
+	// First, Each and Dispatch on a manager without extensions.
+	ErrNoMatches error = &kindError{kind: ErrNoUniqueMatch, msg: "stevedore: no matches"}
+
+	// ErrMultipleMatches is matched by the error NewDriver returns when
+	// several distributions declare the driver's name and no conflict
+	// resolver was given, and by the error of ErrorOnConflict.
+	ErrMultipleMatches error = &kindError{kind: ErrNoUniqueMatch, msg: "stevedore: multiple matches"}
+
+	// ErrWrongType is matched by the load failure of a plugin that is not
+	// of the manager's type nor a factory of it, and by the error of a
+	// constructor given an option made for another extension type.
+	ErrWrongType = errors.New("stevedore: wrong type")
+)
+
+// kindError carries its own message yet matches a sentinel (and, through
+// it, the sentinel's own kind) under errors.Is.
+type kindError struct {
+	kind  error
+	msg   string
+	cause error // optional, for errors.Is and errors.As
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.cause }
+func (e *kindError) Is(target error) bool {
+	return target == e.kind || errors.Is(e.kind, target)
+}
+
+// LoadError is why an entry point did not become an extension. The
+// manager reports it to the WithOnLoadFailure callback and lists it in
+// Failures; the other extensions load regardless.
+type LoadError struct {
+	EntryPoint entrypoints.EntryPoint
+	// Stage is where loading failed: "resolve" (the target could not be
+	// resolved to a value), "settings" (the extension's settings did not
+	// decode), "invoke" (the value is not of the manager's type, or its
+	// factory failed or panicked) or "check" (a selection function
+	// panicked).
+	Stage string
+	Err   error
+}
+
+// Error names the entry point, where it is declared, the stage and the
+// cause.
+func (e *LoadError) Error() string {
+	return fmt.Sprintf("stevedore: load %s (%s): %s: %v", e.EntryPoint, declaredAt(e.EntryPoint), e.Stage, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *LoadError) Unwrap() error { return e.Err }
+
+// declaredAt returns "manifest:line" or the target when there is no
+// manifest (as for FromExtensions).
+func declaredAt(ep entrypoints.EntryPoint) string {
+	switch {
+	case ep.Manifest != "" && ep.Line > 0:
+		return fmt.Sprintf("%s:%d", ep.Manifest, ep.Line)
+	case ep.Manifest != "":
+		return ep.Manifest
+	default:
+		return ep.Target.String()
+	}
+}
+
+// ExtensionError is the failure of one extension in Map, MapConcurrent,
+// First, Each, Dispatch or DispatchNames.
+type ExtensionError struct {
+	Name string
+	Err  error
+}
+
+// Error names the extension and the cause.
+func (e *ExtensionError) Error() string { return fmt.Sprintf("stevedore: extension %s: %v", e.Name, e.Err) }
+
+// Unwrap returns the cause.
+func (e *ExtensionError) Unwrap() error { return e.Err }
+
+// PanicError is a panic in plugin code (a factory, a Map function, a
+// Close method), recovered and reported as an error of that extension
+// only. WithRecoverPanics(false) lets panics through instead.
+type PanicError struct {
+	Value any    // what was passed to panic
+	Stack []byte // the panicking goroutine's stack
+}
+
+// Error returns "panic: " and the panic value.
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// Unwrap returns the panic value when it is an error.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// candidatesList describes entry points as "distribution (manifest:line)"
+// for messages about conflicts.
+func candidatesList(eps []entrypoints.EntryPoint) string {
+	parts := make([]string, len(eps))
+	for i, ep := range eps {
+		parts[i] = fmt.Sprintf("%s (%s)", ep.Distribution.Name, declaredAt(ep))
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,69 @@
+package stevedore
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
+)
+
+// EventKind says what happened to an entry point.
+type EventKind int
+
+// The life of an entry point: Discovered, then Disabled or Shadowed (it
+// will never load), or Resolved and then Loaded or Failed; a loaded
+// extension that is an io.Closer is Closed by Manager.Close. Entry points
+// a manager does not select (such as names NewNamed was not given) stop at
+// Discovered.
+const (
+	Discovered EventKind = iota + 1 // found in the manager's namespace
+	Disabled                        // enabled = false or another platform; EntryPoint.Disabled says which
+	Shadowed                        // hidden by the same entry point earlier in precedence
+	Resolved                        // its target resolved to a value (Duration: resolving)
+	Loaded                          // it became an extension (Duration: invoking its factory)
+	Failed                          // it did not load; Err is the *LoadError (Duration: until the failure)
+	Closed                          // its Close method returned (Duration: the call; Err: its error)
+)
+
+var eventKindNames = [...]string{
+	Discovered: "discovered",
+	Disabled:   "disabled",
+	Shadowed:   "shadowed",
+	Resolved:   "resolved",
+	Loaded:     "loaded",
+	Failed:     "failed",
+	Closed:     "closed",
+}
+
+// String returns the kind's name, such as "loaded".
+func (k EventKind) String() string {
+	if k > 0 && int(k) < len(eventKindNames) {
+		return eventKindNames[k]
+	}
+	return "EventKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Event is one step in the life of an entry point, reported to the
+// listeners given with WithListener.
+type Event struct {
+	Kind       EventKind
+	Namespace  string
+	Name       string
+	EntryPoint entrypoints.EntryPoint
+	Err        error         // for Failed and Closed
+	Duration   time.Duration // for Resolved, Loaded, Failed and Closed
+}
+
+// Listener observes what managers do with entry points, for metrics,
+// tracing or debugging. Events are delivered in order on the goroutine
+// that constructs or closes the manager; a listener shared by managers
+// that are built concurrently must be safe for concurrent use.
+type Listener interface {
+	OnEvent(Event)
+}
+
+// ListenerFunc adapts a function to a Listener.
+type ListenerFunc func(Event)
+
+// OnEvent calls f(e).
+func (f ListenerFunc) OnEvent(e Event) { f(e) }

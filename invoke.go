@@ -1,0 +1,202 @@
+package stevedore
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
+)
+
+var (
+	contextType = reflect.TypeFor[context.Context]()
+	errorType   = reflect.TypeFor[error]()
+)
+
+// invoker turns the values that targets resolve to into extensions of
+// type T, as stevedore's invoke_on_load does, with types checked:
+//
+//   - a value assignable to T is the extension itself;
+//   - a function returning T or (T, error) is called once: with a leading
+//     context.Context if it takes one, then the invoke args, then the
+//     extension's settings if its last parameter is a struct or a pointer
+//     to one;
+//   - anything else is a load failure matching ErrWrongType.
+type invoker[T any] struct {
+	args     []any
+	settings *Settings
+}
+
+// convert returns plugin as a T, or the stage that failed and why.
+func (inv *invoker[T]) convert(ctx context.Context, ep entrypoints.EntryPoint, plugin any) (T, string, error) {
+	var zero T
+	if obj, ok := plugin.(T); ok {
+		return obj, "", nil
+	}
+	want := reflect.TypeFor[T]()
+	rv := reflect.ValueOf(plugin)
+	if !rv.IsValid() {
+		return zero, "invoke", wrongType("the target resolved to nil, want %v", want)
+	}
+	if obj, ok := assign[T](rv); ok {
+		return obj, "", nil
+	}
+	if rv.Kind() != reflect.Func {
+		return zero, "invoke", wrongType("%v is not a %v, nor a function returning one", rv.Type(), want)
+	}
+	plan, err := planCall(rv.Type(), want, inv.args)
+	if err != nil {
+		return zero, "invoke", err
+	}
+	in := make([]reflect.Value, 0, rv.Type().NumIn())
+	if plan.withContext {
+		in = append(in, reflect.ValueOf(&ctx).Elem())
+	}
+	for _, a := range inv.args {
+		if a == nil {
+			in = append(in, reflect.Zero(rv.Type().In(len(in))))
+			continue
+		}
+		in = append(in, reflect.ValueOf(a))
+	}
+	if plan.settings != nil {
+		sv, err := settingsValue(inv.settings, ep, plan.settings)
+		if err != nil {
+			return zero, "settings", err
+		}
+		in = append(in, sv)
+	}
+	out := rv.Call(in)
+	if plan.withError && !out[1].IsNil() {
+		return zero, "invoke", out[1].Interface().(error)
+	}
+	res := out[0]
+	if isNilValue(res) {
+		return zero, "invoke", fmt.Errorf("%v returned nil", rv.Type())
+	}
+	if res.Kind() == reflect.Interface {
+		res = res.Elem()
+	}
+	obj, ok := assign[T](res)
+	if !ok {
+		return zero, "invoke", wrongType("%v returned a %v, want %v", rv.Type(), res.Type(), want)
+	}
+	return obj, "", nil
+}
+
+// assign returns v as a T when its type is assignable to T.
+func assign[T any](v reflect.Value) (T, bool) {
+	var obj T
+	if !v.Type().AssignableTo(reflect.TypeFor[T]()) {
+		return obj, false
+	}
+	reflect.ValueOf(&obj).Elem().Set(v)
+	return obj, true
+}
+
+func isNilValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Interface, reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
+		return v.IsNil()
+	}
+	return false
+}
+
+// callPlan is how to call a factory.
+type callPlan struct {
+	withContext bool
+	settings    reflect.Type // the settings parameter's type, or nil
+	withError   bool
+}
+
+// planCall checks that fn can make a want from args and says how to call
+// it. Its errors match ErrWrongType.
+func planCall(fn, want reflect.Type, args []any) (callPlan, error) {
+	var plan callPlan
+	if fn.IsVariadic() {
+		return plan, wrongType("%v is variadic; factories take fixed parameters", fn)
+	}
+	switch {
+	case fn.NumOut() == 1:
+	case fn.NumOut() == 2 && fn.Out(1) == errorType:
+		plan.withError = true
+	default:
+		return plan, wrongType("%v does not return %v or (%v, error)", fn, want, want)
+	}
+	if out := fn.Out(0); !out.AssignableTo(want) && out.Kind() != reflect.Interface {
+		return plan, wrongType("%v returns %v, want %v", fn, out, want)
+	}
+	first := 0
+	if fn.NumIn() > 0 && fn.In(0) == contextType {
+		plan.withContext, first = true, 1
+	}
+	switch extra := fn.NumIn() - first - len(args); {
+	case extra == 1 && isSettingsType(fn.In(fn.NumIn()-1)):
+		plan.settings = fn.In(fn.NumIn() - 1)
+	case extra != 0:
+		return plan, wrongType("%v takes %d parameters; with %d invoke args it may take %s", fn, fn.NumIn(), len(args), expectedParams(len(args)))
+	}
+	for i, a := range args {
+		param := fn.In(first + i)
+		if a == nil {
+			if !nillable(param) {
+				return plan, wrongType("invoke arg %d is nil, but parameter %d of %v is a %v", i, first+i, fn, param)
+			}
+			continue
+		}
+		if at := reflect.TypeOf(a); !at.AssignableTo(param) {
+			return plan, wrongType("invoke arg %d is a %v, but parameter %d of %v is a %v", i, at, first+i, fn, param)
+		}
+	}
+	return plan, nil
+}
+
+func expectedParams(nargs int) string {
+	var b strings.Builder
+	b.WriteString("[context.Context]")
+	for range nargs {
+		b.WriteString(", arg")
+	}
+	b.WriteString(", [settings struct]")
+	return b.String()
+}
+
+func isSettingsType(t reflect.Type) bool {
+	return t.Kind() == reflect.Struct || t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct
+}
+
+func nillable(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Interface, reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
+		return true
+	}
+	return false
+}
+
+func wrongType(format string, args ...any) error {
+	return &kindError{kind: ErrWrongType, msg: fmt.Sprintf(format, args...)}
+}
+
+// settingsValue builds the settings argument of type param (a struct or a
+// pointer to one) for ep: the struct's Defaults, then its table in s.
+func settingsValue(s *Settings, ep entrypoints.EntryPoint, param reflect.Type) (reflect.Value, error) {
+	st := param
+	if st.Kind() == reflect.Pointer {
+		st = st.Elem()
+	}
+	v := reflect.New(st)
+	if m, ok := st.MethodByName("Defaults"); ok && m.Type.NumIn() == 1 && m.Type.NumOut() == 1 && m.Type.Out(0) == st {
+		v.Elem().Set(m.Func.Call([]reflect.Value{v.Elem()})[0])
+	}
+	if s != nil {
+		path := append(strings.Split(ep.Namespace, "."), ep.Name)
+		if err := s.decode(path, v); err != nil {
+			return reflect.Value{}, err
+		}
+	}
+	if param.Kind() == reflect.Pointer {
+		return v, nil
+	}
+	return v.Elem(), nil
+}

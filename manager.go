@@ -1,0 +1,481 @@
+package stevedore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
+)
+
+// Extension is an entry point that a manager loaded.
+type Extension[T any] struct {
+	Name       string                 // the entry point's name
+	EntryPoint entrypoints.EntryPoint // where it was declared
+	Plugin     any                    // the value its target resolved to, often a factory
+	Obj        T                      // the extension itself: Plugin, or what Plugin made
+}
+
+// Manager holds the extensions loaded from one namespace, in load order
+// (catalog order: priority, then precedence, then declaration), and calls
+// them.
+//
+// Managers are made by New, NewNamed, NewEnabled, NewDispatch,
+// NewNameDispatch, NewDriver, NewHook and FromExtensions; the zero value
+// is not usable. A Manager is safe for concurrent use, except that Close
+// must not run concurrently with calls to the extensions. The
+// *Extension[T] values it hands out are shared and must not be modified.
+type Manager[T any] struct {
+	namespace   string
+	exts        []*Extension[T]
+	byName      map[string]*Extension[T]
+	entryPoints []entrypoints.EntryPoint
+	failures    []*LoadError
+
+	propagate     bool
+	recoverPanics bool
+	listeners     []Listener
+	logger        *slog.Logger
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New loads every enabled entry point of namespace, as stevedore's
+// ExtensionManager does. It discovers the catalog (see WithCatalog and
+// WithDiscovery), resolves each target and converts it to T: a value
+// assignable to T is used as is; a function returning T or (T, error) is
+// called, with a leading context.Context if it takes one, then the values
+// of WithInvokeArgs, then its settings (see Settings) if its last
+// parameter is a struct.
+//
+// An entry point that fails to load is reported to WithOnLoadFailure
+// (logged by default) and listed in Failures; the others still load.
+// When several distributions declare one name, every one is loaded and
+// the ConflictResolver decides which one Lookup returns. With nothing to
+// load, New returns an empty manager and no error. It returns an error
+// when an option is invalid, when the resolver fails, or when ctx is done
+// before loading completes (closing what it had loaded).
+func New[T any](ctx context.Context, namespace string, opts ...Option) (*Manager[T], error) {
+	b, err := start[T](ctx, namespace, opts)
+	if err != nil {
+		return nil, err
+	}
+	return b.loadAll(b.active(), true)
+}
+
+// Namespace returns the manager's namespace.
+func (m *Manager[T]) Namespace() string { return m.namespace }
+
+// Len returns the number of extensions.
+func (m *Manager[T]) Len() int { return len(m.exts) }
+
+// Names returns the extensions' names in order. A name appears more than
+// once when several distributions declare it and all were loaded.
+func (m *Manager[T]) Names() []string {
+	names := make([]string, len(m.exts))
+	for i, ext := range m.exts {
+		names[i] = ext.Name
+	}
+	return names
+}
+
+// Extensions returns the extensions in order, in a new slice.
+func (m *Manager[T]) Extensions() []*Extension[T] { return slices.Clone(m.exts) }
+
+// All returns an iterator over the extensions' names and objects, in
+// order.
+func (m *Manager[T]) All() iter.Seq2[string, T] {
+	return func(yield func(string, T) bool) {
+		for _, ext := range m.exts {
+			if !yield(ext.Name, ext.Obj) {
+				return
+			}
+		}
+	}
+}
+
+// Lookup returns the extension a name refers to. When several
+// distributions declare the name, that is the one the ConflictResolver
+// chose.
+func (m *Manager[T]) Lookup(name string) (*Extension[T], bool) {
+	ext, ok := m.byName[name]
+	return ext, ok
+}
+
+// EntryPoints returns every entry point of the namespace, loaded or not,
+// disabled ones included (with the reason in EntryPoint.Disabled), as
+// stevedore's list_entry_points does.
+func (m *Manager[T]) EntryPoints() []entrypoints.EntryPoint { return slices.Clone(m.entryPoints) }
+
+// Failures returns why entry points failed to load, in load order.
+func (m *Manager[T]) Failures() []*LoadError { return slices.Clone(m.failures) }
+
+// Each calls fn for every extension in order. It returns the failures
+// joined, each an *ExtensionError, or, with WithPropagateMapErrors(true),
+// the first. It returns an error matching ErrNoMatches when the manager
+// has no extensions, and stops when ctx is done.
+func (m *Manager[T]) Each(ctx context.Context, fn func(context.Context, *Extension[T]) error) error {
+	_, err := mapOver(ctx, m, m.exts, func(ctx context.Context, ext *Extension[T]) (struct{}, error) {
+		return struct{}{}, fn(ctx, ext)
+	})
+	return err
+}
+
+// Close closes every extension whose Obj is an io.Closer, in reverse load
+// order, and returns their errors joined, each an *ExtensionError. Later
+// calls return the same result without closing anything again.
+func (m *Manager[T]) Close() error {
+	m.closeOnce.Do(func() {
+		var errs []error
+		for _, ext := range slices.Backward(m.exts) {
+			if err := m.closeExtension(ext); err != nil {
+				errs = append(errs, &ExtensionError{Name: ext.Name, Err: err})
+			}
+		}
+		m.closeErr = errors.Join(errs...)
+	})
+	return m.closeErr
+}
+
+// closeExtension closes ext.Obj if it is an io.Closer.
+func (m *Manager[T]) closeExtension(ext *Extension[T]) (err error) {
+	c, ok := any(ext.Obj).(io.Closer)
+	if !ok {
+		return nil
+	}
+	began := m.now()
+	func() {
+		if m.recoverPanics {
+			defer recoverInto(&err)
+		}
+		err = c.Close()
+	}()
+	m.emit(Event{Kind: Closed, EntryPoint: ext.EntryPoint, Err: err, Duration: m.since(began)})
+	return err
+}
+
+// emit reports an event to the listeners.
+func (m *Manager[T]) emit(e Event) {
+	if len(m.listeners) == 0 {
+		return
+	}
+	e.Namespace, e.Name = m.namespace, e.EntryPoint.Name
+	for _, l := range m.listeners {
+		l.OnEvent(e)
+	}
+}
+
+// now and since time events only when someone listens.
+func (m *Manager[T]) now() time.Time {
+	if len(m.listeners) == 0 {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
+func (m *Manager[T]) since(t time.Time) time.Duration {
+	if t.IsZero() {
+		return 0
+	}
+	return time.Since(t)
+}
+
+func (m *Manager[T]) noMatches() error {
+	return &kindError{kind: ErrNoMatches, msg: "stevedore: no extensions loaded in " + m.namespace}
+}
+
+// recoverInto turns a panic into a *PanicError in *err. It must be
+// deferred directly.
+func recoverInto(err *error) {
+	if r := recover(); r != nil {
+		*err = &PanicError{Value: r, Stack: debug.Stack()}
+	}
+}
+
+// call runs fn on ext, turning a panic into an error unless recovery is
+// off.
+func call[T, R any](ctx context.Context, recoverPanics bool, fn func(context.Context, *Extension[T]) (R, error), ext *Extension[T]) (r R, err error) {
+	if recoverPanics {
+		defer recoverInto(&err)
+	}
+	return fn(ctx, ext)
+}
+
+// Map calls fn for every extension of m, in order, and returns the results
+// of the calls that succeeded, in order, with the failures joined, each an
+// *ExtensionError. With WithPropagateMapErrors(true) it stops at the first
+// failure and returns it. A panic in fn is that extension's failure (a
+// *PanicError) unless WithRecoverPanics(false). Map stops when ctx is
+// done, adding ctx.Err() to the failures, and returns an error matching
+// ErrNoMatches when m has no extensions.
+func Map[T, R any](ctx context.Context, m *Manager[T], fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
+	return mapOver(ctx, m, m.exts, fn)
+}
+
+// mapOver is Map over exts, a subset of m's extensions.
+func mapOver[T, R any](ctx context.Context, m *Manager[T], exts []*Extension[T], fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
+	if len(m.exts) == 0 {
+		return nil, m.noMatches()
+	}
+	results := make([]R, 0, len(exts))
+	var errs []error
+	for _, ext := range exts {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, err)
+			break
+		}
+		r, err := call(ctx, m.recoverPanics, fn, ext)
+		if err != nil {
+			e := &ExtensionError{Name: ext.Name, Err: err}
+			if m.propagate {
+				return results, e
+			}
+			errs = append(errs, e)
+			continue
+		}
+		results = append(results, r)
+	}
+	return results, errors.Join(errs...)
+}
+
+// MapConcurrent is Map with up to limit calls at once (no limit when
+// limit < 1). Results and failures come in extension order, whatever the
+// order of completion. Once ctx is done it starts no more calls; with
+// WithPropagateMapErrors(true) the first failure cancels the context the
+// other calls were given and is the error returned. With
+// WithRecoverPanics(false), a panic in fn is raised again on the caller's
+// goroutine once the running calls have returned.
+func MapConcurrent[T, R any](ctx context.Context, m *Manager[T], limit int, fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
+	n := len(m.exts)
+	if n == 0 {
+		return nil, m.noMatches()
+	}
+	if limit < 1 || limit > n {
+		limit = n
+	}
+	callCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var (
+		results = make([]R, n)
+		errs    = make([]error, n)
+		started = make([]bool, n)
+		sem     = make(chan struct{}, limit)
+		wg      sync.WaitGroup
+
+		mu       sync.Mutex
+		first    = -1 // the first failure in time, for propagation
+		panicked any  // a panic to raise again, when not recovering
+	)
+launch:
+	for i, ext := range m.exts {
+		select {
+		case sem <- struct{}{}:
+		case <-callCtx.Done():
+			break launch
+		}
+		if callCtx.Err() != nil {
+			break
+		}
+		started[i] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			defer func() {
+				if r := recover(); r != nil {
+					mu.Lock()
+					panicked = r
+					mu.Unlock()
+					cancel()
+				}
+			}()
+			r, err := call(callCtx, m.recoverPanics, fn, ext)
+			results[i], errs[i] = r, err
+			if err != nil {
+				mu.Lock()
+				if first < 0 {
+					first = i
+				}
+				mu.Unlock()
+				if m.propagate {
+					cancel()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if panicked != nil {
+		panic(panicked)
+	}
+
+	if m.propagate && first >= 0 {
+		out := make([]R, 0, n)
+		for i := range n {
+			if started[i] && errs[i] == nil {
+				out = append(out, results[i])
+			}
+		}
+		return out, &ExtensionError{Name: m.exts[first].Name, Err: errs[first]}
+	}
+	out := make([]R, 0, n)
+	var failures []error
+	for i := range n {
+		switch {
+		case !started[i]:
+		case errs[i] != nil:
+			failures = append(failures, &ExtensionError{Name: m.exts[i].Name, Err: errs[i]})
+		default:
+			out = append(out, results[i])
+		}
+	}
+	if !started[n-1] && ctx.Err() != nil {
+		failures = append(failures, ctx.Err())
+	}
+	return out, errors.Join(failures...)
+}
+
+// First calls fn for the extensions of m in order until one succeeds, and
+// returns its result (pluggy's firstresult). When every call fails, it
+// returns the failures joined, each an *ExtensionError. It returns an
+// error matching ErrNoMatches when m has no extensions, and stops when ctx
+// is done.
+func First[T, R any](ctx context.Context, m *Manager[T], fn func(context.Context, *Extension[T]) (R, error)) (R, error) {
+	var zero R
+	if len(m.exts) == 0 {
+		return zero, m.noMatches()
+	}
+	var errs []error
+	for _, ext := range m.exts {
+		if err := ctx.Err(); err != nil {
+			return zero, errors.Join(append(errs, err)...)
+		}
+		r, err := call(ctx, m.recoverPanics, fn, ext)
+		if err == nil {
+			return r, nil
+		}
+		errs = append(errs, &ExtensionError{Name: ext.Name, Err: err})
+	}
+	return zero, errors.Join(errs...)
+}
+
+// FromExtensions builds a manager of namespace from extensions made by the
+// caller, with no discovery and no loading, as stevedore's
+// make_test_instance does: for tests, and for programs that assemble
+// extensions themselves. An extension without an EntryPoint name gets its
+// Name. The options that matter are WithPropagateMapErrors,
+// WithRecoverPanics, WithConflictResolver (a name whose conflict it cannot
+// resolve is left out of Lookup and DispatchNames), WithLogger and
+// WithListener (for Close).
+func FromExtensions[T any](namespace string, exts []*Extension[T], opts ...Option) *Manager[T] {
+	cfg := newConfig(opts)
+	m := newManager[T](namespace, cfg)
+	for _, ext := range exts {
+		if ext == nil {
+			continue
+		}
+		e := *ext
+		if e.EntryPoint.Name == "" {
+			e.EntryPoint.Name = e.Name
+		}
+		if e.EntryPoint.Namespace == "" {
+			e.EntryPoint.Namespace = namespace
+		}
+		if e.Name == "" {
+			e.Name = e.EntryPoint.Name
+		}
+		m.exts = append(m.exts, &e)
+		m.entryPoints = append(m.entryPoints, e.EntryPoint)
+	}
+	r := resolver{namespace: namespace, cfg: cfg, warn: true}
+	chosen, failed := r.resolve(m.entryPoints)
+	for name, err := range failed {
+		cfg.logger.Warn("stevedore: unresolved name conflict", "namespace", namespace, "name", name, "err", err)
+	}
+	m.index(chosen, failed)
+	return m
+}
+
+func newManager[T any](namespace string, cfg *config) *Manager[T] {
+	return &Manager[T]{
+		namespace:     namespace,
+		propagate:     cfg.propagate,
+		recoverPanics: cfg.recoverPanics,
+		listeners:     cfg.listeners,
+		logger:        cfg.logger,
+	}
+}
+
+// index builds the name index: every name refers to its only extension or
+// to the one its conflict was resolved to; names in unresolved refer to
+// nothing.
+func (m *Manager[T]) index(chosen map[string]entrypoints.EntryPoint, unresolved map[string]error) {
+	m.byName = make(map[string]*Extension[T], len(m.exts))
+	for _, ext := range m.exts {
+		if _, skip := unresolved[ext.Name]; skip {
+			continue
+		}
+		if ep, conflict := chosen[ext.Name]; conflict && !sameEntryPoint(ep, ext.EntryPoint) {
+			continue
+		}
+		m.byName[ext.Name] = ext
+	}
+}
+
+// resolver settles name conflicts among entry points with the configured
+// ConflictResolver.
+type resolver struct {
+	namespace string
+	cfg       *config
+	warn      bool // log each conflict settled at Warn
+}
+
+// resolve returns, for each name that several of eps share, the entry
+// point the resolver chose, and the resolver's error for the names it
+// could not settle.
+func (r resolver) resolve(eps []entrypoints.EntryPoint) (chosen map[string]entrypoints.EntryPoint, failed map[string]error) {
+	count := make(map[string]int, len(eps))
+	for _, ep := range eps {
+		count[ep.Name]++
+	}
+	for _, ep := range eps {
+		if count[ep.Name] < 2 {
+			continue
+		}
+		if _, done := chosen[ep.Name]; done {
+			continue
+		}
+		if _, done := failed[ep.Name]; done {
+			continue
+		}
+		candidates := slices.DeleteFunc(slices.Clone(eps), func(c entrypoints.EntryPoint) bool { return c.Name != ep.Name })
+		winner, err := r.cfg.resolver(r.namespace, ep.Name, slices.Clone(candidates))
+		if err == nil && !slices.ContainsFunc(candidates, func(c entrypoints.EntryPoint) bool { return sameEntryPoint(c, winner) }) {
+			err = fmt.Errorf("stevedore: the conflict resolver chose an entry point that is not a candidate for %s/%s", r.namespace, ep.Name)
+		}
+		if err != nil {
+			if failed == nil {
+				failed = make(map[string]error)
+			}
+			failed[ep.Name] = err
+			continue
+		}
+		if chosen == nil {
+			chosen = make(map[string]entrypoints.EntryPoint)
+		}
+		chosen[ep.Name] = winner
+		if r.warn {
+			r.cfg.logger.Warn("stevedore: name conflict", "namespace", r.namespace, "name", ep.Name,
+				"target", winner.Target.String(), "chosen", declaredAt(winner), "candidates", candidatesList(candidates))
+		}
+	}
+	return chosen, failed
+}

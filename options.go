@@ -1,0 +1,185 @@
+package stevedore
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
+)
+
+// Option configures a manager. Options are applied in order; given twice,
+// an option's last value wins, except WithListener, which adds.
+type Option func(*config)
+
+// config is every option's value, with the defaults set by newConfig.
+type config struct {
+	catalog      *entrypoints.Catalog
+	discovery    []entrypoints.Option
+	hasDiscovery bool
+	registry     *entrypoints.Registry
+	hasRegistry  bool
+
+	invokeArgs []any
+	settings   *Settings
+
+	onLoadFailure   func(*LoadError)
+	onMissing       func(names []string)
+	nameOrder       bool
+	propagate       bool
+	resolver        ConflictResolver
+	hasResolver     bool
+	listeners       []Listener
+	logger          *slog.Logger
+	recoverPanics   bool
+	afterLoadCheck  any // func(*Extension[T]) bool for the manager's T
+	afterCheckType  reflect.Type
+	hasAfterCheck   bool
+	optionProblems  []error
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{
+		resolver:      FirstWins,
+		logger:        slog.New(slog.DiscardHandler),
+		recoverPanics: true,
+	}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(c)
+		}
+	}
+	if c.catalog != nil && c.hasDiscovery {
+		c.optionProblems = append(c.optionProblems, errors.New("stevedore: WithCatalog and WithDiscovery both given; use one"))
+	}
+	return c
+}
+
+// WithCatalog makes the manager use a catalog built elsewhere (with
+// entrypoints.Discover) instead of discovering one, so that several
+// managers share one discovery. The catalog's problems are then the
+// caller's to report. It cannot be combined with WithDiscovery.
+func WithCatalog(c *entrypoints.Catalog) Option {
+	return func(cfg *config) { cfg.catalog = c }
+}
+
+// WithDiscovery sets the options of the discovery the manager runs, such as
+// entrypoints.WithSearchPath. Without it, the manager discovers with the
+// defaults: $STEVEDORE_PATH and the manifests of the registry. It cannot
+// be combined with WithCatalog.
+func WithDiscovery(opts ...entrypoints.Option) Option {
+	return func(cfg *config) { cfg.discovery, cfg.hasDiscovery = opts, true }
+}
+
+// WithRegistry sets the registry that resolves targets and, unless
+// WithCatalog is given, supplies the embedded manifests (overriding an
+// entrypoints.WithRegistry given to WithDiscovery). Nil, like the default,
+// is the registry that entrypoints.Register fills.
+func WithRegistry(r *entrypoints.Registry) Option {
+	return func(cfg *config) { cfg.registry, cfg.hasRegistry = r, true }
+}
+
+// WithInvokeArgs sets the arguments given to factories, after an optional
+// leading context.Context: a factory must take exactly these, in order
+// (stevedore's invoke_args).
+func WithInvokeArgs(args ...any) Option {
+	return func(cfg *config) { cfg.invokeArgs = args }
+}
+
+// WithSettings gives the manager a settings document. A factory whose last
+// parameter is a struct (or a pointer to one) receives the table at
+// namespace + "." + name, such as [ceilometer.storage.sqlite], decoded
+// strictly into a new value of that struct (stevedore's invoke_kwds).
+func WithSettings(s *Settings) Option {
+	return func(cfg *config) { cfg.settings = s }
+}
+
+// WithOnLoadFailure replaces the default handling of load failures, which
+// is to log them at Error. The callback runs on the constructor's
+// goroutine, once per failure, before the constructor returns.
+func WithOnLoadFailure(f func(*LoadError)) Option {
+	return func(cfg *config) { cfg.onLoadFailure = f }
+}
+
+// WithOnMissing replaces the default handling of requested names that did
+// not load (absent, disabled or failed), which is a warning in the log.
+// It receives each such name once, in the order requested. NewNamed,
+// NewDriver and NewHook call it.
+func WithOnMissing(f func(names []string)) Option {
+	return func(cfg *config) { cfg.onMissing = f }
+}
+
+// WithNameOrder makes NewNamed order its extensions as its names are
+// given, rather than in catalog order.
+func WithNameOrder(on bool) Option {
+	return func(cfg *config) { cfg.nameOrder = on }
+}
+
+// WithPropagateMapErrors makes Map, MapConcurrent, Each, Dispatch and
+// DispatchNames stop at the first failing extension and return its error,
+// rather than calling every extension and joining the failures.
+func WithPropagateMapErrors(on bool) Option {
+	return func(cfg *config) { cfg.propagate = on }
+}
+
+// WithConflictResolver decides which entry point a name refers to when
+// several distributions declare it in the namespace. The default is
+// FirstWins.
+func WithConflictResolver(r ConflictResolver) Option {
+	return func(cfg *config) { cfg.resolver, cfg.hasResolver = r, r != nil }
+}
+
+// WithListener adds a listener of the manager's events. Unlike other
+// options, each WithListener adds one.
+func WithListener(l Listener) Option {
+	return func(cfg *config) {
+		if l != nil {
+			cfg.listeners = append(cfg.listeners, l)
+		}
+	}
+}
+
+// WithLogger makes the manager log, with the attributes namespace, name
+// and target: load failures at Error, missing names and conflicts at
+// Warn, and disabled and shadowed entry points of its namespace at Debug.
+// Managers are silent without it.
+func WithLogger(l *slog.Logger) Option {
+	return func(cfg *config) {
+		if l == nil {
+			l = slog.New(slog.DiscardHandler)
+		}
+		cfg.logger = l
+	}
+}
+
+// WithRecoverPanics says whether a panic in plugin code becomes a
+// *PanicError of that extension (the default) or goes on up the stack,
+// which is easier to debug.
+func WithRecoverPanics(on bool) Option {
+	return func(cfg *config) { cfg.recoverPanics = on }
+}
+
+// WithAfterLoadCheck drops a loaded extension for which check returns
+// false (closing it when it is an io.Closer), as stevedore's
+// EnabledExtensionManager does after loading. A manager of another
+// extension type than T fails to construct with ErrWrongType.
+func WithAfterLoadCheck[T any](check func(*Extension[T]) bool) Option {
+	return func(cfg *config) {
+		cfg.afterLoadCheck, cfg.afterCheckType, cfg.hasAfterCheck = check, reflect.TypeFor[T](), true
+	}
+}
+
+// afterLoadCheckFor returns the after-load check for a manager of T, or an
+// error when it was made for another type.
+func afterLoadCheckFor[T any](cfg *config) (func(*Extension[T]) bool, error) {
+	if !cfg.hasAfterCheck {
+		return nil, nil
+	}
+	check, ok := cfg.afterLoadCheck.(func(*Extension[T]) bool)
+	if !ok {
+		return nil, &kindError{kind: ErrWrongType, msg: fmt.Sprintf(
+			"stevedore: WithAfterLoadCheck[%v] given to a manager of %v", cfg.afterCheckType, reflect.TypeFor[T]())}
+	}
+	return check, nil
+}
