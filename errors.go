@@ -87,7 +87,9 @@ type ExtensionError struct {
 }
 
 // Error names the extension and the cause.
-func (e *ExtensionError) Error() string { return fmt.Sprintf("stevedore: extension %s: %v", e.Name, e.Err) }
+func (e *ExtensionError) Error() string {
+	return fmt.Sprintf("stevedore: extension %s: %v", e.Name, e.Err)
+}
 
 // Unwrap returns the cause.
 func (e *ExtensionError) Unwrap() error { return e.Err }

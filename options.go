@@ -24,19 +24,19 @@ type config struct {
 	invokeArgs []any
 	settings   *Settings
 
-	onLoadFailure   func(*LoadError)
-	onMissing       func(names []string)
-	nameOrder       bool
-	propagate       bool
-	resolver        ConflictResolver
-	hasResolver     bool
-	listeners       []Listener
-	logger          *slog.Logger
-	recoverPanics   bool
-	afterLoadCheck  any // func(*Extension[T]) bool for the manager's T
-	afterCheckType  reflect.Type
-	hasAfterCheck   bool
-	optionProblems  []error
+	onLoadFailure  func(*LoadError)
+	onMissing      func(names []string)
+	nameOrder      bool
+	propagate      bool
+	resolver       ConflictResolver
+	hasResolver    bool
+	listeners      []Listener
+	logger         *slog.Logger
+	recoverPanics  bool
+	afterLoadCheck any // func(*Extension[T]) bool for the manager's T
+	afterCheckType reflect.Type
+	hasAfterCheck  bool
+	optionProblems []error
 }
 
 func newConfig(opts []Option) *config {
