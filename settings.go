@@ -48,6 +48,7 @@ type Settings struct {
 
 // ParseSettings parses a settings document. The path is used in errors.
 func ParseSettings(path string, data []byte) (*Settings, error) {
+	data = tomlx.StripBOM(data)
 	var doc map[string]any
 	if _, err := toml.Decode(string(data), &doc); err != nil {
 		var pe toml.ParseError

@@ -14,9 +14,9 @@ import (
 // then by precedence (the order Discover reads manifests in), then by
 // declaration order, so the order is the same on every run.
 //
-// A Catalog is an immutable snapshot, safe for concurrent use. Its methods
-// return copies; the slices and maps inside each EntryPoint are shared and
-// must not be modified.
+// A Catalog is an immutable snapshot, safe for concurrent use; the zero
+// value is an empty catalog. Its methods return copies; the slices and
+// maps inside each EntryPoint are shared and must not be modified.
 type Catalog struct {
 	namespaces []string
 	entries    map[string][]EntryPoint

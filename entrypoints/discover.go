@@ -2,6 +2,7 @@ package entrypoints
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -76,7 +77,8 @@ func withPlatform(goos, goarch string) Option {
 //
 // In each directory or file system it reads *.toml and */entry_points.toml,
 // in lexical order of their paths, skipping names that start with a dot. A
-// directory that does not exist is skipped, as PATH does. A directory that
+// directory given twice is read once, where it comes first; one that does
+// not exist is skipped, as PATH does. A directory that
 // cannot be read and a manifest that cannot be read or parsed are problems
 // (see Catalog.Problems), never fatal: every other manifest still loads.
 //
@@ -95,16 +97,32 @@ func Discover(opts ...Option) (*Catalog, error) {
 	if d.env {
 		dirs = append(dirs, filepath.SplitList(os.Getenv(EnvPath))...)
 	}
+	seen := make(map[string]bool, len(dirs))
 	for _, dir := range dirs {
 		if dir == "" {
 			continue
 		}
+		// A directory reached twice (on the search path and on
+		// $STEVEDORE_PATH, say) is read once, where it comes first.
+		key := filepath.Clean(dir)
+		if abs, err := filepath.Abs(dir); err == nil {
+			key = abs
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
 		jobs = appendDirJobs(jobs, os.DirFS(dir), func(name string) string {
 			return filepath.Join(dir, filepath.FromSlash(name))
 		})
 	}
-	for _, fsys := range d.fss {
-		jobs = appendDirJobs(jobs, fsys, func(name string) string { return name })
+	for i, fsys := range d.fss {
+		jobs = appendDirJobs(jobs, fsys, func(name string) string {
+			if name == "." {
+				return fmt.Sprintf("(file system %d of WithFS)", i+1)
+			}
+			return name
+		})
 	}
 	for _, e := range d.registry.orDefault().embedded() {
 		jobs = append(jobs, job{embedded: e})

@@ -2,6 +2,7 @@ package entrypoints
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -337,3 +338,57 @@ func BenchmarkDiscover(b *testing.B) {
 		})
 	}
 }
+
+// The README's case: a deployer overrides one built-in entry point from a
+// directory on $STEVEDORE_PATH, and a WithFS manifest overrides another.
+func TestDiscoverShadowingAcrossSources(t *testing.T) {
+	// Not parallel: sets $STEVEDORE_PATH.
+	var r Registry
+	r.RegisterManifest(fstest.MapFS{"entry_points.toml": {Data: []byte(manifest("acme", "ns",
+		`a = "example.com/acme.A"`, `b = "example.com/acme.B"`, `c = "example.com/acme.C"`))}}, "entry_points.toml")
+	fsys := fstest.MapFS{"fs.toml": {Data: []byte(manifest("acme", "ns", `b = "example.com/fs.B"`, `c = "example.com/fs.C"`))}}
+	env := writeFiles(t, t.TempDir(), map[string]string{"env.toml": manifest("acme", "ns", `c = "example.com/env.C"`)})
+	t.Setenv(EnvPath, env)
+
+	c, err := Discover(WithRegistry(&r), WithFS(fsys))
+	require.NoError(t, err)
+	targets := map[string]string{}
+	for _, ep := range c.EntryPoints("ns") {
+		targets[ep.Name] = ep.Target.Ref
+	}
+	assert.Equal(t, map[string]string{"a": "example.com/acme.A", "b": "example.com/fs.B", "c": "example.com/env.C"}, targets)
+
+	var shadowed []string
+	for _, s := range c.Shadowed() {
+		shadowed = append(shadowed, s.EntryPoint.Name+":"+s.EntryPoint.Target.Ref+" by "+s.By.Target.Ref)
+	}
+	assert.Equal(t, []string{
+		"c:example.com/fs.C by example.com/env.C",
+		"b:example.com/acme.B by example.com/fs.B",
+		"c:example.com/acme.C by example.com/env.C",
+	}, shadowed, "in precedence order, each with the entry that wins")
+}
+
+func TestDiscoverReadsADirectoryOnce(t *testing.T) {
+	// Not parallel: sets $STEVEDORE_PATH.
+	dir := writeFiles(t, t.TempDir(), map[string]string{"p.toml": manifest("", "ns", `x = "example.com/p.X"`)})
+	t.Setenv(EnvPath, dir)
+	c, err := Discover(WithRegistry(&Registry{}), WithSearchPath(dir, filepath.Join(dir, ".")))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"x@p.toml"}, names(c, "ns"))
+	assert.Empty(t, c.Shadowed())
+}
+
+func TestDiscoverUnreadableFS(t *testing.T) {
+	t.Parallel()
+	c, err := Discover(isolated(WithFS(fstest.MapFS{}), WithFS(brokenFS{}))...)
+	require.NoError(t, err)
+	require.Len(t, c.Problems(), 1)
+	assert.Equal(t, "read (file system 2 of WithFS): "+errBroken.Error(), c.Problems()[0].Error())
+}
+
+var errBroken = errors.New("broken file system")
+
+type brokenFS struct{}
+
+func (brokenFS) Open(string) (fs.File, error) { return nil, errBroken }

@@ -37,5 +37,5 @@
 // Parse and ParseTarget are strict, and their errors say where the problem
 // is, as a compiler does:
 //
-//	manifests/gpu.toml:7:22: entry_points."ceilometer.poll".gpu: unknown key "prioity" (did you mean "priority"?)
+//	gpu.toml:3:43: entry_points."ceilometer.poll.central".gpu: unknown key "prioity" (did you mean "priority"?)
 package entrypoints

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/stevedore-go/stevedore/internal/tomlx"
 )
 
 // EntryPoint is one named entry of a namespace, as a manifest declares it.
@@ -21,8 +23,9 @@ type EntryPoint struct {
 	Enabled     bool     // false when the manifest says enabled = false
 
 	// Meta is the entry's free-form meta table, handed to the application
-	// as decoded: string, int64, float64, bool, time.Time, []any and
-	// map[string]any values. Nil when the entry has none.
+	// as decoded: string, int64, float64, bool, time.Time, []any,
+	// []map[string]any (an array of tables) and map[string]any values.
+	// Nil when the entry has none.
 	Meta map[string]any
 
 	Distribution Distribution // who ships the entry point
@@ -101,46 +104,10 @@ var (
 func checkPlatform(p, goos, goarch string) string {
 	sys, arch, hasArch := strings.Cut(p, "/")
 	if sys != goos && !slices.Contains(knownOS, sys) {
-		return fmt.Sprintf("unknown operating system %q in platform %q%s", sys, p, didYouMean(sys, knownOS))
+		return fmt.Sprintf("unknown operating system %q in platform %q%s", sys, p, tomlx.DidYouMean(sys, knownOS))
 	}
 	if hasArch && arch != goarch && !slices.Contains(knownArch, arch) {
-		return fmt.Sprintf("unknown architecture %q in platform %q%s", arch, p, didYouMean(arch, knownArch))
+		return fmt.Sprintf("unknown architecture %q in platform %q%s", arch, p, tomlx.DidYouMean(arch, knownArch))
 	}
 	return ""
-}
-
-// didYouMean returns ` (did you mean "x"?)` for the candidate closest to s
-// when it is close enough to be a likely typo, or "".
-func didYouMean(s string, candidates []string) string {
-	best, bestDist := "", 3
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	if best == "" || bestDist >= len(s) {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

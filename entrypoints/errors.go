@@ -29,7 +29,7 @@ var (
 // ManifestError describes a problem in a manifest, at a position when one is
 // known. Its message reads like a compiler's:
 //
-//	manifests/gpu.toml:7:9: entry_points."ceilometer.poll".gpu: unknown key "prioity" (did you mean "priority"?)
+//	gpu.toml:3:43: entry_points."ceilometer.poll.central".gpu: unknown key "prioity" (did you mean "priority"?)
 //
 // Every *ManifestError matches ErrMalformed under errors.Is.
 type ManifestError struct {

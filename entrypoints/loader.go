@@ -26,6 +26,9 @@ func (g goLoader) Load(_ context.Context, ep EntryPoint) (any, error) {
 	if v, ok := g.r.Lookup(ep.Target.Ref); ok {
 		return v, nil
 	}
-	return nil, &kindError{kind: ErrNotRegistered, msg: fmt.Sprintf(
-		"entrypoints: %s is not registered (is package %s imported?)", ep.Target, goPackage(ep.Target.Ref))}
+	hint := fmt.Sprintf("is package %s imported?", goPackage(ep.Target.Ref))
+	if goPackage(ep.Target.Ref) == "main" {
+		hint = "does package main register it?"
+	}
+	return nil, &kindError{kind: ErrNotRegistered, msg: fmt.Sprintf("entrypoints: %s is not registered (%s)", ep.Target, hint)}
 }

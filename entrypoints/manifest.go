@@ -5,14 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"math"
 	"runtime"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/stevedore-go/stevedore/internal/tomlx"
 )
 
 // Manifest is what one TOML manifest declares: the distribution that ships
@@ -60,12 +60,13 @@ var entryKeys = []string{"target", "description", "tags", "priority", "platforms
 // *ManifestError that gives the line and column wherever they are known;
 // when a manifest has several problems, it is the first in the file.
 func Parse(path string, data []byte) (*Manifest, error) {
+	data = tomlx.StripBOM(data) // as the decoder does, so that positions agree
 	var doc map[string]any
 	md, err := toml.Decode(string(data), &doc)
 	if err != nil {
 		return nil, syntaxError(path, data, err)
 	}
-	p := &parser{path: path, data: data, pos: locate(data, entryDepth)}
+	p := &parser{path: path, data: data, pos: tomlx.Locate(data, entryDepth)}
 	m := p.manifest(doc)
 	if len(p.errs) > 0 {
 		return nil, p.first()
@@ -90,17 +91,12 @@ func syntaxError(path string, data []byte, err error) error {
 	if !errors.As(err, &pe) {
 		return &ManifestError{Path: path, Err: &kindError{kind: ErrMalformed, msg: err.Error()}}
 	}
-	// The decoder's byte offset is reliable; its column is not at the start
-	// of a line, so both are computed from the offset when there is one.
-	line, col := pe.Position.Line, pe.Position.Col
-	if pe.Position.Start > 0 || line <= 1 {
-		line, col = lineCol(data, pe.Position.Start)
-	}
-	e := &ManifestError{Path: path, Line: line, Col: col}
+	at := tomlx.ErrorPosition(data, pe)
+	e := &ManifestError{Path: path, Line: at.Line, Col: at.Col}
 	if key, ok := duplicateKey(pe.Message); ok {
 		e.Key = key
 		msg := "defined twice"
-		if segs := (&scanner{src: []byte(key)}).key(true); len(segs) == 3 && segs[0] == "entry_points" {
+		if segs := tomlx.ParseKey(key); len(segs) == 3 && segs[0] == "entry_points" {
 			msg = fmt.Sprintf("name %q declared twice in namespace %q", segs[2], segs[1])
 		}
 		e.Err = &kindError{kind: ErrDuplicate, msg: msg}
@@ -139,7 +135,12 @@ func sortByDeclaration(eps []EntryPoint, keys []toml.Key) {
 	for _, ep := range eps {
 		r, ok := rank[[2]string{ep.Namespace, ep.Name}]
 		if !ok || r >= len(sorted) {
-			return // cannot happen; keep map order rather than lose entries
+			// Cannot happen; should it, order by position rather than
+			// leak map order.
+			slices.SortFunc(eps, func(a, b EntryPoint) int {
+				return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+			})
+			return
 		}
 		sorted[r] = ep
 	}
@@ -157,38 +158,27 @@ const entryDepth = 3
 type parser struct {
 	path string
 	data []byte
-	pos  positions
+	pos  tomlx.Positions
 	full bool // pos holds every key, not only down to entryDepth
 	errs []*ManifestError
 }
 
 // at returns where path is defined: its value when value is true and the
 // position is known, else its key, else the nearest enclosing table's.
-func (p *parser) at(path []string, value bool) position {
+func (p *parser) at(path []string, value bool) tomlx.Position {
 	if len(path) > entryDepth && !p.full {
-		p.pos, p.full = locate(p.data, 0), true
+		p.pos, p.full = tomlx.Locate(p.data, 0), true
 	}
-	if kp, ok := p.pos[pathKey(path)]; ok {
-		if value && kp.val.line > 0 {
-			return kp.val
-		}
-		return kp.key
-	}
-	for j := len(path) - 1; j > 0; j-- {
-		if kp, ok := p.pos[pathKey(path[:j])]; ok {
-			return kp.key
-		}
-	}
-	return position{}
+	return p.pos.At(path, value)
 }
 
 // fail records a problem with the key at path (the file when path is
 // empty), positioned at its value or its key.
 func (p *parser) fail(path []string, value bool, format string, args ...any) {
 	at := p.at(path, value)
-	e := &ManifestError{Path: p.path, Line: at.line, Col: at.col, Err: &kindError{kind: ErrMalformed, msg: fmt.Sprintf(format, args...)}}
+	e := &ManifestError{Path: p.path, Line: at.Line, Col: at.Col, Err: &kindError{kind: ErrMalformed, msg: fmt.Sprintf(format, args...)}}
 	if len(path) > 0 {
-		e.Key = toml.Key(path).String()
+		e.Key = tomlx.KeyString(path)
 	}
 	p.errs = append(p.errs, e)
 }
@@ -196,11 +186,11 @@ func (p *parser) fail(path []string, value bool, format string, args ...any) {
 // unknown records that key is not one of known in the table at path,
 // positioned at the key and suggesting the closest known one.
 func (p *parser) unknown(path []string, key string, known []string) {
-	p.fail(append(path[:len(path):len(path)], key), false, "unknown key %q%s", key, didYouMean(key, known))
+	p.fail(append(path[:len(path):len(path)], key), false, "unknown key %q%s", key, tomlx.DidYouMean(key, known))
 	e := p.errs[len(p.errs)-1]
 	e.Key = ""
 	if len(path) > 0 {
-		e.Key = toml.Key(path).String()
+		e.Key = tomlx.KeyString(path)
 	}
 }
 
@@ -248,7 +238,7 @@ func (p *parser) format(v any) {
 	n, ok := v.(int64)
 	switch {
 	case !ok:
-		p.fail(path, true, "want an integer, got %s", describe(v))
+		p.fail(path, true, "want an integer, got %s", tomlx.Describe(v))
 	case n != formatVersion:
 		p.fail(path, true, "unsupported format %d (this version reads format %d)", n, formatVersion)
 	}
@@ -258,17 +248,17 @@ func (p *parser) distribution(v any) Distribution {
 	path := []string{"distribution"}
 	t, ok := v.(map[string]any)
 	if !ok {
-		p.fail(path, true, "want a table, got %s", describe(v))
+		p.fail(path, true, "want a table, got %s", tomlx.Describe(v))
 		return Distribution{}
 	}
 	var d Distribution
 	for key, v := range t {
 		switch key {
 		case "name":
-			d.Name = p.string(append(path, key), v)
-			if strings.TrimSpace(d.Name) == "" {
+			if name, ok := v.(string); ok && strings.TrimSpace(name) == "" {
 				p.fail(append(path, key), true, "empty name")
 			}
+			d.Name = p.string(append(path, key), v)
 		case "version":
 			d.Version = p.string(append(path, key), v)
 		default:
@@ -285,7 +275,7 @@ func (p *parser) entryPoints(v any) []EntryPoint {
 	path := []string{"entry_points"}
 	t, ok := v.(map[string]any)
 	if !ok {
-		p.fail(path, true, "want a table of namespaces, got %s", describe(v))
+		p.fail(path, true, "want a table of namespaces, got %s", tomlx.Describe(v))
 		return nil
 	}
 	var eps []EntryPoint
@@ -296,7 +286,7 @@ func (p *parser) entryPoints(v any) []EntryPoint {
 		}
 		names, ok := v.(map[string]any)
 		if !ok {
-			p.fail(nsPath, true, "want a table of entry points, got %s", describe(v))
+			p.fail(nsPath, true, "want a table of entry points, got %s", tomlx.Describe(v))
 			continue
 		}
 		for name, v := range names {
@@ -308,7 +298,7 @@ func (p *parser) entryPoints(v any) []EntryPoint {
 
 func (p *parser) entryPoint(ns, name string, v any) EntryPoint {
 	path := []string{"entry_points", ns, name}
-	ep := EntryPoint{Namespace: ns, Name: name, Enabled: true, Manifest: p.path, Line: p.at(path, false).line}
+	ep := EntryPoint{Namespace: ns, Name: name, Enabled: true, Manifest: p.path, Line: p.at(path, false).Line}
 	if !validName(name) {
 		p.fail(path, false, "invalid name %q (want letters, digits, '_', '.' and '-')", name)
 	}
@@ -318,7 +308,7 @@ func (p *parser) entryPoint(ns, name string, v any) EntryPoint {
 	case map[string]any:
 		p.entryTable(&ep, path, v)
 	default:
-		p.fail(path, true, "want a target string or a table, got %s", describe(v))
+		p.fail(path, true, "want a target string or a table, got %s", tomlx.Describe(v))
 	}
 	return ep
 }
@@ -349,7 +339,7 @@ func (p *parser) entryTable(ep *EntryPoint, path []string, t map[string]any) {
 			if s, ok := v.(string); ok {
 				ep.Target = p.target(kpath, s)
 			} else {
-				p.fail(kpath, true, "want a string, got %s", describe(v))
+				p.fail(kpath, true, "want a string, got %s", tomlx.Describe(v))
 			}
 		case "description":
 			ep.Description = p.string(kpath, v)
@@ -359,7 +349,7 @@ func (p *parser) entryTable(ep *EntryPoint, path []string, t map[string]any) {
 			n, ok := v.(int64)
 			switch {
 			case !ok:
-				p.fail(kpath, true, "want an integer, got %s", describe(v))
+				p.fail(kpath, true, "want an integer, got %s", tomlx.Describe(v))
 			case n < math.MinInt || n > math.MaxInt:
 				p.fail(kpath, true, "priority %d out of range", n)
 			default:
@@ -377,13 +367,13 @@ func (p *parser) entryTable(ep *EntryPoint, path []string, t map[string]any) {
 			if b, ok := v.(bool); ok {
 				ep.Enabled = b
 			} else {
-				p.fail(kpath, true, "want a boolean, got %s", describe(v))
+				p.fail(kpath, true, "want a boolean, got %s", tomlx.Describe(v))
 			}
 		case "meta":
 			if m, ok := v.(map[string]any); ok {
 				ep.Meta = m
 			} else {
-				p.fail(kpath, true, "want a table, got %s", describe(v))
+				p.fail(kpath, true, "want a table, got %s", tomlx.Describe(v))
 			}
 		default:
 			p.unknown(path, key, entryKeys)
@@ -391,38 +381,55 @@ func (p *parser) entryTable(ep *EntryPoint, path []string, t map[string]any) {
 	}
 }
 
-// dottedNamespaceHint recognises [entry_points.a.b.c], which TOML reads as
-// namespace "a" with an entry "b" holding only tables, and suggests the
-// quoting that was meant.
+// dottedNamespaceHint recognises an unquoted dotted namespace, such as
+// [entry_points.ceilometer.poll] or [entry_points.a.b.c]: TOML reads the
+// first segment as the namespace and the next as an entry, whose table
+// then holds entries or deeper tables rather than an entry's keys. It
+// suggests the namespace that was probably meant, quoted.
 func dottedNamespaceHint(path []string, t map[string]any) string {
-	if _, ok := t["target"]; ok || len(t) == 0 {
+	if !namespaceLike(t) {
 		return ""
 	}
-	for _, v := range t {
-		if _, ok := v.(map[string]any); !ok {
-			return ""
-		}
-	}
-	segs := slices.Clone(path[1:])
+	segs := slices.Clone(path[1:]) // namespace and entry name
+	// Descend while the only child is another level of namespace.
 	for len(t) == 1 {
-		key := slices.Collect(maps.Keys(t))[0]
-		sub, ok := t[key].(map[string]any)
-		if !ok {
+		var child map[string]any
+		var key string
+		for key = range t {
+			child, _ = t[key].(map[string]any)
+		}
+		if child == nil || !namespaceLike(child) {
 			break
 		}
 		segs = append(segs, key)
-		t = sub
-	}
-	if len(segs) == len(path)-1 {
-		return ""
+		t = child
 	}
 	return fmt.Sprintf(`; a namespace with dots must be quoted, as in [entry_points."%s"]`, strings.Join(segs, "."))
+}
+
+// namespaceLike reports whether t looks like a table of entries rather
+// than an entry: no key of an entry, and only strings and tables.
+func namespaceLike(t map[string]any) bool {
+	if len(t) == 0 {
+		return false
+	}
+	for k, v := range t {
+		if slices.Contains(entryKeys, k) {
+			return false
+		}
+		switch v.(type) {
+		case string, map[string]any:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func (p *parser) string(path []string, v any) string {
 	s, ok := v.(string)
 	if !ok {
-		p.fail(path, true, "want a string, got %s", describe(v))
+		p.fail(path, true, "want a string, got %s", tomlx.Describe(v))
 	}
 	return s
 }
@@ -430,40 +437,15 @@ func (p *parser) string(path []string, v any) string {
 func (p *parser) strings(path []string, v any) []string {
 	list, ok := v.([]any)
 	if !ok {
-		p.fail(path, true, "want an array of strings, got %s", describe(v))
+		p.fail(path, true, "want an array of strings, got %s", tomlx.Describe(v))
 		return nil
 	}
 	out := make([]string, len(list))
 	for i, e := range list {
 		if out[i], ok = e.(string); !ok {
-			p.fail(path, true, "element %d: want a string, got %s", i, describe(e))
+			p.fail(path, true, "element %d: want a string, got %s", i, tomlx.Describe(e))
 			return nil
 		}
 	}
 	return out
-}
-
-// describe names a decoded TOML value's type, with the value when short.
-func describe(v any) string {
-	switch v := v.(type) {
-	case string:
-		if len(v) > 40 {
-			v = v[:37] + "..."
-		}
-		return fmt.Sprintf("a string (%q)", v)
-	case int64:
-		return fmt.Sprintf("an integer (%d)", v)
-	case float64:
-		return fmt.Sprintf("a float (%g)", v)
-	case bool:
-		return fmt.Sprintf("a boolean (%t)", v)
-	case time.Time:
-		return "a datetime"
-	case []any, []map[string]any:
-		return "an array"
-	case map[string]any:
-		return "a table"
-	default:
-		return fmt.Sprintf("a %T", v)
-	}
 }

@@ -11,10 +11,13 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stevedore-go/stevedore/internal/tomlx"
 )
 
 var update = flag.Bool("update", false, "rewrite the .golden files of testdata")
@@ -208,7 +211,7 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		locate(data, 0) // Parse only locates valid documents; it must survive anything
+		tomlx.Locate(data, 0) // Parse only locates valid documents; it must survive anything
 		m, err := Parse("fuzz.toml", data)
 		lines := strings.Count(string(data), "\n") + 1
 		if err != nil {
@@ -278,4 +281,27 @@ func BenchmarkParse(b *testing.B) {
 			}
 		}
 	})
+}
+
+// The golden files are JSON, which does not tell an integer from a float;
+// the types handed to the application are checked here.
+func TestParseMetaTypes(t *testing.T) {
+	t.Parallel()
+	m, err := Parse("meta.toml", []byte(`
+[entry_points.ns.x]
+target = "example.com/x.New"
+meta = { count = 3, ratio = 0.5, on = true, name = "n", when = 2026-11-21, list = [1, 2], table = { k = "v" } }
+[[entry_points.ns.x.meta.rows]]
+id = 1
+`))
+	require.NoError(t, err)
+	meta := m.EntryPoints[0].Meta
+	assert.IsType(t, int64(0), meta["count"])
+	assert.IsType(t, float64(0), meta["ratio"])
+	assert.IsType(t, true, meta["on"])
+	assert.IsType(t, "", meta["name"])
+	assert.IsType(t, time.Time{}, meta["when"])
+	assert.IsType(t, []any{}, meta["list"])
+	assert.IsType(t, map[string]any{}, meta["table"])
+	assert.IsType(t, []map[string]any{}, meta["rows"])
 }

@@ -55,11 +55,12 @@ func parseTarget(s string) (Target, string) {
 	if strings.TrimSpace(s) != s {
 		return Target{}, "leading or trailing space"
 	}
-	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
-		return Target{}, fmt.Sprintf("control character %q", s[i])
-	}
 	if !utf8.ValidString(s) {
 		return Target{}, "invalid UTF-8"
+	}
+	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		return Target{}, fmt.Sprintf("control character %U", r)
 	}
 	scheme, ref, found := strings.Cut(s, ":")
 	if !found {

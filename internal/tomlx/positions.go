@@ -28,8 +28,9 @@ type Positions map[string]keyPos
 func pathKey(path []string) string { return strings.Join(path, "\x00") }
 
 // Locate returns where each key of src no more than depth segments long
-// (any length when depth is 0) is first defined. It never fails: on text
-// it does not understand it records less.
+// (any length when depth is 0) is first defined. src must not start with a
+// byte order mark (see StripBOM). Locate never fails: on text it does not
+// understand it records less.
 func Locate(src []byte, depth int) Positions {
 	s := scanner{src: src, line: 1, depth: depth, pos: Positions{}}
 	s.document()
@@ -60,6 +61,18 @@ func (p Positions) At(path []string, value bool) Position {
 	return Position{}
 }
 
+// StripBOM removes the byte order mark that the decoder skips, so that
+// positions in what remains match the decoder's.
+func StripBOM(src []byte) []byte {
+	switch {
+	case bytes.HasPrefix(src, []byte("\xff\xfe")), bytes.HasPrefix(src, []byte("\xfe\xff")):
+		return src[2:]
+	case bytes.HasPrefix(src, []byte("\xef\xbb\xbf")):
+		return src[3:]
+	}
+	return src
+}
+
 // LineCol converts a byte offset in src to a 1-based line and column.
 func LineCol(src []byte, offset int) (line, col int) {
 	offset = min(max(offset, 0), len(src))
@@ -77,7 +90,7 @@ type scanner struct {
 	i         int
 	line      int
 	lineStart int
-	inArray   int // inside an array nothing is recorded: arrays have no key paths
+	muted     int // > 0 inside arrays (no key paths) and unrecorded values
 	depth     int // record keys up to this many segments; 0 for all
 	pos       Positions
 }
@@ -173,18 +186,22 @@ func (s *scanner) keyValue(table []string) {
 		s.advance()
 	}
 	s.skipSpace()
-	var full []string
-	if keep {
-		full = append(table[:len(table):len(table)], k...)
-		s.record(table, full, keyPos{key: at, val: s.here()})
+	if !keep {
+		// Keys inside the value (an inline table's) are deeper still.
+		s.muted++
+		s.value(nil)
+		s.muted--
+		return
 	}
+	full := append(table[:len(table):len(table)], k...)
+	s.record(table, full, keyPos{key: at, val: s.here()})
 	s.value(full)
 }
 
 // recording reports whether keys defined in table are recorded; when not,
 // the scan skips them without building strings.
 func (s *scanner) recording(table []string) bool {
-	return s.inArray == 0 && (s.depth == 0 || len(table) < s.depth)
+	return s.muted == 0 && (s.depth == 0 || len(table) < s.depth)
 }
 
 // record notes where full is defined, and where the tables that its dotted
@@ -307,8 +324,8 @@ func (s *scanner) inlineTable(path []string) {
 
 func (s *scanner) array() {
 	s.advance() // [
-	s.inArray++
-	defer func() { s.inArray-- }()
+	s.muted++
+	defer func() { s.muted-- }()
 	for !s.eof() {
 		s.skipBlank()
 		if s.peek() == ']' {

@@ -5,6 +5,8 @@ package tomlx
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -36,7 +38,11 @@ func Describe(v any) string {
 	case int64:
 		return fmt.Sprintf("an integer (%d)", v)
 	case float64:
-		return fmt.Sprintf("a float (%g)", v)
+		f := strconv.FormatFloat(v, 'g', -1, 64)
+		if !strings.ContainsAny(f, ".eEnN") { // 1 reads as an integer; TOML writes 1.0
+			f += ".0"
+		}
+		return fmt.Sprintf("a float (%s)", f)
 	case bool:
 		return fmt.Sprintf("a boolean (%t)", v)
 	case time.Time:
