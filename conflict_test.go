@@ -169,7 +169,9 @@ func TestConflictInFromExtensions(t *testing.T) {
 func TestConflictErrorFromCustomResolver(t *testing.T) {
 	t.Parallel()
 	errNo := errors.New("refused")
-	refuse := func(string, string, []entrypoints.EntryPoint) (entrypoints.EntryPoint, error) { return entrypoints.EntryPoint{}, errNo }
+	refuse := func(string, string, []entrypoints.EntryPoint) (entrypoints.EntryPoint, error) {
+		return entrypoints.EntryPoint{}, errNo
+	}
 	_, err := New[Greeter](context.Background(), "ns", conflicted(t, nil).opts(WithConflictResolver(refuse))...)
 	require.ErrorIs(t, err, errNo)
 }
