@@ -1,0 +1,170 @@
+package stevedore
+
+import (
+	"context"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type sqliteSettings struct {
+	Path    string        `toml:"path"`
+	Timeout time.Duration `toml:"timeout"`
+	WAL     bool          `toml:"wal"`
+	Pool    struct {
+		Size int `toml:"size"`
+	} `toml:"pool"`
+	Tags   []string          `toml:"tags"`
+	Labels map[string]string `toml:"labels"`
+	Listen netip.AddrPort    `toml:"listen"`
+	Ratio  float64           `toml:"ratio"`
+	Port   uint16            `toml:"port"`
+	Extra  *struct{ Note string }
+}
+
+// Defaults is what a driver starts from.
+func (sqliteSettings) Defaults() sqliteSettings {
+	s := sqliteSettings{Path: "samples.db", Timeout: 5 * time.Second, WAL: true}
+	s.Pool.Size = 4
+	return s
+}
+
+func mustSettings(t *testing.T, src string) *Settings {
+	t.Helper()
+	s, err := ParseSettings("ceilometer.toml", []byte(src))
+	require.NoError(t, err)
+	return s
+}
+
+func TestSettingsDecode(t *testing.T) {
+	t.Parallel()
+	s := mustSettings(t, `
+[ceilometer.storage.sqlite]
+path = "/var/lib/ceilometer/samples.db"
+timeout = "1m30s"
+tags = ["a", "b"]
+labels = { site = "ams" }
+listen = "127.0.0.1:8777"
+ratio = 2
+pool.size = 16
+Extra = { note = "case-insensitive" }
+`)
+	got := sqliteSettings{}.Defaults()
+	require.NoError(t, s.Decode("ceilometer.storage.sqlite", &got))
+	want := sqliteSettings{}.Defaults()
+	want.Path = "/var/lib/ceilometer/samples.db"
+	want.Timeout = 90 * time.Second
+	want.Tags = []string{"a", "b"}
+	want.Labels = map[string]string{"site": "ams"}
+	want.Listen = netip.MustParseAddrPort("127.0.0.1:8777")
+	want.Ratio = 2
+	want.Pool.Size = 16
+	want.Extra = &struct{ Note string }{Note: "case-insensitive"}
+	assert.Equal(t, want, got)
+
+	// A key the document does not have leaves the value as it was.
+	kept := sqliteSettings{Path: "kept"}
+	require.NoError(t, s.Decode("ceilometer.storage.memory", &kept))
+	assert.Equal(t, "kept", kept.Path)
+
+	var n int
+	require.NoError(t, mustSettings(t, "[agent]\ninterval = 10").Decode("agent.interval", &n))
+	assert.Equal(t, 10, n)
+}
+
+func TestSettingsErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, src, want string
+	}{
+		{"unknown key", "[ceilometer.storage.sqlite]\npaht = \"x\"\n",
+			`ceilometer.toml:2:1: ceilometer.storage.sqlite.paht: unknown key "paht" (did you mean "path"?)`},
+		{"wrong type", "[ceilometer.storage.sqlite]\npath = 3\n",
+			`ceilometer.toml:2:8: ceilometer.storage.sqlite.path: want a string, got an integer (3)`},
+		{"bad duration", "[ceilometer.storage.sqlite]\ntimeout = \"soon\"\n",
+			`ceilometer.toml:2:11: ceilometer.storage.sqlite.timeout: invalid duration "soon" (want a number and a unit, such as "10s" or "1h30m")`},
+		{"nested unknown key", "[ceilometer.storage.sqlite.pool]\nsize = 1\nmax = 2\n",
+			`ceilometer.toml:3:1: ceilometer.storage.sqlite.pool.max: unknown key "max"`},
+		{"element type", "[ceilometer.storage.sqlite]\ntags = [\"a\", 1]\n",
+			`ceilometer.toml:2:8: ceilometer.storage.sqlite.tags: element 1: want a string, got an integer (1)`},
+		{"text unmarshaler", "[ceilometer.storage.sqlite]\nlisten = \"nowhere\"\n",
+			`ceilometer.toml:2:10: ceilometer.storage.sqlite.listen: not an ip:port`},
+		{"overflow", "[ceilometer.storage.sqlite]\nport = 70000\n",
+			`ceilometer.toml:2:8: ceilometer.storage.sqlite.port: 70000 does not fit in uint16`},
+		{"negative unsigned", "[ceilometer.storage.sqlite]\nport = -1\n",
+			`ceilometer.toml:2:8: ceilometer.storage.sqlite.port: -1 does not fit in uint16`},
+		{"not a table", "[ceilometer.storage]\nsqlite = \"x\"\n",
+			`ceilometer.toml:2:10: ceilometer.storage.sqlite: want a table, got a string ("x")`},
+		{"first error in the file", "[ceilometer.storage.sqlite]\nwal = \"yes\"\npath = 3\n",
+			`ceilometer.toml:2:7: ceilometer.storage.sqlite.wal: want a boolean, got a string ("yes")`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var v sqliteSettings
+			err := mustSettings(t, tt.src).Decode("ceilometer.storage.sqlite", &v)
+			assert.EqualError(t, err, tt.want)
+		})
+	}
+}
+
+func TestParseSettingsSyntaxError(t *testing.T) {
+	t.Parallel()
+	_, err := ParseSettings("ceilometer.toml", []byte("[agent]\ninterval = = 3\n"))
+	assert.EqualError(t, err, "ceilometer.toml:2:12: syntax error: expected value but found '=' instead")
+
+	_, err = LoadSettings(filepath.Join(t.TempDir(), "missing.toml"))
+	require.ErrorIs(t, err, os.ErrNotExist)
+
+	path := filepath.Join(t.TempDir(), "ok.toml")
+	require.NoError(t, os.WriteFile(path, []byte("[agent]\ninterval = 3\n"), 0o644))
+	s, err := LoadSettings(path)
+	require.NoError(t, err)
+	var n int
+	require.NoError(t, s.Decode("agent.interval", &n))
+	assert.Equal(t, 3, n)
+
+	var v sqliteSettings
+	assert.Error(t, s.Decode("", &v))
+	assert.Error(t, s.Decode("agent", v), "not a pointer")
+}
+
+// A factory's last struct parameter receives its table: its Defaults, then
+// the document; without WithSettings, just its Defaults.
+func TestSettingsForExtensions(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t).
+		register("example.com/store.Open", func(s sqliteSettings) Greeter { return &greeter{prefix: s.Path} }).
+		register("example.com/store.OpenPtr", func(s *sqliteSettings) Greeter { return &greeter{prefix: s.Path + "@" + s.Timeout.String()} }).
+		entries("a.toml", "d", "ceilometer.storage", `sqlite = "example.com/store.Open"`, `"my.driver" = "example.com/store.OpenPtr"`)
+	ctx := context.Background()
+
+	m, err := New[Greeter](ctx, "ceilometer.storage", w.opts()...)
+	require.NoError(t, err)
+	assert.Equal(t, "samples.db", lookupPrefix(t, m, "sqlite"), "Defaults without settings")
+
+	s := mustSettings(t, `
+[ceilometer.storage.sqlite]
+path = "/data/a.db"
+[ceilometer.storage."my.driver"]
+timeout = "2s"
+`)
+	m, err = New[Greeter](ctx, "ceilometer.storage", w.opts(WithSettings(s))...)
+	require.NoError(t, err)
+	assert.Equal(t, "/data/a.db", lookupPrefix(t, m, "sqlite"))
+	assert.Equal(t, "samples.db@2s", lookupPrefix(t, m, "my.driver"))
+
+	bad := mustSettings(t, "[ceilometer.storage.sqlite]\npaht = 1\n")
+	m, err = New[Greeter](ctx, "ceilometer.storage", w.opts(WithSettings(bad), WithOnLoadFailure(func(*LoadError) {}))...)
+	require.NoError(t, err)
+	require.Len(t, m.Failures(), 1)
+	f := m.Failures()[0]
+	assert.Equal(t, "settings", f.Stage)
+	assert.Equal(t, `stevedore: load ceilometer.storage/sqlite (a.toml:4): settings: ceilometer.toml:2:1: ceilometer.storage.sqlite.paht: unknown key "paht" (did you mean "path"?)`, f.Error())
+	assert.Equal(t, []string{"my.driver"}, m.Names(), "the other extension still loads")
+}
