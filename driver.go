@@ -37,7 +37,7 @@ func NewDriver[T any](ctx context.Context, namespace, name string, opts ...Optio
 		return nil, err
 	}
 	b.failQuietly = true
-	candidates := slices.DeleteFunc(b.active(), func(ep entrypoints.EntryPoint) bool { return ep.Name != name })
+	candidates := filter(b.active(), func(ep entrypoints.EntryPoint) bool { return ep.Name == name })
 	switch {
 	case len(candidates) == 0:
 		b.missing([]string{name})

@@ -2,7 +2,6 @@ package stevedore
 
 import (
 	"context"
-	"slices"
 
 	"github.com/stevedore-go/stevedore/entrypoints"
 )
@@ -20,7 +19,7 @@ func NewHook[T any](ctx context.Context, namespace, name string, opts ...Option)
 	if err != nil {
 		return nil, err
 	}
-	eps := slices.DeleteFunc(b.active(), func(ep entrypoints.EntryPoint) bool { return ep.Name != name })
+	eps := filter(b.active(), func(ep entrypoints.EntryPoint) bool { return ep.Name == name })
 	m, err := b.loadAll(eps, b.cfg.hasResolver)
 	if err != nil {
 		return nil, err

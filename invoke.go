@@ -29,9 +29,15 @@ type invoker[T any] struct {
 }
 
 // convert returns plugin as a T, or the stage that failed and why.
-func (inv *invoker[T]) convert(ctx context.Context, ep entrypoints.EntryPoint, plugin any) (T, string, error) {
+func (inv *invoker[T]) convert(ctx context.Context, ep *entrypoints.EntryPoint, plugin any) (T, string, error) {
 	var zero T
 	if obj, ok := plugin.(T); ok {
+		return obj, "", nil
+	}
+	if obj, ok, err := inv.callDirect(ctx, plugin); ok {
+		if err != nil {
+			return zero, "invoke", err
+		}
 		return obj, "", nil
 	}
 	want := reflect.TypeFor[T]()
@@ -83,6 +89,31 @@ func (inv *invoker[T]) convert(ctx context.Context, ep entrypoints.EntryPoint, p
 		return zero, "invoke", wrongType("%v returned a %v, want %v", rv.Type(), res.Type(), want)
 	}
 	return obj, "", nil
+}
+
+// callDirect calls the factory shapes that need no reflection: those
+// returning exactly T, taking nothing or only a context, when no invoke
+// args or settings are given. ok is false for any other plugin.
+func (inv *invoker[T]) callDirect(ctx context.Context, plugin any) (obj T, ok bool, err error) {
+	if len(inv.args) > 0 {
+		return obj, false, nil
+	}
+	switch f := plugin.(type) {
+	case func() T:
+		obj = f()
+	case func() (T, error):
+		obj, err = f()
+	case func(context.Context) T:
+		obj = f(ctx)
+	case func(context.Context) (T, error):
+		obj, err = f(ctx)
+	default:
+		return obj, false, nil
+	}
+	if err == nil && isNilValue(reflect.ValueOf(&obj).Elem()) {
+		err = fmt.Errorf("%T returned nil", plugin)
+	}
+	return obj, true, err
 }
 
 // assign returns v as a T when its type is assignable to T.
@@ -180,7 +211,7 @@ func wrongType(format string, args ...any) error {
 
 // settingsValue builds the settings argument of type param (a struct or a
 // pointer to one) for ep: the struct's Defaults, then its table in s.
-func settingsValue(s *Settings, ep entrypoints.EntryPoint, param reflect.Type) (reflect.Value, error) {
+func settingsValue(s *Settings, ep *entrypoints.EntryPoint, param reflect.Type) (reflect.Value, error) {
 	st := param
 	if st.Kind() == reflect.Pointer {
 		st = st.Elem()

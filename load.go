@@ -22,6 +22,9 @@ type builder[T any] struct {
 	// failQuietly leaves failures to the caller (NewDriver returns them)
 	// rather than logging them; a WithOnLoadFailure callback still runs.
 	failQuietly bool
+
+	block   []Extension[T] // where newExtension puts extensions
+	pending int            // how many load may still make
 }
 
 // start applies the options, gets the catalog and reports what it holds
@@ -55,10 +58,11 @@ func start[T any](ctx context.Context, namespace string, opts []Option) (*builde
 	m.entryPoints = catalog.EntryPoints(namespace)
 	b := &builder[T]{ctx: ctx, m: m, cfg: cfg, registry: cfg.registry, inv: invoker[T]{args: cfg.invokeArgs, settings: cfg.settings}, after: after}
 
-	for _, ep := range m.entryPoints {
-		m.emit(Event{Kind: Discovered, EntryPoint: ep})
+	for i := range m.entryPoints {
+		ep := &m.entryPoints[i]
+		m.emit(Discovered, ep, nil, 0)
 		if ep.Disabled != "" {
-			m.emit(Event{Kind: Disabled, EntryPoint: ep})
+			m.emit(Disabled, ep, nil, 0)
 			cfg.logger.Debug("stevedore: entry point disabled", "namespace", namespace, "name", ep.Name,
 				"target", ep.Target.String(), "reason", ep.Disabled)
 		}
@@ -67,17 +71,32 @@ func start[T any](ctx context.Context, namespace string, opts []Option) (*builde
 		if s.EntryPoint.Namespace != namespace {
 			continue
 		}
-		m.emit(Event{Kind: Discovered, EntryPoint: s.EntryPoint})
-		m.emit(Event{Kind: Shadowed, EntryPoint: s.EntryPoint})
+		m.emit(Discovered, &s.EntryPoint, nil, 0)
+		m.emit(Shadowed, &s.EntryPoint, nil, 0)
 		cfg.logger.Debug("stevedore: entry point shadowed", "namespace", namespace, "name", s.EntryPoint.Name,
 			"target", s.EntryPoint.Target.String(), "manifest", s.EntryPoint.Manifest, "by", declaredAt(s.By))
 	}
 	return b, nil
 }
 
-// active returns the entry points of the namespace that may load.
+// active returns the entry points of the namespace that may load. The
+// slice may be the manager's own: callers filter into new slices.
 func (b *builder[T]) active() []entrypoints.EntryPoint {
-	return slices.DeleteFunc(slices.Clone(b.m.entryPoints), func(ep entrypoints.EntryPoint) bool { return ep.Disabled != "" })
+	if !slices.ContainsFunc(b.m.entryPoints, func(ep entrypoints.EntryPoint) bool { return ep.Disabled != "" }) {
+		return b.m.entryPoints
+	}
+	return filter(b.m.entryPoints, func(ep entrypoints.EntryPoint) bool { return ep.Disabled == "" })
+}
+
+// filter returns, in a new slice, the entry points for which keep is true.
+func filter(eps []entrypoints.EntryPoint, keep func(entrypoints.EntryPoint) bool) []entrypoints.EntryPoint {
+	var out []entrypoints.EntryPoint
+	for _, ep := range eps {
+		if keep(ep) {
+			out = append(out, ep)
+		}
+	}
+	return out
 }
 
 // selectWith keeps the entry points for which check returns true. A panic
@@ -86,13 +105,13 @@ func (b *builder[T]) selectWith(eps []entrypoints.EntryPoint, check func(entrypo
 	if check == nil {
 		return eps
 	}
-	return slices.DeleteFunc(eps, func(ep entrypoints.EntryPoint) bool {
+	return filter(eps, func(ep entrypoints.EntryPoint) bool {
 		keep, err := b.runCheck(func() bool { return check(ep) })
 		if err != nil {
 			b.fail(&LoadError{EntryPoint: ep, Stage: "check", Err: err})
-			return true
+			return false
 		}
-		return !keep
+		return keep
 	})
 }
 
@@ -132,7 +151,9 @@ func (b *builder[T]) resolve(eps []entrypoints.EntryPoint, warn bool) (map[strin
 // load loads eps in order. Failures are reported and skipped; a done
 // context stops everything, closing what was loaded.
 func (b *builder[T]) load(eps []entrypoints.EntryPoint) error {
-	for _, ep := range eps {
+	for i := range eps {
+		b.pending = len(eps) - i
+		ep := &eps[i]
 		if err := b.ctx.Err(); err != nil {
 			_ = b.m.Close()
 			return fmt.Errorf("stevedore: load %s: %w", b.m.namespace, err)
@@ -145,7 +166,7 @@ func (b *builder[T]) load(eps []entrypoints.EntryPoint) error {
 		if b.after != nil {
 			keep, err := b.runCheck(func() bool { return b.after(ext) })
 			if err != nil {
-				b.fail(&LoadError{EntryPoint: ep, Stage: "check", Err: err})
+				b.fail(&LoadError{EntryPoint: *ep, Stage: "check", Err: err})
 			}
 			if !keep || err != nil {
 				_ = b.m.closeExtension(ext)
@@ -158,51 +179,58 @@ func (b *builder[T]) load(eps []entrypoints.EntryPoint) error {
 }
 
 // loadOne resolves ep's target and converts it to T.
-func (b *builder[T]) loadOne(ep entrypoints.EntryPoint) (*Extension[T], *LoadError) {
+func (b *builder[T]) loadOne(ep *entrypoints.EntryPoint) (*Extension[T], *LoadError) {
 	m := b.m
 	began := m.now()
-	var plugin any
-	err := b.protect(func() (err error) {
-		plugin, err = b.registry.Load(b.ctx, ep)
-		return err
-	})
+	plugin, err := b.resolveTarget(ep)
 	if err != nil {
 		return nil, b.failed(ep, "resolve", err, began)
 	}
-	m.emit(Event{Kind: Resolved, EntryPoint: ep, Duration: m.since(began)})
+	m.emit(Resolved, ep, nil, m.since(began))
 
 	converted := m.now()
-	var (
-		obj   T
-		stage string
-	)
-	err = b.protect(func() (err error) {
-		obj, stage, err = b.inv.convert(b.ctx, ep, plugin)
-		return err
-	})
+	obj, stage, err := b.invoke(ep, plugin)
 	if err != nil {
 		if stage == "" {
 			stage = "invoke" // a panic in a factory
 		}
 		return nil, b.failed(ep, stage, err, began)
 	}
-	m.emit(Event{Kind: Loaded, EntryPoint: ep, Duration: m.since(converted)})
-	return &Extension[T]{Name: ep.Name, EntryPoint: ep, Plugin: plugin, Obj: obj}, nil
+	m.emit(Loaded, ep, nil, m.since(converted))
+	return b.newExtension(Extension[T]{Name: ep.Name, EntryPoint: *ep, Plugin: plugin, Obj: obj}), nil
 }
 
-func (b *builder[T]) failed(ep entrypoints.EntryPoint, stage string, err error, began time.Time) *LoadError {
-	lerr := &LoadError{EntryPoint: ep, Stage: stage, Err: err}
-	b.m.emit(Event{Kind: Failed, EntryPoint: ep, Err: lerr, Duration: b.m.since(began)})
-	return lerr
+// newExtension stores ext in a block of extensions allocated together,
+// which keeps a manager's extensions close in memory and spares an
+// allocation each.
+func (b *builder[T]) newExtension(ext Extension[T]) *Extension[T] {
+	if len(b.block) == cap(b.block) {
+		b.block = make([]Extension[T], 0, max(b.pending, 1))
+	}
+	b.block = append(b.block, ext)
+	return &b.block[len(b.block)-1]
 }
 
-// protect runs plugin code, turning a panic into an error unless recovery
-// is off.
-func (b *builder[T]) protect(f func() error) (err error) {
+// resolveTarget and invoke run plugin code (a loader, a factory), turning
+// a panic into an error unless recovery is off.
+func (b *builder[T]) resolveTarget(ep *entrypoints.EntryPoint) (plugin any, err error) {
 	if b.cfg.recoverPanics {
 		defer recoverInto(&err)
 	}
-	return f()
+	return b.registry.Load(b.ctx, *ep)
+}
+
+func (b *builder[T]) invoke(ep *entrypoints.EntryPoint, plugin any) (obj T, stage string, err error) {
+	if b.cfg.recoverPanics {
+		defer recoverInto(&err)
+	}
+	return b.inv.convert(b.ctx, ep, plugin)
+}
+
+func (b *builder[T]) failed(ep *entrypoints.EntryPoint, stage string, err error, began time.Time) *LoadError {
+	lerr := &LoadError{EntryPoint: *ep, Stage: stage, Err: err}
+	b.m.emit(Failed, ep, lerr, b.m.since(began))
+	return lerr
 }
 
 // fail records a load failure and hands it to the callback, or the log.

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stevedore-go/stevedore/entrypoints"
@@ -158,16 +159,17 @@ func (m *Manager[T]) closeExtension(ext *Extension[T]) (err error) {
 		}
 		err = c.Close()
 	}()
-	m.emit(Event{Kind: Closed, EntryPoint: ext.EntryPoint, Err: err, Duration: m.since(began)})
+	m.emit(Closed, &ext.EntryPoint, err, m.since(began))
 	return err
 }
 
-// emit reports an event to the listeners.
-func (m *Manager[T]) emit(e Event) {
+// emit reports an event to the listeners; it builds the event only when
+// there are some.
+func (m *Manager[T]) emit(kind EventKind, ep *entrypoints.EntryPoint, err error, d time.Duration) {
 	if len(m.listeners) == 0 {
 		return
 	}
-	e.Namespace, e.Name = m.namespace, e.EntryPoint.Name
+	e := Event{Kind: kind, Namespace: m.namespace, Name: ep.Name, EntryPoint: *ep, Err: err, Duration: d}
 	for _, l := range m.listeners {
 		l.OnEvent(e)
 	}
@@ -225,25 +227,69 @@ func mapOver[T, R any](ctx context.Context, m *Manager[T], exts []*Extension[T],
 	if len(m.exts) == 0 {
 		return nil, m.noMatches()
 	}
-	results := make([]R, 0, len(exts))
-	var errs []error
-	for _, ext := range exts {
-		if err := ctx.Err(); err != nil {
-			errs = append(errs, err)
-			break
-		}
-		r, err := call(ctx, m.recoverPanics, fn, ext)
-		if err != nil {
-			e := &ExtensionError{Name: ext.Name, Err: err}
-			if m.propagate {
-				return results, e
+	r := mapRun[T, R]{ctx: ctx, exts: exts, fn: fn, propagate: m.propagate, results: make([]R, 0, len(exts))}
+	for next := 0; next < len(exts) && !r.stopped; {
+		next = r.run(next, m.recoverPanics)
+	}
+	if r.stopErr != nil {
+		return r.results, r.stopErr
+	}
+	return r.results, errors.Join(r.errs...)
+}
+
+// mapRun is one Map in progress. Recovering a panic needs a deferred call;
+// run defers once for a whole stretch of calls, not once per call, and
+// resumes after the extension that panicked.
+type mapRun[T, R any] struct {
+	ctx       context.Context
+	exts      []*Extension[T]
+	fn        func(context.Context, *Extension[T]) (R, error)
+	propagate bool
+	results   []R
+	errs      []error
+	stopped   bool
+	stopErr   error // returned alone: the first failure when propagating
+}
+
+// run calls fn from exts[from] on and returns where to resume.
+func (r *mapRun[T, R]) run(from int, recoverPanics bool) (next int) {
+	if recoverPanics {
+		defer func() {
+			if p := recover(); p != nil {
+				r.fail(r.exts[next], &PanicError{Value: p, Stack: debug.Stack()})
+				next++
 			}
-			errs = append(errs, e)
+		}()
+	}
+	ctx, exts, fn := r.ctx, r.exts, r.fn
+	done := ctx.Done() // nil for a context that is never done
+	for next = from; next < len(exts); next++ {
+		if done != nil {
+			if err := ctx.Err(); err != nil {
+				r.errs = append(r.errs, err)
+				r.stopped = true
+				return next
+			}
+		}
+		res, err := fn(ctx, exts[next])
+		if err != nil {
+			if r.fail(exts[next], err); r.stopped {
+				return next
+			}
 			continue
 		}
-		results = append(results, r)
+		r.results = append(r.results, res)
 	}
-	return results, errors.Join(errs...)
+	return next
+}
+
+func (r *mapRun[T, R]) fail(ext *Extension[T], err error) {
+	e := &ExtensionError{Name: ext.Name, Err: err}
+	if r.propagate {
+		r.stopped, r.stopErr = true, e
+		return
+	}
+	r.errs = append(r.errs, e)
 }
 
 // MapConcurrent is Map with up to limit calls at once (no limit when
@@ -268,39 +314,31 @@ func MapConcurrent[T, R any](ctx context.Context, m *Manager[T], limit int, fn f
 		results = make([]R, n)
 		errs    = make([]error, n)
 		started = make([]bool, n)
-		sem     = make(chan struct{}, limit)
+		next    atomic.Int64
 		wg      sync.WaitGroup
 
 		mu       sync.Mutex
 		first    = -1 // the first failure in time, for propagation
 		panicked any  // a panic to raise again, when not recovering
 	)
-launch:
-	for i, ext := range m.exts {
-		select {
-		case sem <- struct{}{}:
-		case <-callCtx.Done():
-			break launch
-		}
-		if callCtx.Err() != nil {
-			break
-		}
-		started[i] = true
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			defer func() {
-				if r := recover(); r != nil {
-					mu.Lock()
-					panicked = r
-					mu.Unlock()
-					cancel()
-				}
-			}()
-			r, err := call(callCtx, m.recoverPanics, fn, ext)
-			results[i], errs[i] = r, err
-			if err != nil {
+	worker := func() {
+		defer wg.Done()
+		defer func() {
+			if p := recover(); p != nil { // only when not recovering in call
+				mu.Lock()
+				panicked = p
+				mu.Unlock()
+				cancel()
+			}
+		}()
+		for callCtx.Err() == nil {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return
+			}
+			started[i] = true
+			results[i], errs[i] = call(callCtx, m.recoverPanics, fn, m.exts[i])
+			if errs[i] != nil {
 				mu.Lock()
 				if first < 0 {
 					first = i
@@ -310,34 +348,34 @@ launch:
 					cancel()
 				}
 			}
-		}()
+		}
+	}
+	wg.Add(limit)
+	for range limit {
+		go worker()
 	}
 	wg.Wait()
 	if panicked != nil {
 		panic(panicked)
 	}
 
-	if m.propagate && first >= 0 {
-		out := make([]R, 0, n)
-		for i := range n {
-			if started[i] && errs[i] == nil {
-				out = append(out, results[i])
-			}
-		}
-		return out, &ExtensionError{Name: m.exts[first].Name, Err: errs[first]}
-	}
 	out := make([]R, 0, n)
 	var failures []error
+	skipped := false
 	for i := range n {
 		switch {
 		case !started[i]:
+			skipped = true
 		case errs[i] != nil:
 			failures = append(failures, &ExtensionError{Name: m.exts[i].Name, Err: errs[i]})
 		default:
 			out = append(out, results[i])
 		}
 	}
-	if !started[n-1] && ctx.Err() != nil {
+	if m.propagate && first >= 0 {
+		return out, &ExtensionError{Name: m.exts[first].Name, Err: errs[first]}
+	}
+	if skipped && ctx.Err() != nil {
 		failures = append(failures, ctx.Err())
 	}
 	return out, errors.Join(failures...)

@@ -206,7 +206,7 @@ func TestConversion(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			inv := invoker[Greeter]{args: tt.args}
-			obj, _, err := inv.convert(ctx, entrypoints.EntryPoint{Namespace: "ns", Name: "x"}, tt.plugin)
+			obj, _, err := inv.convert(ctx, &entrypoints.EntryPoint{Namespace: "ns", Name: "x"}, tt.plugin)
 			if tt.err == nil && !strings.Contains(tt.want, "returned nil") {
 				require.NoError(t, err)
 				assert.Equal(t, tt.want, obj.Greet("gopher"))

@@ -21,14 +21,14 @@ func NewNamed[T any](ctx context.Context, namespace string, names []string, opts
 	if err != nil {
 		return nil, err
 	}
-	eps := slices.DeleteFunc(b.active(), func(ep entrypoints.EntryPoint) bool { return !slices.Contains(names, ep.Name) })
+	eps := filter(b.active(), func(ep entrypoints.EntryPoint) bool { return slices.Contains(names, ep.Name) })
 	chosen, err := b.resolve(eps, true)
 	if err != nil {
 		return nil, err
 	}
-	eps = slices.DeleteFunc(eps, func(ep entrypoints.EntryPoint) bool {
+	eps = filter(eps, func(ep entrypoints.EntryPoint) bool {
 		winner, conflict := chosen[ep.Name]
-		return conflict && !sameEntryPoint(winner, ep)
+		return !conflict || sameEntryPoint(winner, ep)
 	})
 	if err := b.load(eps); err != nil {
 		return nil, err
