@@ -1,8 +1,61 @@
-// Package stevedore manages a program's extensions: it discovers the
-// entry points that extensions declare in TOML manifests, loads the ones a
-// program asks for, and calls them, in the manner of OpenStack's Python
-// stevedore.
+// Package stevedore manages a program's extensions, in the manner of
+// OpenStack's Python stevedore: it discovers the entry points that
+// extensions declare in TOML manifests, loads the ones a program asks for
+// as values of a Go type, and calls them.
 //
-// Manifests, discovery and target resolution live in the entrypoints
-// sub-package.
+// # Extension points and extensions
+//
+// An extension point is a namespace, such as "ceilometer.poll.central",
+// and a Go type that its extensions provide, usually an interface. An
+// extension is a package that declares entry points in a manifest, a name
+// and a target each, and registers the values the targets name (see the
+// entrypoints package):
+//
+//	[entry_points."ceilometer.poll.central"]
+//	cpu = "example.com/acme/pollsters.NewCPU"
+//
+// # Managers
+//
+// A manager loads the entry points of one namespace as values of its type
+// T. Its constructors follow stevedore's managers:
+//
+//	New             every enabled entry point (ExtensionManager)
+//	NewNamed        the names given (NamedExtensionManager)
+//	NewEnabled      those a check accepts before loading (EnabledExtensionManager)
+//	NewDispatch     for Dispatch, by filter per call (DispatchExtensionManager)
+//	NewNameDispatch for DispatchNames, by name per call (NameDispatchExtensionManager)
+//	NewDriver       exactly one, chosen by name (DriverManager)
+//	NewHook         every entry point with one name (HookManager)
+//	FromExtensions  extensions made by the caller, for tests
+//
+// Map, MapConcurrent, First, Manager.Each, Dispatch and DispatchNames call
+// the extensions; a failure or a panic in one is reported as an
+// *ExtensionError for that extension, and the others still run.
+//
+// # From targets to values of T
+//
+// A target resolves to a value (see entrypoints.Registry). A value
+// assignable to T is the extension itself. A function returning T, or
+// (T, error), is a factory: the manager calls it once, with a leading
+// context.Context if it takes one, then the arguments of WithInvokeArgs,
+// then its settings if its last parameter is a struct (see Settings).
+// Anything else fails to load with an error matching ErrWrongType that
+// names the types involved.
+//
+// # Failures
+//
+// An entry point that fails to load (its target is unknown, its factory
+// fails or panics, its settings do not decode) becomes a *LoadError: it is
+// handed to WithOnLoadFailure (logged by default), listed by
+// Manager.Failures, and every other extension still loads. Constructors
+// return an error only for what stops the manager as a whole: an invalid
+// option, a conflict the resolver refuses, a done context, and for
+// NewDriver, the driver not loading.
+//
+// # Concurrency
+//
+// A constructed Manager is safe for concurrent use; Close must not run
+// concurrently with calls to the extensions. Managers never print; give
+// them a *slog.Logger with WithLogger, and a Listener with WithListener to
+// observe each entry point's life.
 package stevedore

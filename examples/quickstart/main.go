@@ -1,16 +1,23 @@
-// Command quickstart discovers the greeters that manifests declare and
-// calls each one.
+// Command quickstart loads the greeters that manifests declare and calls
+// each one.
 package main
 
 import (
 	"context"
 	"embed"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 
+	"github.com/stevedore-go/stevedore"
 	"github.com/stevedore-go/stevedore/entrypoints"
 )
+
+// Greeter is the extension point: what every greeter can do.
+type Greeter interface {
+	Greet(name string) string
+}
 
 // The extensions. They usually live in packages of their own, each with
 // its manifest; here they share one file to fit on a screen.
@@ -18,34 +25,40 @@ import (
 //go:embed entry_points.toml
 var manifest embed.FS
 
-func Hello(name string) string { return "Hello, " + name + "!" }
-func Shout(name string) string { return strings.ToUpper(Hello(name)) }
+type hello struct{}
+
+func (hello) Greet(name string) string { return "Hello, " + name + "!" }
+
+type shout struct{}
+
+func (shout) Greet(name string) string { return strings.ToUpper(hello{}.Greet(name)) }
+
+func NewHello() Greeter { return hello{} }
+func NewShout() Greeter { return shout{} }
 
 func init() {
 	entrypoints.RegisterManifest(manifest, "entry_points.toml")
-	entrypoints.Register("main.Hello", Hello)
-	entrypoints.Register("main.Shout", Shout)
+	entrypoints.Register("main.NewHello", NewHello)
+	entrypoints.Register("main.NewShout", NewShout)
 }
 
 // The program.
 func main() {
-	catalog, err := entrypoints.Discover()
+	ctx := context.Background()
+	greeters, err := stevedore.New[Greeter](ctx, "quickstart.greeters", stevedore.WithLogger(slog.Default()))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	var registry *entrypoints.Registry // nil: the default registry, which init filled
-	for _, ep := range catalog.EntryPoints("quickstart.greeters") {
-		if ep.Disabled != "" {
-			fmt.Printf("%s: disabled (%s)\n", ep.Name, ep.Disabled)
-			continue
-		}
-		v, err := registry.Load(context.Background(), ep)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			continue
-		}
-		greet := v.(func(string) string)
-		fmt.Printf("%s: %s\n", ep.Name, greet("gopher"))
+	defer greeters.Close()
+
+	greetings, err := stevedore.Map(ctx, greeters, func(ctx context.Context, ext *stevedore.Extension[Greeter]) (string, error) {
+		return ext.Name + ": " + ext.Obj.Greet("gopher"), nil
+	})
+	for _, greeting := range greetings {
+		fmt.Println(greeting)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
 	}
 }

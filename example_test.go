@@ -1,0 +1,302 @@
+package stevedore_test
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/stevedore-go/stevedore"
+	"github.com/stevedore-go/stevedore/entrypoints"
+)
+
+// The examples share the extensions that testdata/example/entry_points.toml
+// declares: greeters, storage drivers and a hook. Extension packages
+// register their manifest and targets from init with the package-level
+// entrypoints.RegisterManifest and entrypoints.Register; the examples use
+// a Registry of their own, given with WithRegistry.
+
+// Greeter is the extension type of the namespace "example.greeters".
+type Greeter interface {
+	Greet(name string) string
+}
+
+// greeter greets in one language.
+type greeter struct{ hello string }
+
+func (g greeter) Greet(name string) string { return g.hello + ", " + name + "!" }
+
+// Store is the extension type of the namespace "example.storage".
+type Store interface {
+	Describe() string
+}
+
+// SQLiteSettings are the settings of the sqlite driver, from the table
+// [example.storage.sqlite] of a settings document.
+type SQLiteSettings struct {
+	Path string `toml:"path"`
+	WAL  bool   `toml:"wal"`
+}
+
+// Defaults are the settings without a table.
+func (SQLiteSettings) Defaults() SQLiteSettings { return SQLiteSettings{Path: "samples.db", WAL: true} }
+
+type sqliteStore struct{ settings SQLiteSettings }
+
+func (s *sqliteStore) Describe() string {
+	return fmt.Sprintf("sqlite at %s (wal=%t)", s.settings.Path, s.settings.WAL)
+}
+
+type memoryStore struct{}
+
+func (memoryStore) Describe() string { return "in memory" }
+
+//go:embed testdata/example/entry_points.toml
+var exampleManifest embed.FS
+
+// examples returns the options that make a manager see the examples'
+// extensions and nothing else.
+func examples() []stevedore.Option {
+	reg := new(entrypoints.Registry)
+	reg.RegisterManifest(exampleManifest, "testdata/example/entry_points.toml")
+	reg.Register("example.com/greeters.Hello", greeter{"Hello"})
+	reg.Register("example.com/greeters.Bonjour", func() Greeter { return greeter{"Bonjour"} })
+	reg.Register("example.com/greeters.Hola", func() (greeter, error) { return greeter{"¡Hola"}, nil })
+	reg.Register("example.com/greeters.Shout", greeter{"HEY"})
+	reg.Register("example.com/greeters.Welcome", greeter{"Welcome"})
+	reg.Register("example.com/storage.NewMemory", func() Store { return memoryStore{} })
+	reg.Register("example.com/storage.NewSQLite", func(ctx context.Context, s SQLiteSettings) (*sqliteStore, error) {
+		return &sqliteStore{settings: s}, nil
+	})
+	return []stevedore.Option{stevedore.WithRegistry(reg), stevedore.WithDiscovery(entrypoints.WithEnv(false))}
+}
+
+func greet(_ context.Context, ext *stevedore.Extension[Greeter]) (string, error) {
+	return ext.Obj.Greet("gopher"), nil
+}
+
+// New loads every enabled greeter, in catalog order: priority first.
+func ExampleNew() {
+	ctx := context.Background()
+	m, err := stevedore.New[Greeter](ctx, "example.greeters", examples()...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer m.Close()
+	fmt.Println(m.Names())
+	for _, ep := range m.EntryPoints() {
+		if ep.Disabled != "" {
+			fmt.Printf("%s is disabled: %s\n", ep.Name, ep.Disabled)
+		}
+	}
+	// Output:
+	// [bonjour hello hola]
+	// shout is disabled: enabled = false
+}
+
+func ExampleMap() {
+	ctx := context.Background()
+	m, err := stevedore.New[Greeter](ctx, "example.greeters", examples()...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	greetings, err := stevedore.Map(ctx, m, func(ctx context.Context, ext *stevedore.Extension[Greeter]) (string, error) {
+		return ext.Name + ": " + ext.Obj.Greet("gopher"), nil
+	})
+	fmt.Println(strings.Join(greetings, "\n"), err)
+	// Output:
+	// bonjour: Bonjour, gopher!
+	// hello: Hello, gopher!
+	// hola: ¡Hola, gopher! <nil>
+}
+
+// MapConcurrent calls up to limit extensions at once; results keep the
+// extensions' order.
+func ExampleMapConcurrent() {
+	ctx := context.Background()
+	m, err := stevedore.New[Greeter](ctx, "example.greeters", examples()...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	greetings, err := stevedore.MapConcurrent(ctx, m, 2, greet)
+	fmt.Println(greetings, err)
+	// Output:
+	// [Bonjour, gopher! Hello, gopher! ¡Hola, gopher!] <nil>
+}
+
+// First stops at the first extension that succeeds.
+func ExampleFirst() {
+	ctx := context.Background()
+	m, err := stevedore.New[Greeter](ctx, "example.greeters", examples()...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	spanish, err := stevedore.First(ctx, m, func(_ context.Context, ext *stevedore.Extension[Greeter]) (string, error) {
+		if g := ext.Obj.Greet("gopher"); strings.HasPrefix(g, "¡") {
+			return g, nil
+		}
+		return "", errors.New("not Spanish")
+	})
+	fmt.Println(spanish, err)
+	// Output:
+	// ¡Hola, gopher! <nil>
+}
+
+// NewNamed loads only the names given; WithNameOrder keeps their order.
+// Names that did not load go to WithOnMissing.
+func ExampleNewNamed() {
+	ctx := context.Background()
+	m, err := stevedore.NewNamed[Greeter](ctx, "example.greeters", []string{"hola", "hello", "ciao"},
+		append(examples(),
+			stevedore.WithNameOrder(true),
+			stevedore.WithOnMissing(func(names []string) { fmt.Println("missing:", names) }))...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.Names())
+	// Output:
+	// missing: [ciao]
+	// [hola hello]
+}
+
+// NewEnabled asks check about each entry point before loading it.
+func ExampleNewEnabled() {
+	ctx := context.Background()
+	english := func(ep entrypoints.EntryPoint) bool { return len(ep.Tags) > 0 && ep.Tags[0] == "english" }
+	m, err := stevedore.NewEnabled[Greeter](ctx, "example.greeters", english, examples()...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.Names())
+	// Output:
+	// [hello]
+}
+
+// Dispatch calls the extensions that a filter chooses, call by call.
+func ExampleDispatch() {
+	ctx := context.Background()
+	m, err := stevedore.NewDispatch[Greeter](ctx, "example.greeters", nil, examples()...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	european := func(ext *stevedore.Extension[Greeter]) bool { return ext.Name != "hello" }
+	greetings, err := stevedore.Dispatch(ctx, m, european, greet)
+	fmt.Println(greetings, err)
+	// Output:
+	// [Bonjour, gopher! ¡Hola, gopher!] <nil>
+}
+
+// DispatchNames calls extensions by name, in the order given.
+func ExampleDispatchNames() {
+	ctx := context.Background()
+	m, err := stevedore.NewNameDispatch[Greeter](ctx, "example.greeters", nil, examples()...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	greetings, err := stevedore.DispatchNames(ctx, m, []string{"hola", "nobody", "bonjour"}, greet)
+	fmt.Println(greetings, err)
+	// Output:
+	// [¡Hola, gopher! Bonjour, gopher!] <nil>
+}
+
+// NewDriver loads one driver, chosen by configuration, with its settings.
+func ExampleNewDriver() {
+	ctx := context.Background()
+	settings, err := stevedore.ParseSettings("ceilometer.toml", []byte(`
+[example.storage.sqlite]
+path = "/var/lib/ceilometer/samples.db"
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	d, err := stevedore.NewDriver[Store](ctx, "example.storage", "sqlite", append(examples(), stevedore.WithSettings(settings))...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer d.Close()
+	fmt.Println(d.Driver().Describe())
+
+	_, err = stevedore.NewDriver[Store](ctx, "example.storage", "postgres", examples()...)
+	fmt.Println(err)
+	// Output:
+	// sqlite at /var/lib/ceilometer/samples.db (wal=true)
+	// stevedore: no driver "postgres" in example.storage; available: memory, sqlite
+}
+
+// A settings document holds a table per extension; strict decoding catches
+// typos with their position.
+func ExampleParseSettings() {
+	settings, err := stevedore.ParseSettings("ceilometer.toml", []byte(`
+[example.storage.sqlite]
+paht = "/tmp/samples.db"
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = stevedore.NewDriver[Store](context.Background(), "example.storage", "sqlite", append(examples(), stevedore.WithSettings(settings))...)
+	fmt.Println(err)
+	// Output:
+	// stevedore: load example.storage/sqlite (github.com/stevedore-go/stevedore_test/testdata/example/entry_points.toml:13): settings: ceilometer.toml:3:1: example.storage.sqlite.paht: unknown key "paht" (did you mean "path"?)
+}
+
+// NewHook loads every implementation of one hook, from any distribution.
+func ExampleNewHook() {
+	ctx := context.Background()
+	m, err := stevedore.NewHook[Greeter](ctx, "example.hooks", "on_start", examples()...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := m.Each(ctx, func(_ context.Context, ext *stevedore.Extension[Greeter]) error {
+		fmt.Println(ext.Obj.Greet("operator"))
+		return nil
+	}); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// Welcome, operator!
+}
+
+// FromExtensions builds a manager with no discovery, for tests.
+func ExampleFromExtensions() {
+	m := stevedore.FromExtensions("example.greeters", []*stevedore.Extension[Greeter]{
+		{Name: "fake", Obj: greeter{"Hi"}},
+	})
+	greetings, err := stevedore.Map(context.Background(), m, greet)
+	fmt.Println(greetings, err)
+	// Output:
+	// [Hi, gopher!] <nil>
+}
+
+// A listener sees each entry point's life, for metrics or debugging.
+func ExampleWithListener() {
+	ctx := context.Background()
+	listener := stevedore.ListenerFunc(func(e stevedore.Event) {
+		if e.Kind != stevedore.Discovered {
+			fmt.Println(e.Kind, e.Name)
+		}
+	})
+	m, err := stevedore.NewNamed[Greeter](ctx, "example.greeters", []string{"hello", "shout"}, append(examples(), stevedore.WithListener(listener))...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.Names())
+	// Output:
+	// disabled shout
+	// resolved hello
+	// loaded hello
+	// [hello]
+}
