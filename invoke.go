@@ -45,8 +45,13 @@ func (inv *invoker[T]) convert(ctx context.Context, ep *entrypoints.EntryPoint, 
 	if !rv.IsValid() {
 		return zero, "invoke", wrongType("the target resolved to nil, want %v", want)
 	}
-	if obj, ok := assign[T](rv); ok {
-		return obj, "", nil
+	// For an interface T the assertion above decided assignability; for a
+	// concrete T it missed assignable types that are not identical, such
+	// as a func value for a named func type.
+	if want.Kind() != reflect.Interface {
+		if obj, ok := assign[T](rv); ok {
+			return obj, "", nil
+		}
 	}
 	if rv.Kind() != reflect.Func {
 		return zero, "invoke", wrongType("%v is not a %v, nor a function returning one", rv.Type(), want)
@@ -83,6 +88,9 @@ func (inv *invoker[T]) convert(ctx context.Context, ep *entrypoints.EntryPoint, 
 	}
 	if res.Kind() == reflect.Interface {
 		res = res.Elem()
+	}
+	if obj, ok := res.Interface().(T); ok {
+		return obj, "", nil
 	}
 	obj, ok := assign[T](res)
 	if !ok {

@@ -197,18 +197,20 @@ func (b *builder[T]) loadOne(ep *entrypoints.EntryPoint) (*Extension[T], *LoadEr
 		return nil, b.failed(ep, stage, err, began)
 	}
 	m.emit(Loaded, ep, nil, m.since(converted))
-	return b.newExtension(Extension[T]{Name: ep.Name, EntryPoint: *ep, Plugin: plugin, Obj: obj}), nil
+	return b.newExtension(ep, plugin, obj), nil
 }
 
 // newExtension stores ext in a block of extensions allocated together,
 // which keeps a manager's extensions close in memory and spares an
 // allocation each.
-func (b *builder[T]) newExtension(ext Extension[T]) *Extension[T] {
+func (b *builder[T]) newExtension(ep *entrypoints.EntryPoint, plugin any, obj T) *Extension[T] {
 	if len(b.block) == cap(b.block) {
 		b.block = make([]Extension[T], 0, max(b.pending, 1))
 	}
-	b.block = append(b.block, ext)
-	return &b.block[len(b.block)-1]
+	b.block = b.block[:len(b.block)+1]
+	ext := &b.block[len(b.block)-1]
+	ext.Name, ext.EntryPoint, ext.Plugin, ext.Obj = ep.Name, *ep, plugin, obj
+	return ext
 }
 
 // resolveTarget and invoke run plugin code (a loader, a factory), turning

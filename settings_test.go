@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -167,4 +168,37 @@ timeout = "2s"
 	assert.Equal(t, "settings", f.Stage)
 	assert.Equal(t, `stevedore: load ceilometer.storage/sqlite (a.toml:4): settings: ceilometer.toml:2:1: ceilometer.storage.sqlite.paht: unknown key "paht" (did you mean "path"?)`, f.Error())
 	assert.Equal(t, []string{"my.driver"}, m.Names(), "the other extension still loads")
+}
+
+// FuzzParseSettings checks that no settings document, however broken,
+// makes ParseSettings or decoding into a struct panic, and that every
+// decoding error names the file.
+func FuzzParseSettings(f *testing.F) {
+	for _, s := range []string{
+		"[ceilometer.storage.sqlite]\npath = \"x\"\ntimeout = \"1s\"\n",
+		"[ceilometer.storage.sqlite]\npool = { size = 3 }\ntags = [\"a\"]\nlabels = { a = \"b\" }\n",
+		"[ceilometer.storage.sqlite]\nport = 70000\nlisten = \"1.2.3.4:5\"\n",
+		"[[ceilometer.storage.sqlite.tags]]\nx = 1\n",
+		"ceilometer = 3",
+		"\xef\xbb\xbf[a]\r\nb = 1\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseSettings("fuzz.toml", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.toml") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		var v sqliteSettings
+		if err := s.Decode("ceilometer.storage.sqlite", &v); err != nil && !strings.HasPrefix(err.Error(), "fuzz.toml") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+		var anything map[string]any
+		if err := s.Decode("ceilometer", &anything); err != nil && !strings.HasPrefix(err.Error(), "fuzz.toml") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
 }
