@@ -175,3 +175,36 @@ func TestConflictErrorFromCustomResolver(t *testing.T) {
 	_, err := New[Greeter](context.Background(), "ns", conflicted(t, nil).opts(WithConflictResolver(refuse))...)
 	require.ErrorIs(t, err, errNo)
 }
+
+func TestConflictResolverNilRestoresTheDefault(t *testing.T) {
+	t.Parallel()
+	w := conflicted(t, nil)
+	m, err := New[Greeter](context.Background(), "ns", w.opts(WithConflictResolver(ErrorOnConflict), WithConflictResolver(nil))...)
+	require.NoError(t, err)
+	assert.Equal(t, "first", lookupPrefix(t, m, "hello"))
+	_, err = NewDriver[Greeter](context.Background(), "ns", "hello", w.opts(WithConflictResolver(nil))...)
+	require.ErrorIs(t, err, ErrMultipleMatches, "nil is no explicit resolver")
+}
+
+// Extensions made by the caller often carry no entry point to tell them
+// apart: the first of a name wins, as FirstWins says.
+func TestConflictInFromExtensionsWithoutEntryPoints(t *testing.T) {
+	t.Parallel()
+	m := FromExtensions("ns", []*Extension[Greeter]{
+		{Name: "a", Obj: &greeter{prefix: "a1"}},
+		{Name: "a", Obj: &greeter{prefix: "a2"}},
+	})
+	assert.Equal(t, "a1", lookupPrefix(t, m, "a"))
+}
+
+func TestConflictChosenEntryPointFailsToLoad(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	w := conflicted(t, nil).entries("a.toml", "first", "ns", `hello = "example.com/first.Missing"`)
+	m, err := New[Greeter](context.Background(), "ns", w.opts(WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))...)
+	require.NoError(t, err)
+	_, ok := m.Lookup("hello")
+	assert.False(t, ok, "the name refers to the chosen entry point, which did not load")
+	assert.Equal(t, []string{"other", "hello"}, m.Names(), "the other candidate still loads and is mapped")
+	assert.Contains(t, buf.String(), `level=WARN msg="stevedore: name refers to no extension: the entry point chosen for it did not load" namespace=ns name=hello`)
+}

@@ -23,7 +23,8 @@ func NewNameDispatch[T any](ctx context.Context, namespace string, check func(en
 // Dispatch calls fn, as Map does, for the extensions of m for which filter
 // returns true, in order. A filter that selects none gives an empty
 // result and no error; a manager with no extensions at all gives an error
-// matching ErrNoMatches.
+// matching ErrNoMatches. The filter is the caller's code: a panic in it is
+// not recovered.
 func Dispatch[T, R any](ctx context.Context, m *Manager[T], filter func(*Extension[T]) bool, fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
 	var selected []*Extension[T]
 	for _, ext := range m.exts {
@@ -36,14 +37,18 @@ func Dispatch[T, R any](ctx context.Context, m *Manager[T], filter func(*Extensi
 
 // DispatchNames calls fn, as Map does, for the extensions that names refer
 // to (see Manager.Lookup), in the order of names; names that refer to no
-// extension are skipped. Its cost grows with len(names), not with the
-// number of extensions.
+// extension are skipped, so a list that selects none, on any manager,
+// gives an empty result and no error. Its cost grows with len(names), not
+// with the number of extensions.
 func DispatchNames[T, R any](ctx context.Context, m *Manager[T], names []string, fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
 	selected := make([]*Extension[T], 0, len(names))
 	for _, name := range names {
 		if ext, ok := m.byName[name]; ok {
 			selected = append(selected, ext)
 		}
+	}
+	if len(selected) == 0 {
+		return []R{}, nil
 	}
 	return mapOver(ctx, m, selected, fn)
 }

@@ -30,7 +30,9 @@
 //
 // Map, MapConcurrent, First, Manager.Each, Dispatch and DispatchNames call
 // the extensions; a failure or a panic in one is reported as an
-// *ExtensionError for that extension, and the others still run.
+// *ExtensionError for that extension, and the others still run (unless
+// WithPropagateMapErrors asks to stop at the first failure, and but for
+// First, which stops at the first success).
 //
 // # From targets to values of T
 //

@@ -10,13 +10,21 @@ import (
 )
 
 // DriverManager is a manager of exactly one extension, the driver: see
-// NewDriver.
+// NewDriver. Tests can make one around a fake driver with
+// &DriverManager[T]{Manager: FromExtensions(ns, exts)}, exts holding one
+// extension.
 type DriverManager[T any] struct {
 	*Manager[T]
 }
 
-// Driver returns the driver.
-func (d *DriverManager[T]) Driver() T { return d.exts[0].Obj }
+// Driver returns the driver. It panics when the manager has no extension,
+// which only a DriverManager built by hand can lack.
+func (d *DriverManager[T]) Driver() T {
+	if len(d.exts) == 0 {
+		panic("stevedore: DriverManager of " + d.namespace + " has no driver")
+	}
+	return d.exts[0].Obj
+}
 
 // NewDriver loads the one entry point of namespace called name, as
 // stevedore's DriverManager does, and fails unless it loads:
@@ -28,27 +36,30 @@ func (d *DriverManager[T]) Driver() T { return d.exts[0].Obj }
 //     resolver was given with WithConflictResolver;
 //   - it fails to load: its *LoadError.
 //
-// The name goes to WithOnMissing when it does not load. A load failure is
-// returned rather than logged (a WithOnLoadFailure callback still sees
-// it).
+// NewDriver returns these errors rather than logging them. A
+// WithOnLoadFailure callback still sees a load failure, and a WithOnMissing
+// callback sees the name when it is absent or fails to load.
 func NewDriver[T any](ctx context.Context, namespace, name string, opts ...Option) (*DriverManager[T], error) {
 	b, err := start[T](ctx, namespace, opts)
 	if err != nil {
 		return nil, err
 	}
 	b.failQuietly = true
+	missing := func() {
+		if b.cfg.onMissing != nil {
+			b.cfg.onMissing([]string{name})
+		}
+	}
 	candidates := filter(b.active(), func(ep entrypoints.EntryPoint) bool { return ep.Name == name })
 	switch {
 	case len(candidates) == 0:
-		b.missing([]string{name})
+		missing()
 		return nil, b.noDriver(name)
 	case len(candidates) > 1 && !b.cfg.hasResolver:
-		b.missing([]string{name})
 		return nil, multipleMatches(namespace, name, candidates)
 	}
 	chosen, err := b.resolve(candidates, false)
 	if err != nil {
-		b.missing([]string{name})
 		return nil, err
 	}
 	winner := candidates[0]
@@ -59,11 +70,11 @@ func NewDriver[T any](ctx context.Context, namespace, name string, opts ...Optio
 		return nil, err
 	}
 	if len(b.m.exts) == 0 {
-		b.missing([]string{name})
+		missing()
 		if len(b.m.failures) > 0 {
 			return nil, b.m.failures[0]
 		}
-		return nil, fmt.Errorf("stevedore: driver %s/%s was dropped after loading: %w", namespace, name, ErrNoMatches)
+		return nil, &kindError{kind: ErrNoMatches, msg: fmt.Sprintf("stevedore: driver %s/%s was rejected by WithAfterLoadCheck", namespace, name)}
 	}
 	b.m.index(nil, nil)
 	return &DriverManager[T]{Manager: b.m}, nil

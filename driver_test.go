@@ -1,7 +1,9 @@
 package stevedore
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -123,4 +125,20 @@ func TestDriverManagerFromExtensions(t *testing.T) {
 	t.Parallel()
 	d := &DriverManager[Greeter]{Manager: FromExtensions("ns", []*Extension[Greeter]{{Name: "fake", Obj: &greeter{prefix: "fake"}}})}
 	assert.Equal(t, "fake, x", d.Driver().Greet("x"))
+}
+
+func TestNewDriverDoesNotLogWhatItReturns(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	logger := WithLogger(slog.New(slog.NewTextHandler(&buf, nil)))
+	for _, name := range []string{"postgres", "broken"} {
+		_, err := NewDriver[Greeter](context.Background(), "test.storage", name, storage(t).opts(logger)...)
+		require.Error(t, err)
+	}
+	w := storage(t).entries("b.toml", "other", "test.storage", `sqlite = "example.com/store.Memory"`)
+	called := false
+	_, err := NewDriver[Greeter](context.Background(), "test.storage", "sqlite", w.opts(logger, WithOnMissing(func([]string) { called = true }))...)
+	require.ErrorIs(t, err, ErrMultipleMatches)
+	assert.False(t, called, "a name with several matches is not missing")
+	assert.Empty(t, buf.String())
 }

@@ -44,7 +44,7 @@ func TestNewEnabledCheckThatPanics(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"hello", "bonjour"}, m.Names())
 	require.Len(t, m.Failures(), 1)
-	assert.Equal(t, "check", m.Failures()[0].Stage)
+	assert.Equal(t, StageCheck, m.Failures()[0].Stage)
 	var pe *PanicError
 	require.ErrorAs(t, m.Failures()[0], &pe)
 }
@@ -67,4 +67,42 @@ func TestWithAfterLoadCheck(t *testing.T) {
 	_, ok := m.Lookup("b")
 	assert.False(t, ok)
 	assert.Empty(t, m.Failures(), "dropping is not a failure")
+}
+
+func TestCheckFailuresAndRejectionsAreEvents(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t).
+		register("example.com/g.A", func() Greeter { return &greeter{prefix: "a"} }).
+		register("example.com/g.B", func() Greeter { return &greeter{prefix: "b"} }).
+		register("example.com/g.C", func() Greeter { return &greeter{prefix: "c"} }).
+		entries("a.toml", "d", "ns", `a = "example.com/g.A"`, `b = "example.com/g.B"`, `c = "example.com/g.C"`)
+	var events []string
+	m, err := NewEnabled[Greeter](context.Background(), "ns",
+		func(ep entrypoints.EntryPoint) bool {
+			if ep.Name == "a" {
+				panic("check a")
+			}
+			return true
+		},
+		w.opts(
+			WithOnLoadFailure(func(*LoadError) {}),
+			WithAfterLoadCheck(func(ext *Extension[Greeter]) bool {
+				if ext.Name == "b" {
+					panic("after b")
+				}
+				return false
+			}),
+			WithListener(ListenerFunc(func(e Event) {
+				if e.Kind != Discovered {
+					events = append(events, e.Kind.String()+" "+e.Name+" "+e.EntryPoint.Disabled)
+				}
+			})))...)
+	require.NoError(t, err)
+	assert.Zero(t, m.Len())
+	assert.Len(t, m.Failures(), 2)
+	assert.Equal(t, []string{
+		"failed a ",
+		"resolved b ", "loaded b ", "failed b ", "closed b ",
+		"resolved c ", "loaded c ", "disabled c rejected by WithAfterLoadCheck", "closed c ",
+	}, events, "a dropped extension is closed, being an io.Closer")
 }

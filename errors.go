@@ -48,14 +48,20 @@ func (e *kindError) Is(target error) bool {
 // Failures; the other extensions load regardless.
 type LoadError struct {
 	EntryPoint entrypoints.EntryPoint
-	// Stage is where loading failed: "resolve" (the target could not be
-	// resolved to a value), "settings" (the extension's settings did not
-	// decode), "invoke" (the value is not of the manager's type, or its
-	// factory failed or panicked) or "check" (a selection function
-	// panicked).
-	Stage string
-	Err   error
+	Stage      Stage // where loading failed
+	Err        error
 }
+
+// Stage is where loading an entry point failed.
+type Stage string
+
+// The stages of loading an entry point.
+const (
+	StageResolve  Stage = "resolve"  // the target did not resolve to a value
+	StageSettings Stage = "settings" // the extension's settings did not decode, or Defaults panicked
+	StageInvoke   Stage = "invoke"   // the value is not a T nor a factory of one, or the factory failed or panicked
+	StageCheck    Stage = "check"    // a function given to select extensions panicked
+)
 
 // Error names the entry point, where it is declared, the stage and the
 // cause.
@@ -80,19 +86,29 @@ func declaredAt(ep entrypoints.EntryPoint) string {
 }
 
 // ExtensionError is the failure of one extension in Map, MapConcurrent,
-// First, Each, Dispatch or DispatchNames.
+// First, Each, Dispatch, DispatchNames or Close.
 type ExtensionError struct {
-	Name string
-	Err  error
+	Name       string
+	EntryPoint entrypoints.EntryPoint // which one, when several share the name
+	Err        error
 }
 
-// Error names the extension and the cause.
+// Error names the extension, where it is declared when that is known, and
+// the cause.
 func (e *ExtensionError) Error() string {
+	if e.EntryPoint.Manifest != "" {
+		return fmt.Sprintf("stevedore: extension %s (%s): %v", e.Name, declaredAt(e.EntryPoint), e.Err)
+	}
 	return fmt.Sprintf("stevedore: extension %s: %v", e.Name, e.Err)
 }
 
 // Unwrap returns the cause.
 func (e *ExtensionError) Unwrap() error { return e.Err }
+
+// extensionError wraps a failure of ext.
+func extensionError[T any](ext *Extension[T], err error) *ExtensionError {
+	return &ExtensionError{Name: ext.Name, EntryPoint: ext.EntryPoint, Err: err}
+}
 
 // PanicError is a panic in plugin code (a factory, a Map function, a
 // Close method), recovered and reported as an error of that extension

@@ -17,11 +17,11 @@ type EventKind int
 // Discovered.
 const (
 	Discovered EventKind = iota + 1 // found in the manager's namespace
-	Disabled                        // enabled = false or another platform; EntryPoint.Disabled says which
+	Disabled                        // will not load or was dropped; EntryPoint.Disabled says why (enabled = false, another platform, WithAfterLoadCheck)
 	Shadowed                        // hidden by the same entry point earlier in precedence
 	Resolved                        // its target resolved to a value (Duration: resolving)
 	Loaded                          // it became an extension (Duration: invoking its factory)
-	Failed                          // it did not load; Err is the *LoadError (Duration: until the failure)
+	Failed                          // it did not load, or a check on it panicked; Err is the *LoadError (Duration: until the failure)
 	Closed                          // its Close method returned (Duration: the call; Err: its error)
 )
 

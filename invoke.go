@@ -24,26 +24,27 @@ var (
 //     to one;
 //   - anything else is a load failure matching ErrWrongType.
 type invoker[T any] struct {
-	args     []any
-	settings *Settings
+	args          []any
+	settings      *Settings
+	recoverPanics bool // in Defaults methods
 }
 
 // convert returns plugin as a T, or the stage that failed and why.
-func (inv *invoker[T]) convert(ctx context.Context, ep *entrypoints.EntryPoint, plugin any) (T, string, error) {
+func (inv *invoker[T]) convert(ctx context.Context, ep *entrypoints.EntryPoint, plugin any) (T, Stage, error) {
 	var zero T
 	if obj, ok := plugin.(T); ok {
 		return obj, "", nil
 	}
 	if obj, ok, err := inv.callDirect(ctx, plugin); ok {
 		if err != nil {
-			return zero, "invoke", err
+			return zero, StageInvoke, err
 		}
 		return obj, "", nil
 	}
 	want := reflect.TypeFor[T]()
 	rv := reflect.ValueOf(plugin)
 	if !rv.IsValid() {
-		return zero, "invoke", wrongType("the target resolved to nil, want %v", want)
+		return zero, StageInvoke, wrongType("the target resolved to nil, want %v", want)
 	}
 	// For an interface T the assertion above decided assignability; for a
 	// concrete T it missed assignable types that are not identical, such
@@ -54,11 +55,11 @@ func (inv *invoker[T]) convert(ctx context.Context, ep *entrypoints.EntryPoint, 
 		}
 	}
 	if rv.Kind() != reflect.Func {
-		return zero, "invoke", wrongType("%v is not a %v, nor a function returning one", rv.Type(), want)
+		return zero, StageInvoke, wrongType("%v is not a %v, nor a function returning one", rv.Type(), want)
 	}
 	plan, err := planCall(rv.Type(), want, inv.args)
 	if err != nil {
-		return zero, "invoke", err
+		return zero, StageInvoke, err
 	}
 	in := make([]reflect.Value, 0, rv.Type().NumIn())
 	if plan.withContext {
@@ -72,19 +73,19 @@ func (inv *invoker[T]) convert(ctx context.Context, ep *entrypoints.EntryPoint, 
 		in = append(in, reflect.ValueOf(a))
 	}
 	if plan.settings != nil {
-		sv, err := settingsValue(inv.settings, ep, plan.settings)
+		sv, err := settingsValue(inv.settings, ep, plan.settings, inv.recoverPanics)
 		if err != nil {
-			return zero, "settings", err
+			return zero, StageSettings, err
 		}
 		in = append(in, sv)
 	}
 	out := rv.Call(in)
 	if plan.withError && !out[1].IsNil() {
-		return zero, "invoke", out[1].Interface().(error)
+		return zero, StageInvoke, out[1].Interface().(error)
 	}
 	res := out[0]
 	if isNilValue(res) {
-		return zero, "invoke", fmt.Errorf("%v returned nil", rv.Type())
+		return zero, StageInvoke, fmt.Errorf("%v returned nil", rv.Type())
 	}
 	if res.Kind() == reflect.Interface {
 		res = res.Elem()
@@ -94,7 +95,7 @@ func (inv *invoker[T]) convert(ctx context.Context, ep *entrypoints.EntryPoint, 
 	}
 	obj, ok := assign[T](res)
 	if !ok {
-		return zero, "invoke", wrongType("%v returned a %v, want %v", rv.Type(), res.Type(), want)
+		return zero, StageInvoke, wrongType("%v returned a %v, want %v", rv.Type(), res.Type(), want)
 	}
 	return obj, "", nil
 }
@@ -201,8 +202,14 @@ func expectedParams(nargs int) string {
 	return b.String()
 }
 
+// isSettingsType reports whether a factory's last parameter of type t
+// takes settings: a struct, or pointer to one, with an exported field to
+// decode into (so time.Time, say, is not one).
 func isSettingsType(t reflect.Type) bool {
-	return t.Kind() == reflect.Struct || t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Kind() == reflect.Struct && len(structFields(t)) > 0
 }
 
 func nillable(t reflect.Type) bool {
@@ -219,13 +226,16 @@ func wrongType(format string, args ...any) error {
 
 // settingsValue builds the settings argument of type param (a struct or a
 // pointer to one) for ep: the struct's Defaults, then its table in s.
-func settingsValue(s *Settings, ep *entrypoints.EntryPoint, param reflect.Type) (reflect.Value, error) {
+func settingsValue(s *Settings, ep *entrypoints.EntryPoint, param reflect.Type, recoverPanics bool) (_ reflect.Value, err error) {
 	st := param
 	if st.Kind() == reflect.Pointer {
 		st = st.Elem()
 	}
 	v := reflect.New(st)
 	if m, ok := st.MethodByName("Defaults"); ok && m.Type.NumIn() == 1 && m.Type.NumOut() == 1 && m.Type.Out(0) == st {
+		if recoverPanics {
+			defer recoverInto(&err)
+		}
 		v.Elem().Set(m.Func.Call([]reflect.Value{v.Elem()})[0])
 	}
 	if s != nil {

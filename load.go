@@ -2,6 +2,7 @@ package stevedore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -56,7 +57,8 @@ func start[T any](ctx context.Context, namespace string, opts []Option) (*builde
 	}
 	m := newManager[T](namespace, cfg)
 	m.entryPoints = catalog.EntryPoints(namespace)
-	b := &builder[T]{ctx: ctx, m: m, cfg: cfg, registry: cfg.registry, inv: invoker[T]{args: cfg.invokeArgs, settings: cfg.settings}, after: after}
+	inv := invoker[T]{args: cfg.invokeArgs, settings: cfg.settings, recoverPanics: cfg.recoverPanics}
+	b := &builder[T]{ctx: ctx, m: m, cfg: cfg, registry: cfg.registry, inv: inv, after: after}
 
 	for i := range m.entryPoints {
 		ep := &m.entryPoints[i]
@@ -108,7 +110,7 @@ func (b *builder[T]) selectWith(eps []entrypoints.EntryPoint, check func(entrypo
 	return filter(eps, func(ep entrypoints.EntryPoint) bool {
 		keep, err := b.runCheck(func() bool { return check(ep) })
 		if err != nil {
-			b.fail(&LoadError{EntryPoint: ep, Stage: "check", Err: err})
+			b.fail(&LoadError{EntryPoint: ep, Stage: StageCheck, Err: err}, 0)
 			return false
 		}
 		return keep
@@ -133,6 +135,12 @@ func (b *builder[T]) loadAll(eps []entrypoints.EntryPoint, warnConflicts bool) (
 		return nil, err
 	}
 	b.m.index(chosen, nil)
+	for name, ep := range chosen {
+		if _, ok := b.m.byName[name]; !ok {
+			b.cfg.logger.Warn("stevedore: name refers to no extension: the entry point chosen for it did not load",
+				"namespace", b.m.namespace, "name", name, "target", ep.Target.String(), "chosen", declaredAt(ep))
+		}
+	}
 	return b.m, nil
 }
 
@@ -155,18 +163,23 @@ func (b *builder[T]) load(eps []entrypoints.EntryPoint) error {
 		b.pending = len(eps) - i
 		ep := &eps[i]
 		if err := b.ctx.Err(); err != nil {
-			_ = b.m.Close()
-			return fmt.Errorf("stevedore: load %s: %w", b.m.namespace, err)
+			err = fmt.Errorf("stevedore: load %s: %w", b.m.namespace, err)
+			return errors.Join(err, b.m.Close())
 		}
-		ext, lerr := b.loadOne(ep)
+		began := b.m.now()
+		ext, lerr := b.loadOne(ep, began)
 		if lerr != nil {
-			b.fail(lerr)
+			b.fail(lerr, b.m.since(began))
 			continue
 		}
 		if b.after != nil {
 			keep, err := b.runCheck(func() bool { return b.after(ext) })
 			if err != nil {
-				b.fail(&LoadError{EntryPoint: *ep, Stage: "check", Err: err})
+				b.fail(&LoadError{EntryPoint: *ep, Stage: StageCheck, Err: err}, 0)
+			} else if !keep {
+				rejected := *ep
+				rejected.Disabled = "rejected by WithAfterLoadCheck"
+				b.m.emit(Disabled, &rejected, nil, 0)
 			}
 			if !keep || err != nil {
 				_ = b.m.closeExtension(ext)
@@ -179,12 +192,11 @@ func (b *builder[T]) load(eps []entrypoints.EntryPoint) error {
 }
 
 // loadOne resolves ep's target and converts it to T.
-func (b *builder[T]) loadOne(ep *entrypoints.EntryPoint) (*Extension[T], *LoadError) {
+func (b *builder[T]) loadOne(ep *entrypoints.EntryPoint, began time.Time) (*Extension[T], *LoadError) {
 	m := b.m
-	began := m.now()
 	plugin, err := b.resolveTarget(ep)
 	if err != nil {
-		return nil, b.failed(ep, "resolve", err, began)
+		return nil, &LoadError{EntryPoint: *ep, Stage: StageResolve, Err: err}
 	}
 	m.emit(Resolved, ep, nil, m.since(began))
 
@@ -192,9 +204,9 @@ func (b *builder[T]) loadOne(ep *entrypoints.EntryPoint) (*Extension[T], *LoadEr
 	obj, stage, err := b.invoke(ep, plugin)
 	if err != nil {
 		if stage == "" {
-			stage = "invoke" // a panic in a factory
+			stage = StageInvoke // a panic in a factory
 		}
-		return nil, b.failed(ep, stage, err, began)
+		return nil, &LoadError{EntryPoint: *ep, Stage: stage, Err: err}
 	}
 	m.emit(Loaded, ep, nil, m.since(converted))
 	return b.newExtension(ep, plugin, obj), nil
@@ -222,22 +234,18 @@ func (b *builder[T]) resolveTarget(ep *entrypoints.EntryPoint) (plugin any, err 
 	return b.registry.Load(b.ctx, *ep)
 }
 
-func (b *builder[T]) invoke(ep *entrypoints.EntryPoint, plugin any) (obj T, stage string, err error) {
+func (b *builder[T]) invoke(ep *entrypoints.EntryPoint, plugin any) (obj T, stage Stage, err error) {
 	if b.cfg.recoverPanics {
 		defer recoverInto(&err)
 	}
 	return b.inv.convert(b.ctx, ep, plugin)
 }
 
-func (b *builder[T]) failed(ep *entrypoints.EntryPoint, stage string, err error, began time.Time) *LoadError {
-	lerr := &LoadError{EntryPoint: *ep, Stage: stage, Err: err}
-	b.m.emit(Failed, ep, lerr, b.m.since(began))
-	return lerr
-}
-
-// fail records a load failure and hands it to the callback, or the log.
-func (b *builder[T]) fail(lerr *LoadError) {
+// fail records a load failure, reports it to the listeners (d is how long
+// loading took until it failed), and hands it to the callback, or the log.
+func (b *builder[T]) fail(lerr *LoadError, d time.Duration) {
 	b.m.failures = append(b.m.failures, lerr)
+	b.m.emit(Failed, &lerr.EntryPoint, lerr, d)
 	switch {
 	case b.cfg.onLoadFailure != nil:
 		b.cfg.onLoadFailure(lerr)

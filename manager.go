@@ -36,6 +36,7 @@ type Extension[T any] struct {
 type Manager[T any] struct {
 	namespace   string
 	exts        []*Extension[T]
+	loaded      []*Extension[T] // in load order, for Close, when exts is in another
 	byName      map[string]*Extension[T]
 	entryPoints []entrypoints.EntryPoint
 	failures    []*LoadError
@@ -131,14 +132,19 @@ func (m *Manager[T]) Each(ctx context.Context, fn func(context.Context, *Extensi
 }
 
 // Close closes every extension whose Obj is an io.Closer, in reverse load
-// order, and returns their errors joined, each an *ExtensionError. Later
-// calls return the same result without closing anything again.
+// order (whatever order WithNameOrder gave), and returns their errors
+// joined, each an *ExtensionError. Later calls return the same result
+// without closing anything again.
 func (m *Manager[T]) Close() error {
 	m.closeOnce.Do(func() {
+		order := m.exts
+		if m.loaded != nil {
+			order = m.loaded
+		}
 		var errs []error
-		for _, ext := range slices.Backward(m.exts) {
+		for _, ext := range slices.Backward(order) {
 			if err := m.closeExtension(ext); err != nil {
-				errs = append(errs, &ExtensionError{Name: ext.Name, Err: err})
+				errs = append(errs, extensionError(ext, err))
 			}
 		}
 		m.closeErr = errors.Join(errs...)
@@ -284,7 +290,7 @@ func (r *mapRun[T, R]) run(from int, recoverPanics bool) (next int) {
 }
 
 func (r *mapRun[T, R]) fail(ext *Extension[T], err error) {
-	e := &ExtensionError{Name: ext.Name, Err: err}
+	e := extensionError(ext, err)
 	if r.propagate {
 		r.stopped, r.stopErr = true, e
 		return
@@ -292,13 +298,14 @@ func (r *mapRun[T, R]) fail(ext *Extension[T], err error) {
 	r.errs = append(r.errs, e)
 }
 
-// MapConcurrent is Map with up to limit calls at once (no limit when
-// limit < 1). Results and failures come in extension order, whatever the
-// order of completion. Once ctx is done it starts no more calls; with
-// WithPropagateMapErrors(true) the first failure cancels the context the
-// other calls were given and is the error returned. With
-// WithRecoverPanics(false), a panic in fn is raised again on the caller's
-// goroutine once the running calls have returned.
+// MapConcurrent is Map with up to limit calls at once (as many as there
+// are extensions when limit < 1). Results and failures come in extension
+// order, whatever the order of completion. Once ctx is done it starts no
+// more calls; with WithPropagateMapErrors(true) the first failure cancels
+// the context the other calls were given and is the error returned. With
+// WithRecoverPanics(false), the first panic in fn is raised again on the
+// caller's goroutine, once the running calls have returned, as a
+// *PanicError that holds the panicking goroutine's stack.
 func MapConcurrent[T, R any](ctx context.Context, m *Manager[T], limit int, fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
 	n := len(m.exts)
 	if n == 0 {
@@ -311,22 +318,26 @@ func MapConcurrent[T, R any](ctx context.Context, m *Manager[T], limit int, fn f
 	defer cancel()
 
 	var (
-		results = make([]R, n)
-		errs    = make([]error, n)
-		started = make([]bool, n)
-		next    atomic.Int64
-		wg      sync.WaitGroup
+		results  = make([]R, n)
+		errs     = make([]error, n)
+		started  = make([]bool, n)
+		returned = make([]bool, n)
+		next     atomic.Int64
+		wg       sync.WaitGroup
 
 		mu       sync.Mutex
 		first    = -1 // the first failure in time, for propagation
-		panicked any  // a panic to raise again, when not recovering
+		panicked *PanicError
 	)
 	worker := func() {
 		defer wg.Done()
 		defer func() {
-			if p := recover(); p != nil { // only when not recovering in call
+			// Reached only when call does not recover panics.
+			if p := recover(); p != nil {
 				mu.Lock()
-				panicked = p
+				if panicked == nil {
+					panicked = &PanicError{Value: p, Stack: debug.Stack()}
+				}
 				mu.Unlock()
 				cancel()
 			}
@@ -338,6 +349,7 @@ func MapConcurrent[T, R any](ctx context.Context, m *Manager[T], limit int, fn f
 			}
 			started[i] = true
 			results[i], errs[i] = call(callCtx, m.recoverPanics, fn, m.exts[i])
+			returned[i] = true
 			if errs[i] != nil {
 				mu.Lock()
 				if first < 0 {
@@ -361,25 +373,35 @@ func MapConcurrent[T, R any](ctx context.Context, m *Manager[T], limit int, fn f
 
 	out := make([]R, 0, n)
 	var failures []error
-	skipped := false
-	for i := range n {
+	for i, ext := range m.exts {
 		switch {
 		case !started[i]:
-			skipped = true
+			// Not called: ctx is done or a failure stopped the rest
+			// (both reported below), or every worker exited early.
+			if ctx.Err() == nil && !(m.propagate && first >= 0) {
+				failures = append(failures, extensionError(ext, errNotCalled))
+			}
+		case !returned[i]:
+			failures = append(failures, extensionError(ext, errNoReturn))
 		case errs[i] != nil:
-			failures = append(failures, &ExtensionError{Name: m.exts[i].Name, Err: errs[i]})
+			failures = append(failures, extensionError(ext, errs[i]))
 		default:
 			out = append(out, results[i])
 		}
 	}
 	if m.propagate && first >= 0 {
-		return out, &ExtensionError{Name: m.exts[first].Name, Err: errs[first]}
+		return out, extensionError(m.exts[first], errs[first])
 	}
-	if skipped && ctx.Err() != nil {
+	if slices.Contains(started, false) && ctx.Err() != nil {
 		failures = append(failures, ctx.Err())
 	}
 	return out, errors.Join(failures...)
 }
+
+var (
+	errNoReturn  = errors.New("stevedore: the call did not return (runtime.Goexit)")
+	errNotCalled = errors.New("stevedore: not called: the calls before it exited their goroutine")
+)
 
 // First calls fn for the extensions of m in order until one succeeds, and
 // returns its result (pluggy's firstresult). When every call fails, it
@@ -400,7 +422,7 @@ func First[T, R any](ctx context.Context, m *Manager[T], fn func(context.Context
 		if err == nil {
 			return r, nil
 		}
-		errs = append(errs, &ExtensionError{Name: ext.Name, Err: err})
+		errs = append(errs, extensionError(ext, err))
 	}
 	return zero, errors.Join(errs...)
 }
@@ -411,8 +433,10 @@ func First[T, R any](ctx context.Context, m *Manager[T], fn func(context.Context
 // extensions themselves. An extension without an EntryPoint name gets its
 // Name. The options that matter are WithPropagateMapErrors,
 // WithRecoverPanics, WithConflictResolver (a name whose conflict it cannot
-// resolve is left out of Lookup and DispatchNames), WithLogger and
-// WithListener (for Close).
+// resolve is left out of Lookup and DispatchNames; among extensions that
+// cannot be told apart, the first is chosen), WithLogger and WithListener
+// (for Close); the others, which concern discovery and loading, are
+// ignored.
 func FromExtensions[T any](namespace string, exts []*Extension[T], opts ...Option) *Manager[T] {
 	cfg := newConfig(opts)
 	m := newManager[T](namespace, cfg)
@@ -461,10 +485,16 @@ func (m *Manager[T]) index(chosen map[string]entrypoints.EntryPoint, unresolved 
 		if _, skip := unresolved[ext.Name]; skip {
 			continue
 		}
-		if ep, conflict := chosen[ext.Name]; conflict && !sameEntryPoint(ep, ext.EntryPoint) {
+		ep, conflict := chosen[ext.Name]
+		if !conflict {
+			m.byName[ext.Name] = ext
 			continue
 		}
-		m.byName[ext.Name] = ext
+		// Extensions made by the caller may be indistinguishable; the
+		// first that matches the choice is the one.
+		if _, done := m.byName[ext.Name]; !done && sameEntryPoint(ep, ext.EntryPoint) {
+			m.byName[ext.Name] = ext
+		}
 	}
 }
 

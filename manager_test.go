@@ -6,9 +6,12 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -87,8 +90,9 @@ func TestNewEmptyNamespace(t *testing.T) {
 	require.ErrorIs(t, m.Each(context.Background(), func(context.Context, *Extension[Greeter]) error { return nil }), ErrNoMatches)
 	_, err = Dispatch(context.Background(), m, func(*Extension[Greeter]) bool { return true }, greet)
 	require.ErrorIs(t, err, ErrNoMatches)
-	_, err = DispatchNames(context.Background(), m, []string{"a"}, greet)
-	require.ErrorIs(t, err, ErrNoMatches)
+	got, err := DispatchNames(context.Background(), m, []string{"a"}, greet)
+	require.NoError(t, err, "a list that selects none is not an error, whatever the manager")
+	assert.Empty(t, got)
 }
 
 func TestLoadFailuresDoNotStopOthers(t *testing.T) {
@@ -122,13 +126,13 @@ func TestLoadFailuresDoNotStopOthers(t *testing.T) {
 	require.ErrorAs(t, byName["panics"], &pe)
 	assert.Equal(t, "factory exploded", pe.Value)
 	assert.Contains(t, string(pe.Stack), "manager_test.go", "the stack shows where the panic was")
-	assert.Equal(t, "invoke", byName["panics"].Stage)
+	assert.Equal(t, StageInvoke, byName["panics"].Stage)
 
 	require.ErrorIs(t, byName["errors"], errBoom)
-	assert.Equal(t, "invoke", byName["errors"].Stage)
+	assert.Equal(t, StageInvoke, byName["errors"].Stage)
 
 	require.ErrorIs(t, byName["unregistered"], entrypoints.ErrNotRegistered)
-	assert.Equal(t, "resolve", byName["unregistered"].Stage)
+	assert.Equal(t, StageResolve, byName["unregistered"].Stage)
 	assert.Equal(t, `stevedore: load test.greeters/unregistered (b.toml:6): resolve: entrypoints: go:example.com/bad.Unregistered is not registered (is package example.com/bad imported?)`,
 		byName["unregistered"].Error())
 
@@ -167,9 +171,18 @@ func TestRecoverPanicsOff(t *testing.T) {
 	assert.PanicsWithValue(t, "in map", func() {
 		_, _ = Map(context.Background(), m, func(context.Context, *Extension[Greeter]) (int, error) { panic("in map") })
 	})
-	assert.PanicsWithValue(t, "in concurrent map", func() {
+	// MapConcurrent raises it on the caller's goroutine, with the stack of
+	// the goroutine that panicked.
+	func() {
+		defer func() {
+			pe, ok := recover().(*PanicError)
+			require.True(t, ok, "panics with a *PanicError")
+			assert.Equal(t, "in concurrent map", pe.Value)
+			assert.Contains(t, string(pe.Stack), "manager_test.go")
+		}()
 		_, _ = MapConcurrent(context.Background(), m, 2, func(context.Context, *Extension[Greeter]) (int, error) { panic("in concurrent map") })
-	})
+		t.Error("MapConcurrent did not panic")
+	}()
 }
 
 func TestConversion(t *testing.T) {
@@ -309,29 +322,52 @@ func TestMapStopsWhenContextIsDone(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 }
 
+// barrier holds goroutines until n have arrived, then lets all n go, and
+// starts over.
+type barrier struct {
+	mu      sync.Mutex
+	n, seen int
+	gate    chan struct{}
+}
+
+func newBarrier(n int) *barrier { return &barrier{n: n, gate: make(chan struct{})} }
+
+func (b *barrier) wait() {
+	b.mu.Lock()
+	gate := b.gate
+	b.seen++
+	if b.seen == b.n {
+		close(gate)
+		b.seen, b.gate = 0, make(chan struct{})
+	}
+	b.mu.Unlock()
+	<-gate
+}
+
 func TestMapConcurrent(t *testing.T) {
 	t.Parallel()
-	exts := make([]*Extension[Greeter], 20)
+	const limit = 3
+	exts := make([]*Extension[Greeter], 7*limit)
 	for i := range exts {
 		exts[i] = &Extension[Greeter]{Name: string(rune('a' + i))}
 	}
 	m := FromExtensions("ns", exts)
+	// Calls wait until limit of them run at once: with fewer workers the
+	// test would hang, with more the peak would exceed limit.
 	var running, peak atomic.Int32
-	got, err := MapConcurrent(context.Background(), m, 3, func(_ context.Context, ext *Extension[Greeter]) (string, error) {
+	b := newBarrier(limit)
+	got, err := MapConcurrent(context.Background(), m, limit, func(_ context.Context, ext *Extension[Greeter]) (string, error) {
 		n := running.Add(1)
-		for {
-			p := peak.Load()
-			if n <= p || peak.CompareAndSwap(p, n) {
-				break
-			}
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 		}
-		defer running.Add(-1)
+		b.wait()
+		running.Add(-1)
 		if ext.Name == "e" {
 			return "", errBoom
 		}
 		return ext.Name, nil
 	})
-	assert.LessOrEqual(t, peak.Load(), int32(3), "at most limit calls at once")
+	assert.Equal(t, int32(limit), peak.Load(), "limit calls at once, no more")
 	var want []string
 	for _, e := range exts {
 		if e.Name != "e" {
@@ -344,6 +380,22 @@ func TestMapConcurrent(t *testing.T) {
 	assert.Equal(t, "e", ee.Name)
 }
 
+func TestMapConcurrentWithoutLimit(t *testing.T) {
+	t.Parallel()
+	exts := make([]*Extension[Greeter], 5)
+	for i := range exts {
+		exts[i] = &Extension[Greeter]{Name: string(rune('a' + i))}
+	}
+	m := FromExtensions("ns", exts)
+	b := newBarrier(len(exts)) // only returns if all run at once
+	got, err := MapConcurrent(context.Background(), m, 0, func(_ context.Context, ext *Extension[Greeter]) (string, error) {
+		b.wait()
+		return ext.Name, nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b", "c", "d", "e"}, got)
+}
+
 func TestMapConcurrentPropagatesFirstFailure(t *testing.T) {
 	t.Parallel()
 	m := FromExtensions("ns", []*Extension[Greeter]{{Name: "slow"}, {Name: "fails"}, {Name: "never"}}, WithPropagateMapErrors(true))
@@ -352,8 +404,12 @@ func TestMapConcurrentPropagatesFirstFailure(t *testing.T) {
 		switch ext.Name {
 		case "slow":
 			<-failed
-			<-ctx.Done() // canceled by the failure
-			return "", ctx.Err()
+			select {
+			case <-ctx.Done(): // canceled by the failure
+				return "", ctx.Err()
+			case <-time.After(time.Minute):
+				return "", errors.New("the failure did not cancel the other calls")
+			}
 		case "fails":
 			defer close(failed)
 			return "", errBoom
@@ -365,6 +421,40 @@ func TestMapConcurrentPropagatesFirstFailure(t *testing.T) {
 	require.ErrorAs(t, err, &ee)
 	assert.Equal(t, "fails", ee.Name, "the first failure in time, not the cancellation it caused")
 	require.ErrorIs(t, err, errBoom)
+}
+
+func TestMapConcurrentKeepsTheFirstPanic(t *testing.T) {
+	t.Parallel()
+	m := FromExtensions("ns", []*Extension[Greeter]{{Name: "first"}, {Name: "second"}}, WithRecoverPanics(false))
+	firstPanicked := make(chan struct{})
+	defer func() {
+		pe, ok := recover().(*PanicError)
+		require.True(t, ok)
+		assert.Equal(t, "first", pe.Value)
+	}()
+	_, _ = MapConcurrent(context.Background(), m, 2, func(_ context.Context, ext *Extension[Greeter]) (string, error) {
+		if ext.Name == "first" {
+			defer close(firstPanicked)
+			panic("first")
+		}
+		<-firstPanicked
+		panic("second")
+	})
+	t.Error("MapConcurrent did not panic")
+}
+
+func TestMapConcurrentCallThatNeverReturns(t *testing.T) {
+	t.Parallel()
+	m := FromExtensions("ns", []*Extension[Greeter]{{Name: "a"}, {Name: "exits"}, {Name: "c"}})
+	got, err := MapConcurrent(context.Background(), m, 1, func(_ context.Context, ext *Extension[Greeter]) (string, error) {
+		if ext.Name == "exits" {
+			runtime.Goexit()
+		}
+		return ext.Name, nil
+	})
+	assert.Equal(t, []string{"a"}, got)
+	assert.EqualError(t, err, "stevedore: extension exits: stevedore: the call did not return (runtime.Goexit)\n"+
+		"stevedore: extension c: stevedore: not called: the calls before it exited their goroutine")
 }
 
 func TestMapConcurrentStopsWhenContextIsDone(t *testing.T) {
@@ -518,4 +608,73 @@ func TestEvents(t *testing.T) {
 		"closed bonjour", "closed hola", "closed hello",
 	}, events)
 	assert.Equal(t, "EventKind(99)", EventKind(99).String())
+}
+
+func TestOptionsLastValueWinsListenersAdd(t *testing.T) {
+	t.Parallel()
+	m := FromExtensions("ns", []*Extension[Greeter]{{Name: "a"}, {Name: "b"}},
+		WithPropagateMapErrors(true), WithPropagateMapErrors(false))
+	calls := 0
+	_, err := Map(context.Background(), m, func(context.Context, *Extension[Greeter]) (int, error) { calls++; return 0, errBoom })
+	require.Error(t, err)
+	assert.Equal(t, 2, calls, "the later WithPropagateMapErrors(false) wins")
+
+	var first, second []string
+	w := greeters(t)
+	_, err = New[Greeter](context.Background(), "test.greeters", w.opts(
+		WithListener(ListenerFunc(func(e Event) { first = append(first, e.Kind.String()) })),
+		WithListener(ListenerFunc(func(e Event) { second = append(second, e.Kind.String()) })),
+		WithListener(nil))...)
+	require.NoError(t, err)
+	assert.NotEmpty(t, first)
+	assert.Equal(t, first, second, "every listener sees every event")
+}
+
+func TestClosePanicsAndErrors(t *testing.T) {
+	t.Parallel()
+	var events []Event
+	m := FromExtensions("ns", []*Extension[Greeter]{
+		{Name: "ok", Obj: &greeter{prefix: "ok"}},
+		{Name: "panics", Obj: panicCloser{&greeter{}}},
+		{Name: "fails", Obj: &greeter{prefix: "fails", fail: errBoom}},
+	}, WithListener(ListenerFunc(func(e Event) { events = append(events, e) })))
+	err := m.Close()
+	require.ErrorIs(t, err, errBoom)
+	var pe *PanicError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "close exploded", pe.Value)
+	require.Len(t, events, 3)
+	assert.Equal(t, "fails", events[0].Name)
+	require.ErrorIs(t, events[0].Err, errBoom, "the Closed event carries Close's error")
+	assert.Equal(t, "panics", events[1].Name)
+	assert.ErrorAs(t, events[1].Err, &pe)
+	assert.NoError(t, events[2].Err)
+}
+
+type panicCloser struct{ *greeter }
+
+func (panicCloser) Close() error { panic("close exploded") }
+
+func TestMapPropagatingWithDoneContext(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	m := FromExtensions("ns", []*Extension[Greeter]{{Name: "a"}}, WithPropagateMapErrors(true))
+	got, err := Map(ctx, m, greet)
+	assert.Empty(t, got)
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+func TestExtensionErrorNamesTheDeclaration(t *testing.T) {
+	t.Parallel()
+	// Two implementations of one hook: the error must say which failed.
+	m, err := NewHook[Greeter](context.Background(), "test.hooks", "on_sample", hooks(t).opts()...)
+	require.NoError(t, err)
+	_, err = Map(context.Background(), m, func(_ context.Context, ext *Extension[Greeter]) (int, error) {
+		if ext.Obj.(*greeter).prefix == "a" {
+			return 0, errBoom
+		}
+		return 1, nil
+	})
+	assert.EqualError(t, err, "stevedore: extension on_sample (a.toml:4): boom")
 }

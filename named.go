@@ -35,6 +35,7 @@ func NewNamed[T any](ctx context.Context, namespace string, names []string, opts
 	}
 	m := b.m
 	if b.cfg.nameOrder {
+		m.loaded = slices.Clone(m.exts) // Close goes by load order
 		rank := make(map[string]int, len(names))
 		for i, name := range names {
 			if _, seen := rank[name]; !seen {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -97,4 +98,19 @@ func TestNewNamedWarnsOnMissingByDefault(t *testing.T) {
 		greeters(t).opts(WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))...)
 	require.NoError(t, err)
 	assert.Contains(t, buf.String(), `level=WARN msg="stevedore: requested extensions did not load" namespace=test.greeters names=[ciao]`)
+}
+
+func TestNewNamedClosesInLoadOrder(t *testing.T) {
+	t.Parallel()
+	log := &closeLog{}
+	w := newWorld(t)
+	for _, n := range []string{"a", "b", "c"} {
+		w.register("example.com/g."+strings.ToUpper(n), func() Greeter { return &greeter{prefix: n, closed: log} })
+	}
+	w.entries("a.toml", "d", "ns", `a = "example.com/g.A"`, `b = "example.com/g.B"`, `c = "example.com/g.C"`)
+	m, err := NewNamed[Greeter](context.Background(), "ns", []string{"c", "a", "b"}, w.opts(WithNameOrder(true))...)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"c", "a", "b"}, m.Names())
+	require.NoError(t, m.Close())
+	assert.Equal(t, []string{"c", "b", "a"}, log.list(), "reverse load order, not reverse name order")
 }

@@ -124,10 +124,16 @@ func WithPropagateMapErrors(on bool) Option {
 }
 
 // WithConflictResolver decides which entry point a name refers to when
-// several distributions declare it in the namespace. The default is
-// FirstWins.
+// several distributions declare it in the namespace. The default, and what
+// a nil r restores, is FirstWins.
 func WithConflictResolver(r ConflictResolver) Option {
-	return func(cfg *config) { cfg.resolver, cfg.hasResolver = r, r != nil }
+	return func(cfg *config) {
+		if r == nil {
+			cfg.resolver, cfg.hasResolver = FirstWins, false
+			return
+		}
+		cfg.resolver, cfg.hasResolver = r, true
+	}
 }
 
 // WithListener adds a listener of the manager's events. Unlike other

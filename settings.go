@@ -28,13 +28,16 @@ import (
 //	[acme.drivers."my.driver"]   # a name with dots is quoted
 //	retries = 3
 //
-// A factory whose last parameter is a struct, or a pointer to one,
-// receives its table decoded into a new value of that struct. Decoding is
-// strict: a key the struct does not have, or a value of the wrong type, is
-// an error that names the file, line and key. Fields match keys by their
-// `toml:"name"` tag, else by name, ignoring case. A struct with a value
-// method Defaults() returning the struct starts from what it returns; with
-// no table, that (or the zero value) is what the factory receives.
+// A factory whose last parameter, after the invoke args, is a struct with
+// exported fields (or a pointer to one) receives its table decoded into a
+// new value of that struct: so a factory that takes a struct as an invoke
+// arg must be given it with WithInvokeArgs. Decoding is strict: a key the
+// struct does not have, two keys for one field, or a value of the wrong
+// type is an error that names the file, line and key. Fields match keys
+// by their `toml:"name"` tag, else by name, ignoring case. A struct with a
+// value method Defaults() returning the struct starts from what it
+// returns; with no table, that (or the zero value) is what the factory
+// receives.
 //
 // Besides TOML's own types, fields may be time.Duration (from "10s" or
 // nanoseconds), or implement encoding.TextUnmarshaler (from a string).
@@ -87,12 +90,14 @@ func (s *Settings) Decode(key string, v any) error {
 }
 
 // decode decodes the value at path into what the pointer rv points to.
+// A missing key leaves it as it is; a key on the way that is not a table
+// is an error, since it cannot hold what is looked for.
 func (s *Settings) decode(path []string, rv reflect.Value) error {
 	var v any = s.doc
-	for _, seg := range path {
+	for i, seg := range path {
 		t, ok := v.(map[string]any)
 		if !ok {
-			return nil
+			return s.mismatch(path[:i], "a table", v)
 		}
 		if v, ok = t[seg]; !ok {
 			return nil
@@ -229,7 +234,7 @@ func (s *Settings) value(path []string, v any, rv reflect.Value) error {
 		if t.NumMethod() != 0 {
 			return s.fail(path, false, "cannot decode into %v", t)
 		}
-		rv.Set(reflect.ValueOf(v))
+		rv.Set(reflect.ValueOf(deepCopy(v)))
 	default:
 		return s.fail(path, false, "cannot decode into %v", t)
 	}
@@ -294,6 +299,7 @@ func (s *Settings) structure(path []string, v any, rv reflect.Value) error {
 		return s.mismatch(path, "a table", v)
 	}
 	fields := structFields(rv.Type())
+	setBy := make(map[string]string, len(t)) // field name → the key that set it
 	for _, key := range s.keysInOrder(path, t) {
 		kpath := append(path[:len(path):len(path)], key)
 		f, ok := findField(fields, key)
@@ -304,6 +310,10 @@ func (s *Settings) structure(path []string, v any, rv reflect.Value) error {
 			}
 			return s.fail(kpath, false, "unknown key %q%s", key, tomlx.DidYouMean(key, names))
 		}
+		if other, dup := setBy[f.name]; dup {
+			return s.fail(kpath, false, "%q and %q both set %s", other, key, f.name)
+		}
+		setBy[f.name] = key
 		if err := s.value(kpath, t[key], rv.FieldByIndex(f.index)); err != nil {
 			return err
 		}
@@ -330,6 +340,32 @@ func (s *Settings) keysInOrder(path []string, t map[string]any) []string {
 		out[i] = k.key
 	}
 	return out
+}
+
+// deepCopy copies the tables and arrays of a decoded value, so that what
+// a decoded interface holds is the caller's own, not the document's.
+func deepCopy(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		c := make(map[string]any, len(v))
+		for k, e := range v {
+			c[k] = deepCopy(e)
+		}
+		return c
+	case []any:
+		c := make([]any, len(v))
+		for i, e := range v {
+			c[i] = deepCopy(e)
+		}
+		return c
+	case []map[string]any:
+		c := make([]map[string]any, len(v))
+		for i, e := range v {
+			c[i] = deepCopy(e).(map[string]any)
+		}
+		return c
+	}
+	return v
 }
 
 type field struct {

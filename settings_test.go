@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -165,7 +166,7 @@ timeout = "2s"
 	require.NoError(t, err)
 	require.Len(t, m.Failures(), 1)
 	f := m.Failures()[0]
-	assert.Equal(t, "settings", f.Stage)
+	assert.Equal(t, StageSettings, f.Stage)
 	assert.Equal(t, `stevedore: load ceilometer.storage/sqlite (a.toml:4): settings: ceilometer.toml:2:1: ceilometer.storage.sqlite.paht: unknown key "paht" (did you mean "path"?)`, f.Error())
 	assert.Equal(t, []string{"my.driver"}, m.Names(), "the other extension still loads")
 }
@@ -201,4 +202,69 @@ func FuzzParseSettings(f *testing.F) {
 			t.Fatalf("error does not name the file: %v", err)
 		}
 	})
+}
+
+func TestSettingsStrictness(t *testing.T) {
+	t.Parallel()
+	var v sqliteSettings
+	err := mustSettings(t, "[ceilometer]\nstorage = 3\n").Decode("ceilometer.storage.sqlite", &v)
+	assert.EqualError(t, err, `ceilometer.toml:2:11: ceilometer.storage: want a table, got an integer (3)`)
+
+	err = mustSettings(t, "[ceilometer.storage.sqlite]\npath = \"a\"\nPATH = \"b\"\n").Decode("ceilometer.storage.sqlite", &v)
+	assert.EqualError(t, err, `ceilometer.toml:3:1: ceilometer.storage.sqlite.PATH: "path" and "PATH" both set path`)
+}
+
+// What a decoded interface holds is a copy: an extension that changes it
+// changes nothing for the next, and sharing a Settings is race-free.
+func TestSettingsAreNotShared(t *testing.T) {
+	t.Parallel()
+	type loose struct {
+		Labels map[string]any `toml:"labels"`
+		Any    any            `toml:"any"`
+	}
+	s := mustSettings(t, "[x]\nlabels = { a = { b = 1 } }\nany = [1, { c = 2 }]\n")
+	var first loose
+	require.NoError(t, s.Decode("x", &first))
+	first.Labels["a"].(map[string]any)["b"] = "changed"
+	first.Any.([]any)[1].(map[string]any)["c"] = "changed"
+	var second loose
+	require.NoError(t, s.Decode("x", &second))
+	assert.Equal(t, int64(1), second.Labels["a"].(map[string]any)["b"])
+	assert.Equal(t, int64(2), second.Any.([]any)[1].(map[string]any)["c"])
+
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var v loose
+			if assert.NoError(t, s.Decode("x", &v)) {
+				v.Labels["a"] = "mine"
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+type panickyDefaults struct{ Path string }
+
+func (panickyDefaults) Defaults() panickyDefaults { panic("no defaults today") }
+
+func TestSettingsParameterRules(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t).
+		register("example.com/s.Panicky", func(panickyDefaults) Greeter { return &greeter{} }).
+		register("example.com/s.Time", func(time.Time) Greeter { return &greeter{} }).
+		entries("a.toml", "d", "ns", `panicky = "example.com/s.Panicky"`, `time = "example.com/s.Time"`)
+	m, err := New[Greeter](context.Background(), "ns", w.opts(WithOnLoadFailure(func(*LoadError) {}))...)
+	require.NoError(t, err)
+	require.Len(t, m.Failures(), 2)
+	assert.Equal(t, StageSettings, m.Failures()[0].Stage, "a panic in Defaults is a settings failure")
+	var pe *PanicError
+	require.ErrorAs(t, m.Failures()[0], &pe)
+	// A struct without exported fields is no settings struct: the factory
+	// wants an invoke arg that was not given.
+	assert.Equal(t, StageInvoke, m.Failures()[1].Stage)
+	require.ErrorIs(t, m.Failures()[1], ErrWrongType)
+	assert.Contains(t, m.Failures()[1].Error(), "func(time.Time) stevedore.Greeter takes 1 parameters; with 0 invoke args")
 }
