@@ -194,6 +194,44 @@ func ExampleDispatch() {
 	// [Bonjour, gopher! ¡Hola, gopher!] <nil>
 }
 
+// NewDispatch's check chooses what loads; Dispatch's filter chooses, call
+// by call, which of the loaded extensions run.
+func ExampleNewDispatch() {
+	ctx := context.Background()
+	notEnglish := func(ep entrypoints.EntryPoint) bool { return len(ep.Tags) == 0 }
+	m, err := stevedore.NewDispatch[Greeter](ctx, "example.greeters", notEnglish, examples()...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, name := range []string{"bonjour", "hola"} {
+		greetings, err := stevedore.Dispatch(ctx, m, func(ext *stevedore.Extension[Greeter]) bool { return ext.Name == name }, greet)
+		fmt.Println(greetings, err)
+	}
+	// Output:
+	// [Bonjour, gopher!] <nil>
+	// [¡Hola, gopher!] <nil>
+}
+
+// NewNameDispatch indexes the extensions by name, for DispatchNames and
+// Lookup.
+func ExampleNewNameDispatch() {
+	ctx := context.Background()
+	m, err := stevedore.NewNameDispatch[Greeter](ctx, "example.greeters", nil, examples()...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if ext, ok := m.Lookup("hola"); ok {
+		fmt.Println(ext.Obj.Greet("operator"))
+	}
+	_, ok := m.Lookup("shout")
+	fmt.Println("shout loaded:", ok)
+	// Output:
+	// ¡Hola, operator!
+	// shout loaded: false
+}
+
 // DispatchNames calls extensions by name, in the order given.
 func ExampleDispatchNames() {
 	ctx := context.Background()

@@ -117,6 +117,7 @@ func TestLoadFailuresDoNotStopOthers(t *testing.T) {
 	assert.Equal(t, []string{"hello", "hola", "bonjour"}, m.Names(), "every good extension still loads")
 	require.Len(t, m.Failures(), 7)
 	assert.Equal(t, m.Failures(), failures.errs, "the callback saw each failure once, in order")
+	assert.Len(t, m.EntryPoints(), 10, "EntryPoints lists those that failed too, as list_entry_points does")
 
 	byName := map[string]*LoadError{}
 	for _, f := range m.Failures() {
