@@ -1,0 +1,103 @@
+// Package memory is the storage driver "memory": samples kept in the
+// process's memory, gone when it exits. It suits tests and trying the agent
+// out; the query commands of another process cannot see it.
+package memory
+
+import (
+	"context"
+	"embed"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/storage"
+)
+
+//go:embed entry_points.toml
+var manifest embed.FS
+
+func init() {
+	entrypoints.RegisterManifest(manifest, "entry_points.toml")
+	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/storage/memory.New", New)
+}
+
+// Store keeps samples in memory. It is safe for concurrent use.
+type Store struct {
+	mu      sync.RWMutex
+	samples []sample.Sample
+	closed  bool
+}
+
+// New returns an empty store.
+func New() storage.Storage { return &Store{} }
+
+// Record implements storage.Storage.
+func (s *Store) Record(ctx context.Context, samples []sample.Sample) error {
+	if err := storage.CheckBatch(samples); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return storage.ErrClosed
+	}
+	for _, smp := range samples {
+		smp.Metadata = maps.Clone(smp.Metadata) // the caller keeps its map
+		s.samples = append(s.samples, smp)
+	}
+	return nil
+}
+
+// Meters implements storage.Storage.
+func (s *Store) Meters(ctx context.Context) ([]storage.Meter, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, storage.ErrClosed
+	}
+	return storage.ListMeters(s.samples), ctx.Err()
+}
+
+// Samples implements storage.Storage.
+func (s *Store) Samples(ctx context.Context, q storage.Query) ([]sample.Sample, error) {
+	if err := storage.Check(q); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, storage.ErrClosed
+	}
+	out := storage.Select(s.samples, q)
+	for i := range out {
+		out[i].Metadata = maps.Clone(out[i].Metadata)
+	}
+	return out, ctx.Err()
+}
+
+// Statistics implements storage.Storage.
+func (s *Store) Statistics(ctx context.Context, q storage.Query, period time.Duration) ([]storage.Statistics, error) {
+	if err := storage.CheckStatistics(q, period); err != nil {
+		return nil, err
+	}
+	q.Limit = 0
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, storage.ErrClosed
+	}
+	return storage.Summarize(storage.Select(s.samples, q), period), ctx.Err()
+}
+
+// Close implements storage.Storage.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed, s.samples = true, nil
+	return nil
+}

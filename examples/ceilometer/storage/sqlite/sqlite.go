@@ -1,0 +1,254 @@
+// Package sqlite is the storage driver "sqlite", the default: samples in an
+// SQLite database file, through a pure-Go SQLite (no C compiler needed). It
+// uses write-ahead logging, so the query commands can read while the agent
+// writes, and indexes samples by meter, resource and time.
+//
+// Its settings are the table [ceilometer.storage.sqlite]:
+//
+//	[ceilometer.storage.sqlite]
+//	path = "/var/lib/ceilometer/samples.db"   # default: ceilometer.db in the working directory
+//	busy_timeout = "5s"                        # how long to wait for a lock
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/storage"
+)
+
+//go:embed entry_points.toml
+var manifest embed.FS
+
+func init() {
+	entrypoints.RegisterManifest(manifest, "entry_points.toml")
+	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/storage/sqlite.Open", Open)
+}
+
+// Settings configure the driver.
+type Settings struct {
+	Path        string        `toml:"path"`
+	BusyTimeout time.Duration `toml:"busy_timeout"`
+}
+
+// Defaults are the settings without a [ceilometer.storage.sqlite] table.
+func (Settings) Defaults() Settings {
+	return Settings{Path: "ceilometer.db", BusyTimeout: 5 * time.Second}
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS samples (
+	id          INTEGER PRIMARY KEY,
+	meter       TEXT    NOT NULL,
+	type        TEXT    NOT NULL,
+	unit        TEXT    NOT NULL,
+	volume      REAL    NOT NULL,
+	resource_id TEXT    NOT NULL,
+	project_id  TEXT    NOT NULL DEFAULT '',
+	user_id     TEXT    NOT NULL DEFAULT '',
+	timestamp   INTEGER NOT NULL, -- Unix nanoseconds
+	source      TEXT    NOT NULL DEFAULT '',
+	metadata    TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS samples_meter_time ON samples (meter, timestamp);
+CREATE INDEX IF NOT EXISTS samples_meter_resource_time ON samples (meter, resource_id, timestamp);
+`
+
+// Store is an SQLite database of samples. It is safe for concurrent use.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// Open opens (creating if need be) the database at s.Path.
+func Open(ctx context.Context, s Settings) (storage.Storage, error) {
+	if s.Path == "" {
+		return nil, errors.New("sqlite: path is empty")
+	}
+	dsn := url.URL{Scheme: "file", Opaque: s.Path, RawQuery: url.Values{"_pragma": {
+		"journal_mode(WAL)",
+		"synchronous(NORMAL)",
+		fmt.Sprintf("busy_timeout(%d)", s.BusyTimeout.Milliseconds()),
+	}}.Encode()}
+	db, err := sql.Open("sqlite", dsn.String())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", s.Path, err)
+	}
+	// One connection: SQLite writes one at a time anyway, and a single
+	// connection keeps the pragmas and avoids lock contention in-process.
+	// Other processes (the query commands) read alongside, thanks to WAL.
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: prepare %s: %w", s.Path, err)
+	}
+	return &Store{db: db, path: s.Path}, nil
+}
+
+// Record implements storage.Storage, in one transaction.
+func (st *Store) Record(ctx context.Context, samples []sample.Sample) error {
+	if err := storage.CheckBatch(samples); err != nil {
+		return err
+	}
+	if len(samples) == 0 {
+		return nil
+	}
+	tx, err := st.db.BeginTx(ctx, nil)
+	if err != nil {
+		return st.wrap("record", err)
+	}
+	defer tx.Rollback()
+	insert, err := tx.PrepareContext(ctx, `INSERT INTO samples
+		(meter, type, unit, volume, resource_id, project_id, user_id, timestamp, source, metadata)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return st.wrap("record", err)
+	}
+	defer insert.Close()
+	for _, s := range samples {
+		meta := ""
+		if len(s.Metadata) > 0 {
+			b, err := json.Marshal(s.Metadata)
+			if err != nil {
+				return st.wrap("record", err)
+			}
+			meta = string(b)
+		}
+		if _, err := insert.ExecContext(ctx, s.Meter, string(s.Type), s.Unit, s.Volume, s.ResourceID,
+			s.ProjectID, s.UserID, s.Timestamp.UnixNano(), s.Source, meta); err != nil {
+			return st.wrap("record", err)
+		}
+	}
+	return st.wrap("record", tx.Commit())
+}
+
+// Meters implements storage.Storage.
+func (st *Store) Meters(ctx context.Context) ([]storage.Meter, error) {
+	rows, err := st.db.QueryContext(ctx, `SELECT meter, type, unit, count(*), count(DISTINCT resource_id), max(timestamp)
+		FROM samples GROUP BY meter, type, unit ORDER BY meter, type, unit`)
+	if err != nil {
+		return nil, st.wrap("meters", err)
+	}
+	defer rows.Close()
+	var out []storage.Meter
+	for rows.Next() {
+		var (
+			m      storage.Meter
+			typ    string
+			latest int64
+		)
+		if err := rows.Scan(&m.Name, &typ, &m.Unit, &m.Samples, &m.Resources, &latest); err != nil {
+			return nil, st.wrap("meters", err)
+		}
+		m.Type, m.Latest = sample.Type(typ), time.Unix(0, latest).UTC()
+		out = append(out, m)
+	}
+	return out, st.wrap("meters", rows.Err())
+}
+
+// where builds the condition and arguments that select q's samples.
+func where(q storage.Query) (string, []any) {
+	cond, args := "meter = ?", []any{q.Meter}
+	if q.ResourceID != "" {
+		cond += " AND resource_id = ?"
+		args = append(args, q.ResourceID)
+	}
+	if !q.Since.IsZero() {
+		cond += " AND timestamp >= ?"
+		args = append(args, q.Since.UnixNano())
+	}
+	return cond, args
+}
+
+// Samples implements storage.Storage.
+func (st *Store) Samples(ctx context.Context, q storage.Query) ([]sample.Sample, error) {
+	if err := storage.Check(q); err != nil {
+		return nil, err
+	}
+	cond, args := where(q)
+	query := `SELECT meter, type, unit, volume, resource_id, project_id, user_id, timestamp, source, metadata
+		FROM samples WHERE ` + cond + ` ORDER BY timestamp DESC, id DESC`
+	if q.Limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, q.Limit)
+	}
+	rows, err := st.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, st.wrap("samples", err)
+	}
+	defer rows.Close()
+	var out []sample.Sample
+	for rows.Next() {
+		var (
+			s        sample.Sample
+			typ      string
+			ts       int64
+			metadata string
+		)
+		if err := rows.Scan(&s.Meter, &typ, &s.Unit, &s.Volume, &s.ResourceID, &s.ProjectID, &s.UserID, &ts, &s.Source, &metadata); err != nil {
+			return nil, st.wrap("samples", err)
+		}
+		s.Type, s.Timestamp = sample.Type(typ), time.Unix(0, ts).UTC()
+		if metadata != "" {
+			if err := json.Unmarshal([]byte(metadata), &s.Metadata); err != nil {
+				return nil, st.wrap("samples", err)
+			}
+		}
+		out = append(out, s)
+	}
+	return out, st.wrap("samples", rows.Err())
+}
+
+// Statistics implements storage.Storage, grouping in SQL.
+func (st *Store) Statistics(ctx context.Context, q storage.Query, period time.Duration) ([]storage.Statistics, error) {
+	if err := storage.CheckStatistics(q, period); err != nil {
+		return nil, err
+	}
+	cond, args := where(q)
+	p := int64(period)
+	// Flooring division, so that periods before the epoch align too.
+	bucket := fmt.Sprintf("(CASE WHEN timestamp >= 0 THEN timestamp / %d ELSE (timestamp - %d + 1) / %d END)", p, p, p)
+	rows, err := st.db.QueryContext(ctx, `SELECT `+bucket+` AS b, count(*), min(volume), max(volume), avg(volume), sum(volume)
+		FROM samples WHERE `+cond+` GROUP BY b ORDER BY b`, args...)
+	if err != nil {
+		return nil, st.wrap("statistics", err)
+	}
+	defer rows.Close()
+	var out []storage.Statistics
+	for rows.Next() {
+		var (
+			s storage.Statistics
+			b int64
+		)
+		if err := rows.Scan(&b, &s.Count, &s.Min, &s.Max, &s.Avg, &s.Sum); err != nil {
+			return nil, st.wrap("statistics", err)
+		}
+		s.PeriodStart = time.Unix(0, b*p).UTC()
+		s.PeriodEnd = s.PeriodStart.Add(period)
+		out = append(out, s)
+	}
+	return out, st.wrap("statistics", rows.Err())
+}
+
+// Close implements storage.Storage.
+func (st *Store) Close() error { return st.wrap("close", st.db.Close()) }
+
+func (st *Store) wrap(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrConnDone), err.Error() == "sql: database is closed":
+		return fmt.Errorf("sqlite: %s %s: %w", op, st.path, storage.ErrClosed)
+	}
+	return fmt.Errorf("sqlite: %s %s: %w", op, st.path, err)
+}
