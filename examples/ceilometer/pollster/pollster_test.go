@@ -1,0 +1,73 @@
+package pollster
+
+import (
+	"context"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
+)
+
+// The manifest names each factory as the Go runtime spells it, and names
+// nothing else.
+func TestManifestNamesTheFactories(t *testing.T) {
+	m, err := entrypoints.ParseFS(manifest, "entry_points.toml")
+	require.NoError(t, err)
+	var declared []string
+	for _, ep := range m.EntryPoints {
+		assert.Equal(t, Namespace, ep.Namespace)
+		declared = append(declared, ep.Target.Ref)
+	}
+	var registered []string
+	for _, f := range targets {
+		registered = append(registered, runtime.FuncForPC(reflect.ValueOf(f).Pointer()).Name())
+	}
+	assert.ElementsMatch(t, registered, declared)
+}
+
+// The pollsters measure this host for real; the values must be plausible.
+func TestPollstersMeasureThisHost(t *testing.T) {
+	ctx := context.Background()
+	polled := map[string][]sample.Sample{}
+	for name, f := range targets {
+		if name == "NewLoad" && runtime.GOOS == "windows" {
+			continue // declared for the platforms with load averages only
+		}
+		p := f.(func(string) Pollster)("testhost")
+		got, err := p.Poll(ctx)
+		require.NoError(t, err, name)
+		for _, s := range got {
+			require.NoError(t, s.Validate(), name)
+			assert.True(t, s.ResourceID == "testhost" || strings.HasPrefix(s.ResourceID, "testhost/"), s.ResourceID)
+			polled[s.Meter] = append(polled[s.Meter], s)
+		}
+	}
+	one := func(meter string) float64 {
+		require.Len(t, polled[meter], 1, meter)
+		return polled[meter][0].Volume
+	}
+	assert.InDelta(t, 50, one("hardware.cpu.util"), 50)
+	if runtime.GOOS != "windows" {
+		assert.GreaterOrEqual(t, one("hardware.cpu.load.1min"), 0.0)
+	}
+	assert.Positive(t, one("hardware.memory.total"))
+	assert.Less(t, one("hardware.memory.used"), one("hardware.memory.total"))
+	assert.Positive(t, one("hardware.process.count"))
+	for _, meter := range []string{"hardware.disk.read.bytes", "hardware.network.incoming.bytes"} {
+		for _, s := range polled[meter] { // a container may have no disks to report
+			assert.Equal(t, sample.Cumulative, s.Type)
+			assert.NotContains(t, s.ResourceID, "/lo", "loopback is left out")
+		}
+	}
+}
+
+func TestResource(t *testing.T) {
+	assert.Equal(t, "h1/sda", resource("h1", "sda"))
+	assert.Equal(t, "h1/mapper_root", resource("h1", "mapper/root"))
+}
