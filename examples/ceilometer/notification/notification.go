@@ -1,0 +1,200 @@
+// Package notification turns the notifications that OpenStack services
+// emit into samples: the dispatcher pattern, where each notification goes
+// to the handlers, of the namespace "ceilometer.notification", whose event
+// types match its own.
+//
+// The built-in handlers follow Ceilometer's meters for instances
+// (instance, vcpus, memory, disk.root.size), volumes (volume.size), images
+// (image.size) and floating IPs (ip.floating), and are declared in this
+// package's manifest, entry_points.toml.
+package notification
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
+)
+
+// Namespace is where notification handlers declare themselves.
+const Namespace = "ceilometer.notification"
+
+// Handler turns notifications of some event types into samples.
+// Implementations must be safe for concurrent use.
+type Handler interface {
+	// EventTypes are the patterns of the event types the handler takes,
+	// such as "compute.instance.*", matched as Match does. They are
+	// read once, when the router is built.
+	EventTypes() []string
+	// Process makes samples of a notification whose type matched.
+	Process(ctx context.Context, n Notification) ([]sample.Sample, error)
+}
+
+// Notification is an OpenStack notification, as oslo.messaging emits it.
+type Notification struct {
+	MessageID   string         `json:"message_id,omitempty"`
+	EventType   string         `json:"event_type"`
+	PublisherID string         `json:"publisher_id"`
+	Priority    string         `json:"priority,omitempty"`
+	Timestamp   Time           `json:"timestamp"`
+	Payload     map[string]any `json:"payload"`
+}
+
+// Time is a notification's timestamp. OpenStack writes it without a zone,
+// in UTC ("2012-05-08 20:23:48.028195"); RFC 3339 is accepted too.
+type Time struct{ time.Time }
+
+var timeLayouts = []string{
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+	time.RFC3339Nano,
+}
+
+// UnmarshalJSON reads the layouts OpenStack services use.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("timestamp: want a string, got %s", b)
+	}
+	for _, layout := range timeLayouts {
+		if tm, err := time.Parse(layout, s); err == nil {
+			t.Time = tm.UTC()
+			return nil
+		}
+	}
+	return fmt.Errorf("timestamp: %q is not a date and time", s)
+}
+
+// MarshalJSON writes RFC 3339.
+func (t Time) MarshalJSON() ([]byte, error) { return json.Marshal(t.Time.Format(time.RFC3339Nano)) }
+
+// Validate reports the fields a notification lacks.
+func (n *Notification) Validate() error {
+	var errs []error
+	if n.EventType == "" {
+		errs = append(errs, errors.New("event_type is missing"))
+	}
+	if n.PublisherID == "" {
+		errs = append(errs, errors.New("publisher_id is missing"))
+	}
+	if n.Timestamp.IsZero() {
+		errs = append(errs, errors.New("timestamp is missing"))
+	}
+	if n.Payload == nil {
+		errs = append(errs, errors.New("payload is missing"))
+	}
+	return errors.Join(errs...)
+}
+
+// Error is the problem with one notification of a batch.
+type Error struct {
+	Index int // its position in the batch, from 0
+	Err   error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("notification %d: %v", e.Index, e.Err) }
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Decode reads one notification, or a JSON array of them, and validates
+// each on its own: it returns the valid ones and an *Error for each of the
+// others, so that one bad notification does not lose the rest. An error
+// about the body as a whole has Index -1.
+func Decode(body []byte) ([]Notification, []error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, []error{&Error{Index: -1, Err: errors.New("the body is empty")}}
+	}
+	raws := []json.RawMessage{body}
+	if body[0] == '[' {
+		raws = nil
+		if err := json.Unmarshal(body, &raws); err != nil {
+			return nil, []error{&Error{Index: -1, Err: fmt.Errorf("not a JSON array of notifications: %w", err)}}
+		}
+	}
+	var (
+		out  []Notification
+		errs []error
+	)
+	for i, raw := range raws {
+		n, err := decodeOne(raw)
+		if err != nil {
+			errs = append(errs, &Error{Index: i, Err: err})
+			continue
+		}
+		out = append(out, n)
+	}
+	return out, errs
+}
+
+func decodeOne(raw json.RawMessage) (Notification, error) {
+	var n Notification
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&n); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			if typeErr.Field == "" {
+				return n, fmt.Errorf("want a JSON object, got a JSON %s", typeErr.Value)
+			}
+			return n, fmt.Errorf("%s: want %s, got a JSON %s", typeErr.Field, jsonKind(typeErr.Type), typeErr.Value)
+		}
+		return n, err
+	}
+	return n, n.Validate()
+}
+
+// jsonKind names what JSON value a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Map, reflect.Struct:
+		return "a JSON object"
+	case reflect.Slice, reflect.Array:
+		return "a JSON array"
+	case reflect.String:
+		return "a JSON string"
+	case reflect.Bool:
+		return "a JSON boolean"
+	default:
+		return "a JSON number"
+	}
+}
+
+// Match reports whether eventType matches pattern, in which "*" stands for
+// any run of characters and "?" for one, as in Ceilometer's definitions.
+func Match(pattern, eventType string) bool {
+	if !strings.ContainsAny(pattern, "*?") {
+		return pattern == eventType
+	}
+	return wildcard(pattern, eventType)
+}
+
+// wildcard matches * and ? without path.Match's special cases ('/', '[').
+func wildcard(p, s string) bool {
+	star, mark := -1, 0
+	i, j := 0, 0
+	for j < len(s) {
+		switch {
+		case i < len(p) && (p[i] == '?' || p[i] == s[j]):
+			i++
+			j++
+		case i < len(p) && p[i] == '*':
+			star, mark = i, j
+			i++
+		case star >= 0:
+			i, mark = star+1, mark+1
+			j = mark
+		default:
+			return false
+		}
+	}
+	for i < len(p) && p[i] == '*' {
+		i++
+	}
+	return i == len(p)
+}

@@ -1,0 +1,325 @@
+package notification
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stevedore-go/stevedore"
+	"github.com/stevedore-go/stevedore/entrypoints"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
+)
+
+var update = flag.Bool("update", false, "rewrite the .golden files of testdata")
+
+// builtins is a manager of the built-in handlers, made without discovery.
+func builtins(t testing.TB) *stevedore.Manager[Handler] {
+	t.Helper()
+	var exts []*stevedore.Extension[Handler]
+	m, err := entrypoints.ParseFS(manifest, "entry_points.toml")
+	require.NoError(t, err)
+	for _, ep := range m.EntryPoints {
+		name := strings.TrimPrefix(ep.Target.Ref, pkgPath+".")
+		exts = append(exts, &stevedore.Extension[Handler]{Name: ep.Name, EntryPoint: ep, Obj: targets[name].(func() Handler)()})
+	}
+	return stevedore.FromExtensions(Namespace, exts)
+}
+
+func TestManifestNamesTheFactories(t *testing.T) {
+	m, err := entrypoints.ParseFS(manifest, "entry_points.toml")
+	require.NoError(t, err)
+	var declared, registered []string
+	for _, ep := range m.EntryPoints {
+		declared = append(declared, ep.Target.Ref)
+	}
+	for _, f := range targets {
+		registered = append(registered, runtime.FuncForPC(reflect.ValueOf(f).Pointer()).Name())
+	}
+	assert.ElementsMatch(t, registered, declared)
+}
+
+// TestRecordedNotifications runs each notification of testdata through the
+// built-in handlers and compares the samples with its .golden file.
+func TestRecordedNotifications(t *testing.T) {
+	router, errs := NewRouter(builtins(t))
+	require.Empty(t, errs)
+	files, err := filepath.Glob("testdata/*.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			body, err := os.ReadFile(file)
+			require.NoError(t, err)
+			ns, errs := Decode(body)
+			require.Empty(t, errs)
+			require.Len(t, ns, 1)
+			samples, handled, err := router.Process(context.Background(), ns[0])
+			require.NoError(t, err)
+			for _, s := range samples {
+				require.NoError(t, s.Validate())
+			}
+			got, err := json.MarshalIndent(struct {
+				Handled bool            `json:"handled"`
+				Samples []sample.Sample `json:"samples"`
+			}{handled, samples}, "", "  ")
+			require.NoError(t, err)
+			golden := strings.TrimSuffix(file, ".json") + ".golden"
+			if *update {
+				require.NoError(t, os.WriteFile(golden, append(got, '\n'), 0o644))
+				return
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err, "run go test -update to create it")
+			assert.JSONEq(t, string(want), string(got))
+		})
+	}
+}
+
+func TestDecode(t *testing.T) {
+	one := `{"event_type":"a.b","publisher_id":"p","timestamp":"2026-11-21 09:23:48.028195","payload":{}}`
+	tests := []struct {
+		name  string
+		body  string
+		valid int
+		errs  []string
+	}{
+		{"one", one, 1, nil},
+		{"array", "[" + one + "," + one + "]", 2, nil},
+		{"bad items keep the good ones", `[` + one + `, {"event_type":"x"}, 3, ` + one + `]`, 2, []string{
+			"notification 1: publisher_id is missing\ntimestamp is missing\npayload is missing",
+			"notification 2: want a JSON object, got a JSON number",
+		}},
+		{"wrong type", `{"event_type":"a","publisher_id":"p","timestamp":"2026-11-21T09:00:00Z","payload":[]}`, 0, []string{
+			"notification 0: payload: want a JSON object, got a JSON array",
+		}},
+		{"bad timestamp", `{"event_type":"a","publisher_id":"p","timestamp":"yesterday","payload":{}}`, 0, []string{
+			`notification 0: timestamp: "yesterday" is not a date and time`,
+		}},
+		{"empty", "  ", 0, []string{"notification -1: the body is empty"}},
+		{"broken array", "[{", 0, []string{"notification -1: not a JSON array of notifications: unexpected end of JSON input"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ns, errs := Decode([]byte(tt.body))
+			assert.Len(t, ns, tt.valid)
+			var msgs []string
+			for _, err := range errs {
+				var ne *Error
+				require.True(t, errors.As(err, &ne))
+				msgs = append(msgs, err.Error())
+			}
+			assert.Equal(t, tt.errs, msgs)
+		})
+	}
+}
+
+func TestTimestamps(t *testing.T) {
+	want := time.Date(2026, 11, 21, 9, 23, 48, 28195000, time.UTC)
+	for _, s := range []string{"2026-11-21 09:23:48.028195", "2026-11-21T09:23:48.028195", "2026-11-21T09:23:48.028195Z", "2026-11-21T10:23:48.028195+01:00"} {
+		var tm Time
+		require.NoError(t, json.Unmarshal([]byte(`"`+s+`"`), &tm), s)
+		assert.True(t, want.Equal(tm.Time), s)
+		assert.Equal(t, time.UTC, tm.Location())
+	}
+}
+
+func TestMatch(t *testing.T) {
+	tests := []struct {
+		pattern, eventType string
+		want               bool
+	}{
+		{"compute.instance.*", "compute.instance.create.end", true},
+		{"compute.instance.*", "compute.instance.", true},
+		{"compute.instance.*", "compute.instances", false},
+		{"volume.create.*", "volume.create.start", true},
+		{"volume.exists", "volume.exists", true},
+		{"volume.exists", "volume.existss", false},
+		{"*.end", "floatingip.create.end", true},
+		{"image.?pload", "image.upload", true},
+		{"*", "anything/with/slashes[x]", true},
+		{"a*b*c", "axxbyyc", true},
+		{"a*b*c", "axxbyy", false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, Match(tt.pattern, tt.eventType), "%s ~ %s", tt.pattern, tt.eventType)
+	}
+}
+
+// fakeHandler takes patterns and makes one sample, or fails, or panics.
+type fakeHandler struct {
+	patterns []string
+	err      error
+	panics   bool
+	calls    *int
+}
+
+func (f fakeHandler) EventTypes() []string {
+	if f.panics {
+		panic("no patterns today")
+	}
+	return f.patterns
+}
+
+func (f fakeHandler) Process(_ context.Context, n Notification) ([]sample.Sample, error) {
+	if f.calls != nil {
+		*f.calls++
+	}
+	if f.err != nil {
+		return nil, f.err
+	}
+	return []sample.Sample{{Meter: "m", Type: sample.Gauge, Unit: "u", Volume: 1, ResourceID: f.patterns[0], Timestamp: n.Timestamp.Time}}, nil
+}
+
+func TestRouter(t *testing.T) {
+	calls := 0
+	m := stevedore.FromExtensions(Namespace, []*stevedore.Extension[Handler]{
+		{Name: "all", Obj: fakeHandler{patterns: []string{"*"}}},
+		{Name: "compute", Obj: fakeHandler{patterns: []string{"compute.*", "never"}, calls: &calls}},
+		{Name: "broken", Obj: fakeHandler{patterns: []string{"compute.instance.*"}, err: errors.New("bad payload")}},
+		{Name: "nopatterns", Obj: fakeHandler{panics: true}},
+	})
+	r, errs := NewRouter(m)
+	require.Len(t, errs, 1)
+	assert.EqualError(t, errs[0], "notification handler nopatterns: EventTypes panicked: no patterns today")
+
+	assert.Equal(t, []string{"all", "compute", "broken"}, r.Route("compute.instance.create.end"))
+	assert.Equal(t, []string{"all"}, r.Route("volume.create.end"))
+
+	n := Notification{EventType: "compute.instance.create.end", Timestamp: Time{time.Now()}}
+	samples, handled, err := r.Process(context.Background(), n)
+	assert.True(t, handled)
+	assert.Len(t, samples, 2, "the samples of the handlers that worked")
+	assert.EqualError(t, err, "stevedore: extension broken: bad payload")
+	assert.Equal(t, 1, calls)
+
+	none := stevedore.FromExtensions(Namespace, []*stevedore.Extension[Handler]{{Name: "compute", Obj: fakeHandler{patterns: []string{"compute.*"}}}})
+	r, _ = NewRouter(none)
+	samples, handled, err = r.Process(context.Background(), Notification{EventType: "identity.project.created"})
+	assert.False(t, handled)
+	assert.Empty(t, samples)
+	assert.NoError(t, err)
+}
+
+func TestRouterIndexIsBounded(t *testing.T) {
+	r, _ := NewRouter(stevedore.FromExtensions(Namespace, []*stevedore.Extension[Handler]{{Name: "all", Obj: fakeHandler{patterns: []string{"*"}}}}))
+	for i := range maxRoutes + 10 {
+		assert.Equal(t, []string{"all"}, r.Route(fmt.Sprintf("type.%d", i)))
+	}
+	assert.Len(t, r.routes, maxRoutes)
+}
+
+func FuzzDecode(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.json")
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`[{"event_type":"a"},1,"x",null]`))
+	router, _ := NewRouter(builtins(f))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ns, errs := Decode(body)
+		for _, err := range errs {
+			var ne *Error
+			if !errors.As(err, &ne) {
+				t.Fatalf("untyped error %v", err)
+			}
+		}
+		for _, n := range ns {
+			if err := n.Validate(); err != nil {
+				t.Fatalf("Decode returned an invalid notification: %v", err)
+			}
+			samples, _, _ := router.Process(context.Background(), n)
+			for _, s := range samples {
+				if err := s.Validate(); err != nil {
+					t.Fatalf("a handler made an invalid sample: %v", err)
+				}
+			}
+		}
+	})
+}
+
+// BenchmarkRoute measures routing one notification among 50 handlers: the
+// first sight of an event type scans their patterns, later ones hit the
+// index.
+func BenchmarkRoute(b *testing.B) {
+	var exts []*stevedore.Extension[Handler]
+	for i := range 50 {
+		exts = append(exts, &stevedore.Extension[Handler]{Name: fmt.Sprintf("h%02d", i),
+			Obj: fakeHandler{patterns: []string{fmt.Sprintf("service%d.*", i), fmt.Sprintf("other%d.thing.end", i)}}})
+	}
+	m := stevedore.FromExtensions(Namespace, exts)
+	b.Run("indexed", func(b *testing.B) {
+		r, _ := NewRouter(m)
+		b.ReportAllocs()
+		for b.Loop() {
+			if len(r.Route("service42.volume.create.end")) != 1 {
+				b.Fatal("no route")
+			}
+		}
+	})
+	b.Run("first-sight", func(b *testing.B) {
+		r, _ := NewRouter(m)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			r.mu.Lock()
+			clear(r.routes) // every call scans, as the first one does
+			r.mu.Unlock()
+			if len(r.Route("service42.volume.create.end")) != 1 {
+				b.Fatal("no route")
+			}
+		}
+	})
+	b.Run("process", func(b *testing.B) {
+		r, _ := NewRouter(m)
+		n := Notification{EventType: "service42.volume.create.end", Timestamp: Time{time.Now()}, Payload: map[string]any{}}
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, handled, err := r.Process(ctx, n); !handled || err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func TestHandlersReportBadPayloads(t *testing.T) {
+	at := Time{time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}
+	tests := []struct {
+		h       Handler
+		event   string
+		payload map[string]any
+		want    string
+	}{
+		{Instance{}, "compute.instance.create.end", map[string]any{"vcpus": 1}, "compute.instance.create.end: payload.instance_id is missing"},
+		{Instance{}, "compute.instance.create.end", map[string]any{"instance_id": "i", "memory_mb": "lots"}, "compute.instance.create.end: payload.memory_mb: want a number, got lots"},
+		{Instance{}, "compute.instance.create.end", map[string]any{"instance_id": 7}, "compute.instance.create.end: payload.instance_id: want a string, got 7"},
+		{Volume{}, "volume.create.end", map[string]any{"volume_id": "v"}, "volume.create.end: payload.size is missing"},
+		{Image{}, "image.upload", map[string]any{"size": 3}, "image.upload: payload.id is missing"},
+		{FloatingIP{}, "floatingip.create.end", map[string]any{"floatingip": "x"}, "floatingip.create.end: payload.floatingip.id is missing"},
+	}
+	for _, tt := range tests {
+		_, err := tt.h.Process(context.Background(), Notification{EventType: tt.event, PublisherID: "p", Timestamp: at, Payload: tt.payload})
+		assert.EqualError(t, err, tt.want)
+	}
+	// An image still being created has no size: no sample, no error.
+	got, err := Image{}.Process(context.Background(), Notification{EventType: "image.update", Timestamp: at, Payload: map[string]any{"id": "img"}})
+	assert.NoError(t, err)
+	assert.Empty(t, got)
+}
