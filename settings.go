@@ -75,16 +75,19 @@ func LoadSettings(path string) (*Settings, error) {
 
 // Decode decodes the value at key, a TOML key path such as "agent" or
 // `acme.drivers."my.driver"`, into what v points to, strictly, as
-// extensions' settings are decoded. When the document has no such key,
-// Decode leaves v as it is and returns nil, so v may hold defaults.
+// extensions' settings are decoded; the empty key is the whole document.
+// When the document has no such key, Decode leaves v as it is and returns
+// nil, so v may hold defaults.
 func (s *Settings) Decode(key string, v any) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return fmt.Errorf("stevedore: Settings.Decode(%q): want a non-nil pointer, got %T", key, v)
 	}
-	path := tomlx.ParseKey(key)
-	if len(path) == 0 {
-		return fmt.Errorf("stevedore: Settings.Decode: invalid key %q", key)
+	var path []string
+	if key != "" {
+		if path = tomlx.ParseKey(key); len(path) == 0 {
+			return fmt.Errorf("stevedore: Settings.Decode: invalid key %q", key)
+		}
 	}
 	return s.decode(path, rv)
 }
@@ -306,9 +309,9 @@ func (s *Settings) structure(path []string, v any, rv reflect.Value) error {
 		if !ok {
 			names := make([]string, len(fields))
 			for i, f := range fields {
-				names[i] = f.name
+				names[i] = strings.ToLower(f.name) // keys match fields ignoring case
 			}
-			return s.fail(kpath, false, "unknown key %q%s", key, tomlx.DidYouMean(key, names))
+			return s.fail(kpath, false, "unknown key %q%s", key, tomlx.DidYouMean(strings.ToLower(key), names))
 		}
 		if other, dup := setBy[f.name]; dup {
 			return s.fail(kpath, false, "%q and %q both set %s", other, key, f.name)

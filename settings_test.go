@@ -131,8 +131,18 @@ func TestParseSettingsSyntaxError(t *testing.T) {
 	require.NoError(t, s.Decode("agent.interval", &n))
 	assert.Equal(t, 3, n)
 
+	var whole struct {
+		Agent struct{ Interval int }
+	}
+	require.NoError(t, s.Decode("", &whole), "the empty key is the whole document")
+	assert.Equal(t, 3, whole.Agent.Interval)
+	var typo struct{ Agnet any }
+	err = s.Decode("", &typo)
+	require.Error(t, err)
+	assert.True(t, strings.HasSuffix(err.Error(), `ok.toml:1:1: agent: unknown key "agent" (did you mean "agnet"?)`), err.Error())
+
 	var v sqliteSettings
-	assert.Error(t, s.Decode("", &v))
+	assert.Error(t, s.Decode("a..b", &v))
 	assert.Error(t, s.Decode("agent", v), "not a pointer")
 }
 

@@ -1,0 +1,275 @@
+// Package agent wires the metering program together: it discovers the
+// plugins once, loads the pollsters (iterator pattern), the notification
+// handlers (dispatcher pattern) and one storage driver (driver pattern)
+// through stevedore's managers, and runs the polling loop and the HTTP
+// endpoint for notifications.
+//
+// Nothing here names a plugin: what runs is what the manifests of the
+// linked packages, and of the directories on $STEVEDORE_PATH, declare.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"github.com/stevedore-go/stevedore"
+	"github.com/stevedore-go/stevedore/entrypoints"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/notification"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/pollster"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/storage"
+)
+
+// Options are what a program embedding the agent, or a test, may change
+// beyond the configuration.
+type Options struct {
+	Logger    *slog.Logger          // nil: silent
+	Registry  *entrypoints.Registry // nil: the default registry, filled by the linked plugins
+	Discovery []entrypoints.Option  // more discovery options, such as entrypoints.WithEnv(false)
+	Catalog   *entrypoints.Catalog  // a catalog discovered already; Registry and Discovery are then ignored for discovery
+	Settings  *stevedore.Settings   // the plugins' settings; nil: none
+}
+
+func (o *Options) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.Logger
+}
+
+// Discover gathers the manifests once, for every manager to share, and
+// logs the manifests that could not be read at Warn.
+func Discover(opts Options) (*entrypoints.Catalog, error) {
+	if opts.Catalog != nil {
+		return opts.Catalog, nil
+	}
+	c, err := entrypoints.Discover(append(opts.Discovery, entrypoints.WithRegistry(opts.Registry))...)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range c.Problems() {
+		opts.logger().Warn("plugin manifest problem", "err", p)
+	}
+	return c, nil
+}
+
+// managerOptions are the options every manager of the agent shares.
+func (o *Options) managerOptions(c *entrypoints.Catalog) []stevedore.Option {
+	return []stevedore.Option{
+		stevedore.WithCatalog(c),
+		stevedore.WithRegistry(o.Registry),
+		stevedore.WithSettings(o.Settings),
+		stevedore.WithLogger(o.logger()),
+	}
+}
+
+// OpenStorage loads the storage driver the configuration names: what the
+// query commands need, without pollsters or handlers. An unknown driver
+// is an error that lists the available ones.
+func OpenStorage(ctx context.Context, cfg Config, opts Options) (*stevedore.DriverManager[storage.Storage], error) {
+	c, err := Discover(opts)
+	if err != nil {
+		return nil, err
+	}
+	return openStorage(ctx, cfg, c, &opts)
+}
+
+func openStorage(ctx context.Context, cfg Config, c *entrypoints.Catalog, opts *Options) (*stevedore.DriverManager[storage.Storage], error) {
+	d, err := stevedore.NewDriver[storage.Storage](ctx, storage.Namespace, cfg.Storage, opts.managerOptions(c)...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	return d, nil
+}
+
+// Agent polls the host, turns notifications into samples and stores both.
+// It is safe for concurrent use.
+type Agent struct {
+	cfg    Config
+	logger *slog.Logger
+
+	pollsters *stevedore.Manager[pollster.Pollster]
+	handlers  *stevedore.Manager[notification.Handler]
+	router    *notification.Router
+	store     *stevedore.DriverManager[storage.Storage]
+
+	mu        sync.Mutex
+	unhandled map[string]int // event types nobody handles, counted
+}
+
+// New loads the agent's plugins. Pollsters and handlers that fail to load
+// are logged and left out; a storage driver that fails is an error.
+func New(ctx context.Context, cfg Config, opts Options) (*Agent, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	c, err := Discover(opts)
+	if err != nil {
+		return nil, err
+	}
+	a := &Agent{cfg: cfg, logger: opts.logger(), unhandled: map[string]int{}}
+	common := opts.managerOptions(c)
+
+	pollOpts := slices.Concat(common, []stevedore.Option{stevedore.WithInvokeArgs(cfg.Host)})
+	if len(cfg.Pollsters) == 0 {
+		a.pollsters, err = stevedore.New[pollster.Pollster](ctx, pollster.Namespace, pollOpts...)
+	} else {
+		a.pollsters, err = stevedore.NewNamed[pollster.Pollster](ctx, pollster.Namespace, cfg.Pollsters,
+			slices.Concat(pollOpts, []stevedore.Option{stevedore.WithNameOrder(true), stevedore.WithOnMissing(func(names []string) {
+				a.logger.Warn("configured pollsters are not available", "names", names)
+			})})...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pollsters: %w", err)
+	}
+
+	if a.handlers, err = stevedore.NewNameDispatch[notification.Handler](ctx, notification.Namespace, nil, common...); err != nil {
+		return nil, errors.Join(fmt.Errorf("notification handlers: %w", err), a.pollsters.Close())
+	}
+	router, errs := notification.NewRouter(a.handlers)
+	for _, err := range errs {
+		a.logger.Error("notification handler left out", "err", err)
+	}
+	a.router = router
+
+	if a.store, err = openStorage(ctx, cfg, c, &opts); err != nil {
+		return nil, errors.Join(err, a.handlers.Close(), a.pollsters.Close())
+	}
+	a.logger.Info("agent ready", "pollsters", a.pollsters.Names(), "handlers", a.handlers.Names(), "storage", cfg.Storage)
+	return a, nil
+}
+
+// Close closes the plugins: pollsters and handlers first, storage last.
+func (a *Agent) Close() error {
+	return errors.Join(a.pollsters.Close(), a.handlers.Close(), a.store.Close())
+}
+
+// Storage returns the storage driver.
+func (a *Agent) Storage() storage.Storage { return a.store.Driver() }
+
+// PollReport is what one round of polling did.
+type PollReport struct {
+	Samples  []sample.Sample // stored
+	Failures []error         // pollsters that failed, each naming its pollster
+}
+
+// PollOnce polls every pollster, up to Config.Concurrency at once, and
+// stores what they return. A pollster that fails or panics is reported in
+// the result and logged; the others' samples are stored regardless.
+func (a *Agent) PollOnce(ctx context.Context) (PollReport, error) {
+	var rep PollReport
+	if a.pollsters.Len() == 0 {
+		return rep, nil
+	}
+	results, err := stevedore.MapConcurrent(ctx, a.pollsters, a.cfg.Concurrency,
+		func(ctx context.Context, ext *stevedore.Extension[pollster.Pollster]) ([]sample.Sample, error) {
+			return ext.Obj.Poll(ctx)
+		})
+	for _, err := range unjoin(err) {
+		a.logger.Error("pollster failed", "err", err)
+		rep.Failures = append(rep.Failures, err)
+	}
+	for _, r := range results {
+		for _, s := range r {
+			if err := s.Validate(); err != nil {
+				a.logger.Error("pollster made an invalid sample", "source", s.Source, "err", err)
+				rep.Failures = append(rep.Failures, err)
+				continue
+			}
+			rep.Samples = append(rep.Samples, s)
+		}
+	}
+	// Samples polled are stored even when ctx ends meanwhile (the agent
+	// stopping): they were measured, and storing is quick.
+	if err := a.store.Driver().Record(context.WithoutCancel(ctx), rep.Samples); err != nil {
+		return rep, fmt.Errorf("store polled samples: %w", err)
+	}
+	a.logger.Debug("polled", "samples", len(rep.Samples), "failures", len(rep.Failures))
+	return rep, nil
+}
+
+// IngestReport is what became of a batch of notifications.
+type IngestReport struct {
+	Notifications int            `json:"notifications"` // processed
+	Samples       int            `json:"samples"`       // stored
+	Unhandled     map[string]int `json:"unhandled,omitempty"`
+	Errors        []string       `json:"errors,omitempty"` // notifications a handler could not process
+}
+
+// Ingest hands each notification to its handlers and stores all their
+// samples in one batch. A notification that no handler takes is counted,
+// not an error; one that a handler rejects is reported and the others are
+// still stored. An error is returned only when storing fails, in which
+// case nothing of the batch is stored.
+func (a *Agent) Ingest(ctx context.Context, ns []notification.Notification) (IngestReport, error) {
+	rep := IngestReport{Notifications: len(ns)}
+	var samples []sample.Sample
+	for i, n := range ns {
+		got, handled, err := a.router.Process(ctx, n)
+		if !handled {
+			a.countUnhandled(n.EventType)
+			if rep.Unhandled == nil {
+				rep.Unhandled = map[string]int{}
+			}
+			rep.Unhandled[n.EventType]++
+			continue
+		}
+		for _, err := range unjoin(err) {
+			rep.Errors = append(rep.Errors, fmt.Sprintf("notification %d (%s): %v", i, n.EventType, err))
+		}
+		for _, s := range got {
+			if err := s.Validate(); err != nil {
+				rep.Errors = append(rep.Errors, fmt.Sprintf("notification %d (%s): %v", i, n.EventType, err))
+				continue
+			}
+			samples = append(samples, s)
+		}
+	}
+	if err := a.store.Driver().Record(ctx, samples); err != nil {
+		return rep, fmt.Errorf("store samples of notifications: %w", err)
+	}
+	rep.Samples = len(samples)
+	return rep, nil
+}
+
+// maxUnhandled bounds the counts of unhandled event types, which clients
+// choose.
+const maxUnhandled = 1024
+
+func (a *Agent) countUnhandled(eventType string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.unhandled[eventType]; ok || len(a.unhandled) < maxUnhandled {
+		a.unhandled[eventType]++
+	} else {
+		a.unhandled["(other)"]++
+	}
+	a.logger.Debug("notification not handled", "event_type", eventType)
+}
+
+// Unhandled returns how many notifications of each event type no handler
+// took since the agent started.
+func (a *Agent) Unhandled() map[string]int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[string]int, len(a.unhandled))
+	for k, v := range a.unhandled {
+		out[k] = v
+	}
+	return out
+}
+
+// unjoin lists the errors that errors.Join put together.
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}

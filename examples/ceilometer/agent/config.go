@@ -1,0 +1,93 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/stevedore-go/stevedore"
+)
+
+// DefaultConfigFile is the configuration the program reads when it is
+// given none and the file exists in the working directory.
+const DefaultConfigFile = "ceilometer.toml"
+
+// Config is the [agent] table of the configuration file. Every field has
+// a default, so the program runs with no configuration at all:
+//
+//	[agent]
+//	interval    = "10s"             # how often to poll
+//	pollsters   = ["cpu", "memory"] # which pollsters; empty or absent: all
+//	listen      = "127.0.0.1:8777"  # where to accept notifications
+//	storage     = "sqlite"          # the storage driver
+//	concurrency = 4                 # pollsters polled at once
+//	host        = "node-1"          # resource id of the host's meters; default: the host name
+//
+// The rest of the file holds the plugins' settings, one table each, such as
+// [ceilometer.storage.sqlite].
+type Config struct {
+	Interval    time.Duration `toml:"interval"`
+	Pollsters   []string      `toml:"pollsters"`
+	Listen      string        `toml:"listen"`
+	Storage     string        `toml:"storage"`
+	Concurrency int           `toml:"concurrency"`
+	Host        string        `toml:"host"`
+}
+
+// Defaults returns the configuration without a file.
+func (Config) Defaults() Config {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	return Config{Interval: 10 * time.Second, Listen: "127.0.0.1:8777", Storage: "sqlite", Concurrency: 4, Host: host}
+}
+
+// file is the whole configuration file: the agent's table, and a table per
+// namespace of plugin settings.
+type file struct {
+	Agent      *Config `toml:"agent"`
+	Ceilometer any     `toml:"ceilometer"`
+}
+
+// LoadConfig reads the configuration file at path. An empty path means
+// DefaultConfigFile if it exists, else the defaults alone. It returns the
+// agent's configuration and the whole file as plugin settings (nil when
+// there is no file). Unknown keys and values of the wrong type are errors
+// that name the file, line and key.
+func LoadConfig(path string) (Config, *stevedore.Settings, error) {
+	cfg := Config{}.Defaults()
+	if path == "" {
+		if _, err := os.Stat(DefaultConfigFile); errors.Is(err, os.ErrNotExist) {
+			return cfg, nil, nil
+		}
+		path = DefaultConfigFile
+	}
+	settings, err := stevedore.LoadSettings(path)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if err := settings.Decode("", &file{Agent: &cfg}); err != nil {
+		return cfg, nil, err
+	}
+	return cfg, settings, cfg.Check()
+}
+
+// Check reports values that cannot work.
+func (c Config) Check() error {
+	var errs []error
+	if c.Interval < time.Second {
+		errs = append(errs, fmt.Errorf("agent.interval %v is shorter than a second", c.Interval))
+	}
+	if c.Concurrency < 1 {
+		errs = append(errs, fmt.Errorf("agent.concurrency %d is below 1", c.Concurrency))
+	}
+	if c.Storage == "" {
+		errs = append(errs, errors.New("agent.storage is empty"))
+	}
+	if c.Host == "" {
+		errs = append(errs, errors.New("agent.host is empty"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,66 @@
+package agent
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func writeConfig(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ceilometer.toml")
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+	return path
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	cfg, settings, err := LoadConfig("") // no ceilometer.toml in this directory
+	require.NoError(t, err)
+	assert.Nil(t, settings)
+	host, _ := os.Hostname()
+	assert.Equal(t, Config{Interval: 10 * time.Second, Listen: "127.0.0.1:8777", Storage: "sqlite", Concurrency: 4, Host: host}, cfg)
+}
+
+func TestLoadConfig(t *testing.T) {
+	path := writeConfig(t, `
+[agent]
+interval = "30s"
+pollsters = ["cpu", "memory"]
+storage = "jsonl"
+
+[ceilometer.storage.jsonl]
+path = "/var/lib/ceilometer/samples.jsonl"
+`)
+	cfg, settings, err := LoadConfig(path)
+	require.NoError(t, err)
+	assert.Equal(t, 30*time.Second, cfg.Interval)
+	assert.Equal(t, []string{"cpu", "memory"}, cfg.Pollsters)
+	assert.Equal(t, "jsonl", cfg.Storage)
+	assert.Equal(t, "127.0.0.1:8777", cfg.Listen, "what the file leaves out keeps its default")
+	var jsonl struct{ Path string }
+	require.NoError(t, settings.Decode("ceilometer.storage.jsonl", &jsonl))
+	assert.Equal(t, "/var/lib/ceilometer/samples.jsonl", jsonl.Path)
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	tests := []struct{ name, content, want string }{
+		{"unknown key", "[agent]\nintervall = \"1s\"\n", `ceilometer.toml:2:1: agent.intervall: unknown key "intervall" (did you mean "interval"?)`},
+		{"unknown table", "[agnet]\ninterval = \"1s\"\n", `ceilometer.toml:1:1: agnet: unknown key "agnet" (did you mean "agent"?)`},
+		{"bad duration", "[agent]\ninterval = 10\n", "agent.interval 10ns is shorter than a second"},
+		{"bad type", "[agent]\npollsters = \"cpu\"\n", `ceilometer.toml:2:13: agent.pollsters: want an array, got a string ("cpu")`},
+		{"bad concurrency", "[agent]\nconcurrency = 0\n", "agent.concurrency 0 is below 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := LoadConfig(writeConfig(t, tt.content))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+	_, _, err := LoadConfig(filepath.Join(t.TempDir(), "missing.toml"))
+	assert.ErrorIs(t, err, os.ErrNotExist)
+}

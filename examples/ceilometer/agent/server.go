@@ -1,0 +1,132 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/stevedore-go/stevedore/examples/ceilometer/notification"
+)
+
+// maxBody bounds the size of a batch of notifications.
+const maxBody = 16 << 20
+
+// Handler returns the agent's HTTP API:
+//
+//	POST /v1/notifications   one notification, or a JSON array of them
+//	GET  /healthz            200 when the agent runs
+//
+// Notifications are stored before the response is written: a 202 means
+// they are kept. A batch with malformed notifications, or notifications a
+// handler rejects, gets a 400 that names each problem by its index in the
+// batch, and its valid rest is stored regardless.
+func (a *Agent) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/notifications", a.serveNotifications)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	return mux
+}
+
+// response is the body of every reply to POST /v1/notifications.
+type response struct {
+	IngestReport
+	Error string `json:"error,omitempty"`
+}
+
+func (a *Agent) serveNotifications(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		status := http.StatusBadRequest
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		writeJSON(w, status, response{Error: "read body: " + err.Error()})
+		return
+	}
+	ns, decodeErrs := notification.Decode(body)
+	rep, err := a.Ingest(r.Context(), ns)
+	if err != nil {
+		a.logger.Error("notifications not stored", "err", err)
+		writeJSON(w, http.StatusInternalServerError, response{Error: err.Error()})
+		return
+	}
+	for _, err := range decodeErrs {
+		rep.Errors = append(rep.Errors, err.Error())
+	}
+	status := http.StatusAccepted
+	if len(rep.Errors) > 0 {
+		status = http.StatusBadRequest
+		a.logger.Warn("rejected notifications", "count", len(rep.Errors), "first", rep.Errors[0])
+	}
+	writeJSON(w, status, response{IngestReport: rep})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Run polls every Config.Interval (first at once) and, when listen is
+// true, serves the HTTP API on Config.Listen, until ctx is done. Then it
+// stops accepting, waits for the requests in flight and the poll under way
+// to finish, so that nothing acknowledged is lost, and returns. It logs the
+// address it listens on ("listening", addr=...).
+func (a *Agent) Run(ctx context.Context, listen bool) error {
+	var srv *http.Server
+	served := make(chan error, 1)
+	if listen {
+		ln, err := net.Listen("tcp", a.cfg.Listen)
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		a.logger.Info("listening", "addr", ln.Addr().String())
+		srv = &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { served <- srv.Serve(ln) }()
+	}
+
+	ticker := time.NewTicker(a.cfg.Interval)
+	defer ticker.Stop()
+	for {
+		a.pollRound(ctx)
+		select {
+		case <-ctx.Done():
+			return a.shutdown(srv, served)
+		case err := <-served:
+			return fmt.Errorf("serve: %w", err)
+		case <-ticker.C:
+		}
+	}
+}
+
+// pollRound polls once, within one interval, so that a pollster that
+// hangs cannot hold up the next round.
+func (a *Agent) pollRound(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.Interval)
+	defer cancel()
+	if _, err := a.PollOnce(ctx); err != nil {
+		a.logger.Error("poll", "err", err)
+	}
+}
+
+func (a *Agent) shutdown(srv *http.Server, served chan error) error {
+	a.logger.Info("stopping")
+	if srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
