@@ -206,7 +206,7 @@ func TestHTTPNotifications(t *testing.T) {
 	assert.Equal(t, 4, resp.Samples, "the valid rest of the batch is stored")
 	assert.Equal(t, []string{
 		"notification 1 (compute.instance.create.end): stevedore: extension instance (github.com/stevedore-go/stevedore/examples/ceilometer/agent/m.toml:12): compute.instance.create.end: payload.instance_id is missing",
-		"notification 2: event_type is missing\npublisher_id is missing\ntimestamp is missing\npayload is missing",
+		"notification 2: missing event_type, publisher_id, timestamp, payload",
 	}, resp.Errors)
 	assert.Len(t, stored(t, a, "instance"), 1)
 

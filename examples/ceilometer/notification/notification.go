@@ -74,22 +74,25 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes RFC 3339.
 func (t Time) MarshalJSON() ([]byte, error) { return json.Marshal(t.Time.Format(time.RFC3339Nano)) }
 
-// Validate reports the fields a notification lacks.
+// Validate reports the fields a notification lacks, on one line.
 func (n *Notification) Validate() error {
-	var errs []error
+	var missing []string
 	if n.EventType == "" {
-		errs = append(errs, errors.New("event_type is missing"))
+		missing = append(missing, "event_type")
 	}
 	if n.PublisherID == "" {
-		errs = append(errs, errors.New("publisher_id is missing"))
+		missing = append(missing, "publisher_id")
 	}
 	if n.Timestamp.IsZero() {
-		errs = append(errs, errors.New("timestamp is missing"))
+		missing = append(missing, "timestamp")
 	}
 	if n.Payload == nil {
-		errs = append(errs, errors.New("payload is missing"))
+		missing = append(missing, "payload")
 	}
-	return errors.Join(errs...)
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("missing %s", strings.Join(missing, ", "))
 }
 
 // Error is the problem with one notification of a batch.

@@ -98,7 +98,7 @@ func TestDecode(t *testing.T) {
 		{"one", one, 1, nil},
 		{"array", "[" + one + "," + one + "]", 2, nil},
 		{"bad items keep the good ones", `[` + one + `, {"event_type":"x"}, 3, ` + one + `]`, 2, []string{
-			"notification 1: publisher_id is missing\ntimestamp is missing\npayload is missing",
+			"notification 1: missing publisher_id, timestamp, payload",
 			"notification 2: want a JSON object, got a JSON number",
 		}},
 		{"wrong type", `{"event_type":"a","publisher_id":"p","timestamp":"2026-11-21T09:00:00Z","payload":[]}`, 0, []string{

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/shirou/gopsutil/v4/cpu"
@@ -32,23 +33,69 @@ func cumulative(meter, unit, resourceID string, volume uint64, now time.Time, so
 		Timestamp: now, Source: source, Metadata: meta}
 }
 
-// CPU measures CPU utilisation since its previous poll (since boot, the
-// first time): hardware.cpu.util, in %.
-type CPU struct{ host string }
+// CPU measures CPU utilisation between its polls (over a quarter of a
+// second, the first time): hardware.cpu.util, in %.
+type CPU struct {
+	host string
+	mu   sync.Mutex
+	last *cpu.TimesStat
+}
 
 // NewCPU returns the CPU pollster of host.
 func NewCPU(host string) Pollster { return &CPU{host: host} }
 
+// firstInterval is how long the first poll measures, having no earlier
+// reading to compare with.
+const firstInterval = 250 * time.Millisecond
+
 // Poll implements Pollster.
 func (p *CPU) Poll(ctx context.Context) ([]sample.Sample, error) {
-	pct, err := cpu.PercentWithContext(ctx, 0, false)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.last == nil {
+		first, err := cpuTimes(ctx)
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case <-time.After(firstInterval):
+		case <-ctx.Done():
+			return nil, fmt.Errorf("cpu: %w", ctx.Err())
+		}
+		p.last = first
+	}
+	now, err := cpuTimes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	util := utilisation(p.last, now)
+	p.last = now
+	return []sample.Sample{gauge("hardware.cpu.util", "%", p.host, util, time.Now().UTC(), "pollster/cpu")}, nil
+}
+
+func cpuTimes(ctx context.Context) (*cpu.TimesStat, error) {
+	times, err := cpu.TimesWithContext(ctx, false)
 	if err != nil {
 		return nil, fmt.Errorf("cpu: %w", err)
 	}
-	if len(pct) == 0 {
-		return nil, errors.New("cpu: no utilisation reported")
+	if len(times) == 0 {
+		return nil, errors.New("cpu: no CPU times reported")
 	}
-	return []sample.Sample{gauge("hardware.cpu.util", "%", p.host, pct[0], time.Now().UTC(), "pollster/cpu")}, nil
+	return &times[0], nil
+}
+
+// utilisation is the share of CPU time not idle between two readings.
+func utilisation(a, b *cpu.TimesStat) float64 {
+	total := func(t *cpu.TimesStat) float64 {
+		return t.User + t.System + t.Idle + t.Nice + t.Iowait + t.Irq + t.Softirq + t.Steal
+	}
+	idle := func(t *cpu.TimesStat) float64 { return t.Idle + t.Iowait }
+	dt := total(b) - total(a)
+	if dt <= 0 {
+		return 0
+	}
+	busy := dt - (idle(b) - idle(a))
+	return min(max(100*busy/dt, 0), 100)
 }
 
 // Load measures the load averages: hardware.cpu.load.1min, .5min and

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shirou/gopsutil/v4/cpu"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -70,4 +71,12 @@ func TestPollstersMeasureThisHost(t *testing.T) {
 func TestResource(t *testing.T) {
 	assert.Equal(t, "h1/sda", resource("h1", "sda"))
 	assert.Equal(t, "h1/mapper_root", resource("h1", "mapper/root"))
+}
+
+func TestUtilisation(t *testing.T) {
+	a := &cpu.TimesStat{User: 10, System: 10, Idle: 70, Iowait: 10}
+	b := &cpu.TimesStat{User: 30, System: 20, Idle: 110, Iowait: 20}
+	// 80 more ticks, 50 of them idle or waiting: 30 busy.
+	assert.InDelta(t, 37.5, utilisation(a, b), 1e-9)
+	assert.Zero(t, utilisation(b, b), "no time passed")
 }

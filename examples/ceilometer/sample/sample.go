@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -58,5 +59,9 @@ func (s Sample) Validate() error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("sample %s: %w", s.Meter, errors.Join(errs...))
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = err.Error()
+	}
+	return fmt.Errorf("sample %s: %s", s.Meter, strings.Join(msgs, "; "))
 }

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"flag"
+	"fmt"
+	"slices"
+
+	"github.com/stevedore-go/stevedore"
+	"github.com/stevedore-go/stevedore/entrypoints"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/notification"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/pollster"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/storage"
+)
+
+// plugin is one line of the plugins command.
+type plugin struct {
+	Namespace    string `json:"namespace"`
+	Name         string `json:"name"`
+	Status       string `json:"status"` // loaded, disabled, failed or shadowed
+	Target       string `json:"target"`
+	Distribution string `json:"distribution"`
+	Declared     string `json:"declared"` // manifest:line
+	Description  string `json:"description,omitempty"`
+	Detail       string `json:"detail,omitempty"` // why it is disabled, failed or shadowed
+}
+
+// pluginsReport is what the plugins command prints.
+type pluginsReport struct {
+	Plugins  []plugin `json:"plugins"`
+	Problems []string `json:"problems"` // manifests that could not be read or parsed
+}
+
+func pluginsCommand(*flag.FlagSet) func(*env, context.Context, []string) error {
+	return func(e *env, ctx context.Context, args []string) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		rep, err := listPlugins(ctx, e)
+		if err != nil {
+			return err
+		}
+		if e.json {
+			return writeJSON(e.stdout, rep)
+		}
+		// People get the gist; -json has every field, targets and
+		// manifests included.
+		err = table(e.stdout, []string{"NAMESPACE", "NAME", "STATUS", "DISTRIBUTION", "DETAIL"}, len(rep.Plugins), func(i int) []string {
+			p := rep.Plugins[i]
+			detail := p.Detail
+			if detail == "" {
+				detail = p.Description
+			}
+			return []string{p.Namespace, p.Name, p.Status, p.Distribution, detail}
+		})
+		if err != nil {
+			return err
+		}
+		if len(rep.Problems) > 0 {
+			fmt.Fprintln(e.stdout, "\nmanifests that could not be used:")
+			for _, p := range rep.Problems {
+				fmt.Fprintln(e.stdout, "  "+p)
+			}
+		}
+		return nil
+	}
+}
+
+// listPlugins loads each namespace as the agent would and reports what
+// became of every entry point. Pollsters and handlers are made (their
+// factories are cheap); storage drivers are only resolved, not opened.
+func listPlugins(ctx context.Context, e *env) (pluginsReport, error) {
+	var rep pluginsReport
+	c, err := entrypoints.Discover(append(e.opts.Discovery, entrypoints.WithRegistry(e.opts.Registry))...)
+	if err != nil {
+		return rep, err
+	}
+	for _, p := range c.Problems() {
+		rep.Problems = append(rep.Problems, p.Error())
+	}
+	quiet := []stevedore.Option{
+		stevedore.WithCatalog(c), stevedore.WithRegistry(e.opts.Registry), stevedore.WithSettings(e.opts.Settings),
+		stevedore.WithOnLoadFailure(func(*stevedore.LoadError) {}), // reported below
+	}
+	type loaded struct {
+		namespace string
+		failures  []*stevedore.LoadError
+		err       error
+	}
+	var results []loaded
+	pollsters, err := stevedore.New[pollster.Pollster](ctx, pollster.Namespace, append(quiet, stevedore.WithInvokeArgs(e.cfg.Host))...)
+	results = append(results, loaded{pollster.Namespace, failuresOf(pollsters), err})
+	handlers, err := stevedore.New[notification.Handler](ctx, notification.Namespace, quiet...)
+	results = append(results, loaded{notification.Namespace, failuresOf(handlers), err})
+	drivers, err := stevedore.New[any](ctx, storage.Namespace, quiet...) // any: resolved, not invoked
+	results = append(results, loaded{storage.Namespace, failuresOf(drivers), err})
+	for _, m := range []interface{ Close() error }{pollsters, handlers} {
+		if m != nil {
+			_ = m.Close()
+		}
+	}
+
+	for _, r := range results {
+		if r.err != nil {
+			return rep, fmt.Errorf("%s: %w", r.namespace, r.err)
+		}
+		failed := map[string]string{}
+		for _, f := range r.failures {
+			failed[declaredAt(f.EntryPoint)] = fmt.Sprintf("%s: %v", f.Stage, f.Err)
+		}
+		for _, ep := range c.EntryPoints(r.namespace) {
+			p := describe(ep)
+			switch {
+			case ep.Disabled != "":
+				p.Status, p.Detail = "disabled", ep.Disabled
+			case failed[p.Declared] != "":
+				p.Status, p.Detail = "failed", failed[p.Declared]
+			default:
+				p.Status = "loaded"
+			}
+			rep.Plugins = append(rep.Plugins, p)
+		}
+		for _, s := range c.Shadowed() {
+			if s.EntryPoint.Namespace == r.namespace {
+				p := describe(s.EntryPoint)
+				p.Status, p.Detail = "shadowed", "by "+declaredAt(s.By)
+				rep.Plugins = append(rep.Plugins, p)
+			}
+		}
+	}
+	slices.SortStableFunc(rep.Plugins, func(a, b plugin) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+	})
+	if rep.Problems == nil {
+		rep.Problems = []string{}
+	}
+	return rep, nil
+}
+
+func failuresOf[T any](m *stevedore.Manager[T]) []*stevedore.LoadError {
+	if m == nil {
+		return nil
+	}
+	return m.Failures()
+}
+
+func describe(ep entrypoints.EntryPoint) plugin {
+	return plugin{Namespace: ep.Namespace, Name: ep.Name, Target: ep.Target.String(),
+		Distribution: ep.Distribution.Name, Declared: declaredAt(ep), Description: ep.Description}
+}
+
+func declaredAt(ep entrypoints.EntryPoint) string { return fmt.Sprintf("%s:%d", ep.Manifest, ep.Line) }

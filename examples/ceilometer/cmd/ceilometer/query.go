@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/stevedore-go/stevedore/examples/ceilometer/agent"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/notification"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/storage"
+)
+
+// withStorage runs f with the configured storage driver.
+func withStorage(ctx context.Context, e *env, f func(storage.Storage) error) error {
+	d, err := agent.OpenStorage(ctx, e.cfg, e.opts)
+	if err != nil {
+		return err
+	}
+	return errors.Join(f(d.Driver()), d.Close())
+}
+
+func notifyCommand(*flag.FlagSet) func(*env, context.Context, []string) error {
+	return func(e *env, ctx context.Context, args []string) error {
+		if len(args) != 1 {
+			return fmt.Errorf("%w: want one FILE, or - for stdin", errUsage)
+		}
+		in := e.stdin
+		if args[0] != "-" {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			in = f
+		}
+		var (
+			ns      []notification.Notification
+			badLine []string
+		)
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
+		for line := 1; sc.Scan(); line++ {
+			text := strings.TrimSpace(sc.Text())
+			if text == "" || strings.HasPrefix(text, "#") {
+				continue
+			}
+			got, errs := notification.Decode([]byte(text))
+			ns = append(ns, got...)
+			for _, err := range errs {
+				badLine = append(badLine, fmt.Sprintf("line %d: %v", line, err))
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return err
+		}
+		a, err := agent.New(ctx, e.cfg, e.opts)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		rep, err := a.Ingest(ctx, ns)
+		if err != nil {
+			return err
+		}
+		rep.Errors = append(badLine, rep.Errors...)
+		if e.json {
+			if err := writeJSON(e.stdout, rep); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintf(e.stdout, "notifications: %d\nsamples stored: %d\n", rep.Notifications, rep.Samples)
+			for _, t := range sortedKeys(rep.Unhandled) {
+				fmt.Fprintf(e.stdout, "not handled: %s (%d)\n", t, rep.Unhandled[t])
+			}
+		}
+		if len(rep.Errors) > 0 {
+			return fmt.Errorf("%d notifications rejected (the others are stored):\n  %s", len(rep.Errors), strings.Join(rep.Errors, "\n  "))
+		}
+		return nil
+	}
+}
+
+func metersCommand(*flag.FlagSet) func(*env, context.Context, []string) error {
+	return func(e *env, ctx context.Context, args []string) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		return withStorage(ctx, e, func(st storage.Storage) error {
+			meters, err := st.Meters(ctx)
+			if err != nil {
+				return err
+			}
+			if e.json {
+				return writeJSON(e.stdout, nonNil(meters))
+			}
+			return table(e.stdout, []string{"NAME", "TYPE", "UNIT", "SAMPLES", "RESOURCES", "LATEST"}, len(meters), func(i int) []string {
+				m := meters[i]
+				return []string{m.Name, string(m.Type), m.Unit, strconv.Itoa(m.Samples), strconv.Itoa(m.Resources), m.Latest.Format(time.RFC3339)}
+			})
+		})
+	}
+}
+
+// queryFlags are the flags that select samples.
+func queryFlags(fs *flag.FlagSet) func() (storage.Query, error) {
+	meter := fs.String("meter", "", "the `meter`, such as hardware.cpu.util (required)")
+	resource := fs.String("resource", "", "only this resource `id`")
+	since := fs.String("since", "", "only samples from this `time` on: RFC 3339 (2026-11-21T09:00:00Z) or a duration ago (1h)")
+	return func() (storage.Query, error) {
+		q := storage.Query{Meter: *meter, ResourceID: *resource}
+		if q.Meter == "" {
+			return q, fmt.Errorf("%w: -meter is required", errUsage)
+		}
+		if *since != "" {
+			t, err := parseSince(*since, time.Now())
+			if err != nil {
+				return q, fmt.Errorf("%w: -since: %v", errUsage, err)
+			}
+			q.Since = t
+		}
+		return q, nil
+	}
+}
+
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if d, err := time.ParseDuration(s); err == nil {
+		return now.Add(-d), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither a time (RFC 3339) nor a duration", s)
+	}
+	return t, nil
+}
+
+func samplesCommand(fs *flag.FlagSet) func(*env, context.Context, []string) error {
+	query := queryFlags(fs)
+	limit := fs.Int("limit", 100, "at most `n` samples; 0 for all")
+	return func(e *env, ctx context.Context, args []string) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		q, err := query()
+		if err != nil {
+			return err
+		}
+		q.Limit = *limit
+		return withStorage(ctx, e, func(st storage.Storage) error {
+			got, err := st.Samples(ctx, q)
+			if err != nil {
+				return err
+			}
+			return printSamples(e, got)
+		})
+	}
+}
+
+func printSamples(e *env, samples []sample.Sample) error {
+	if e.json {
+		return writeJSON(e.stdout, nonNil(samples))
+	}
+	return table(e.stdout, []string{"TIMESTAMP", "METER", "TYPE", "VOLUME", "UNIT", "RESOURCE", "PROJECT"}, len(samples), func(i int) []string {
+		s := samples[i]
+		return []string{s.Timestamp.Format(time.RFC3339), s.Meter, string(s.Type), number(s.Volume), s.Unit, s.ResourceID, s.ProjectID}
+	})
+}
+
+func statisticsCommand(fs *flag.FlagSet) func(*env, context.Context, []string) error {
+	query := queryFlags(fs)
+	period := fs.Duration("period", time.Minute, "the length of each `period`")
+	return func(e *env, ctx context.Context, args []string) error {
+		if err := noArgs(args); err != nil {
+			return err
+		}
+		q, err := query()
+		if err != nil {
+			return err
+		}
+		return withStorage(ctx, e, func(st storage.Storage) error {
+			stats, err := st.Statistics(ctx, q, *period)
+			if err != nil {
+				return err
+			}
+			if e.json {
+				return writeJSON(e.stdout, nonNil(stats))
+			}
+			return table(e.stdout, []string{"PERIOD START", "PERIOD END", "COUNT", "MIN", "MAX", "AVG", "SUM"}, len(stats), func(i int) []string {
+				s := stats[i]
+				return []string{s.PeriodStart.Format(time.RFC3339), s.PeriodEnd.Format(time.RFC3339), strconv.Itoa(s.Count),
+					number(s.Min), number(s.Max), number(s.Avg), number(s.Sum)}
+			})
+		})
+	}
+}
+
+// table prints rows under a header, aligned.
+func table(w io.Writer, header []string, n int, row func(int) []string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for i := range n {
+		fmt.Fprintln(tw, strings.Join(row(i), "\t"))
+	}
+	return tw.Flush()
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// nonNil prints an empty list as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// number prints a volume for people: whole numbers whole, others to three
+// decimals.
+func number(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 3, 64)
+}
+
+func sortedKeys(m map[string]int) []string { return slices.Sorted(maps.Keys(m)) }

@@ -1,0 +1,101 @@
+// Package contrib plays a third-party author: a package that adds a
+// pollster and a notification handler to the metering program without
+// touching it. Its manifest declares them; a program links them in with
+// one blank import:
+//
+//	import _ "github.com/stevedore-go/stevedore/examples/ceilometer/contrib"
+package contrib
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"time"
+
+	"github.com/shirou/gopsutil/v4/disk"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/notification"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/pollster"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
+)
+
+//go:embed entry_points.toml
+var manifest embed.FS
+
+func init() {
+	entrypoints.RegisterManifest(manifest, "entry_points.toml")
+	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/contrib.NewFilesystem", NewFilesystem)
+	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/contrib.NewNetwork", NewNetwork)
+}
+
+// Filesystem measures the size and use of each mounted file system:
+// hardware.disk.size.total and hardware.disk.size.used, in KB as
+// Ceilometer reports them, per resource "host/mountpoint".
+type Filesystem struct{ host string }
+
+// NewFilesystem returns the file system pollster of host.
+func NewFilesystem(host string) pollster.Pollster { return &Filesystem{host: host} }
+
+// Poll implements pollster.Pollster. A mount point that cannot be read
+// (gone since listing, no permission) is skipped.
+func (p *Filesystem) Poll(ctx context.Context) ([]sample.Sample, error) {
+	parts, err := disk.PartitionsWithContext(ctx, false)
+	if err != nil {
+		return nil, fmt.Errorf("filesystem: %w", err)
+	}
+	now := time.Now().UTC()
+	var out []sample.Sample
+	seen := map[string]bool{}
+	for _, part := range parts {
+		if seen[part.Mountpoint] {
+			continue
+		}
+		seen[part.Mountpoint] = true
+		usage, err := disk.UsageWithContext(ctx, part.Mountpoint)
+		if err != nil || usage.Total == 0 {
+			continue
+		}
+		res := p.host + ":" + part.Mountpoint
+		meta := map[string]string{"mountpoint": part.Mountpoint, "device": part.Device, "fstype": part.Fstype}
+		out = append(out,
+			sample.Sample{Meter: "hardware.disk.size.total", Type: sample.Gauge, Unit: "KB", Volume: float64(usage.Total / 1024),
+				ResourceID: res, Timestamp: now, Source: "pollster/filesystem", Metadata: meta},
+			sample.Sample{Meter: "hardware.disk.size.used", Type: sample.Gauge, Unit: "KB", Volume: float64(usage.Used / 1024),
+				ResourceID: res, Timestamp: now, Source: "pollster/filesystem", Metadata: meta})
+	}
+	return out, nil
+}
+
+// Network makes Ceilometer's network meter of Neutron's network
+// notifications: one network existing.
+type Network struct{}
+
+// NewNetwork returns the network handler.
+func NewNetwork() notification.Handler { return Network{} }
+
+// EventTypes implements notification.Handler.
+func (Network) EventTypes() []string {
+	return []string{"network.create.end", "network.update.end", "network.exists"}
+}
+
+// Process implements notification.Handler.
+func (Network) Process(_ context.Context, n notification.Notification) ([]sample.Sample, error) {
+	network, _ := n.Payload["network"].(map[string]any)
+	id, _ := network["id"].(string)
+	if id == "" {
+		return nil, fmt.Errorf("%s: payload.network.id is missing", n.EventType)
+	}
+	project, _ := network["project_id"].(string)
+	if project == "" {
+		project, _ = network["tenant_id"].(string)
+	}
+	meta := map[string]string{}
+	for _, k := range []string{"name", "status"} {
+		if v, ok := network[k].(string); ok {
+			meta[k] = v
+		}
+	}
+	return []sample.Sample{{Meter: "network", Type: sample.Gauge, Unit: "network", Volume: 1, ResourceID: id,
+		ProjectID: project, Timestamp: n.Timestamp.Time, Source: "notification/network", Metadata: meta}}, nil
+}
