@@ -1,0 +1,160 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/storage"
+)
+
+// TestEndToEnd builds the program, runs its agent against a fresh SQLite
+// database, lets it poll, posts notifications over HTTP, checks what the
+// query commands say, and stops it with SIGTERM.
+func TestEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "ceilometer")
+	build := exec.Command(goTool(t), "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run(), "build the program")
+
+	cfg := filepath.Join(dir, "ceilometer.toml")
+	require.NoError(t, os.WriteFile(cfg, []byte(`
+[agent]
+interval = "1s"
+listen = "127.0.0.1:0"
+
+[ceilometer.storage.sqlite]
+path = "`+filepath.ToSlash(filepath.Join(dir, "samples.db"))+`"
+`), 0o644))
+	command := func(args ...string) *exec.Cmd {
+		cmd := exec.Command(bin, append([]string{args[0], "-config", cfg}, args[1:]...)...)
+		cmd.Env = append(os.Environ(), "STEVEDORE_PATH=")
+		return cmd
+	}
+	query := func(args ...string) string {
+		t.Helper()
+		out, err := command(args...).Output()
+		if err != nil {
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				t.Fatalf("%v: %v\n%s", args, err, exit.Stderr)
+			}
+			t.Fatalf("%v: %v", args, err)
+		}
+		return string(out)
+	}
+
+	agent := command("agent")
+	stderr, err := agent.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, agent.Start())
+	exited := make(chan error, 1)
+	logs := &bytes.Buffer{}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(io.TeeReader(stderr, logs))
+		for sc.Scan() {
+			if _, a, ok := strings.Cut(sc.Text(), "msg=listening addr="); ok {
+				addr <- a
+			}
+		}
+		exited <- agent.Wait()
+	}()
+	t.Cleanup(func() { _ = agent.Process.Kill() })
+
+	var url string
+	select {
+	case a := <-addr:
+		url = "http://" + a + "/v1/notifications"
+	case err := <-exited:
+		t.Fatalf("the agent exited: %v\n%s", err, logs)
+	case <-time.After(time.Minute):
+		t.Fatal("the agent never said where it listens")
+	}
+
+	// Real host samples, within one interval.
+	var cpu []sample.Sample
+	deadline := time.Now().Add(30 * time.Second)
+	for len(cpu) == 0 && time.Now().Before(deadline) {
+		require.NoError(t, json.Unmarshal([]byte(query("samples", "-meter", "hardware.cpu.util", "-json")), &cpu))
+		if len(cpu) == 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	require.NotEmpty(t, cpu, "no CPU sample within the deadline")
+	host, _ := os.Hostname()
+	assert.Equal(t, host, cpu[0].ResourceID)
+
+	// Notifications over HTTP: a batch with one malformed notification.
+	var batch []json.RawMessage
+	for _, name := range []string{"compute.instance.create.end.json", "volume.create.end.json", "floatingip.create.end.json"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "notification", "testdata", name))
+		require.NoError(t, err)
+		batch = append(batch, b)
+	}
+	batch = append(batch, json.RawMessage(`{"event_type": "volume.create.end", "payload": {}}`))
+	body, err := json.Marshal(batch)
+	require.NoError(t, err)
+	resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+	require.NoError(t, err)
+	var reply struct {
+		Samples int      `json:"samples"`
+		Errors  []string `json:"errors"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&reply))
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Equal(t, 6, reply.Samples, "4 instance meters, volume.size, ip.floating")
+	assert.Equal(t, []string{"notification 3: missing publisher_id, timestamp"}, reply.Errors)
+
+	meters := query("meters")
+	for _, m := range []string{"hardware.cpu.util", "hardware.memory.used", "instance", "volume.size", "ip.floating"} {
+		assert.Contains(t, meters, m)
+	}
+	assert.Contains(t, query("samples", "-meter", "volume.size"), "3b761164-84b4-4eb3-8fcb-1974c641d6ef")
+	var stats []storage.Statistics
+	require.NoError(t, json.Unmarshal([]byte(query("statistics", "-meter", "hardware.memory.used", "-period", "60s", "-json")), &stats))
+	require.NotEmpty(t, stats)
+	assert.Positive(t, stats[0].Count)
+	assert.Positive(t, stats[0].Avg)
+
+	require.NoError(t, agent.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-exited:
+		require.NoError(t, err, "the agent stops cleanly on SIGTERM\n%s", logs)
+	case <-time.After(time.Minute):
+		t.Fatal("the agent did not stop on SIGTERM")
+	}
+	assert.Contains(t, logs.String(), "msg=stopping")
+	assert.Contains(t, query("samples", "-meter", "ip.floating"), "4f8e2d1c-6b5a-4e3f-9a8b-7c6d5e4f3a2b", "what was acknowledged is kept")
+}
+
+// goTool finds the go command that runs this test.
+func goTool(t *testing.T) string {
+	t.Helper()
+	name := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(name); err == nil {
+		return name
+	}
+	path, err := exec.LookPath("go")
+	require.NoError(t, err, "the end-to-end test builds the program with the go command")
+	return path
+}

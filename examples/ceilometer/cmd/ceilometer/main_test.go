@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
+)
+
+var update = flag.Bool("update", false, "rewrite the .golden files of testdata")
+
+// ceilometer runs the command in this process, with a configuration of its
+// own in dir, and returns its exit status and output.
+func ceilometer(t *testing.T, dir string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	cfg := filepath.Join(dir, "ceilometer.toml")
+	if _, err := os.Stat(cfg); err != nil {
+		require.NoError(t, os.WriteFile(cfg, []byte(`
+[agent]
+pollsters = ["memory", "processes"]
+
+[ceilometer.storage.sqlite]
+path = "`+filepath.ToSlash(filepath.Join(dir, "samples.db"))+`"
+`), 0o644))
+	}
+	var stdout, stderr bytes.Buffer
+	if len(args) > 0 {
+		args = append([]string{args[0], "-config", cfg}, args[1:]...)
+	}
+	code := run(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create it")
+	assert.Equal(t, string(want), got)
+}
+
+// TestPlugins is a golden test of the plugins command, with a deployer's
+// directory on $STEVEDORE_PATH that disables a built-in pollster and holds
+// a broken manifest: the rest still works and the problem is reported.
+func TestPlugins(t *testing.T) {
+	deploy := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(deploy, "override.toml"), []byte(`
+[distribution]
+name = "github.com/stevedore-go/stevedore/examples/ceilometer/pollster"
+
+[entry_points."ceilometer.poll.central"]
+processes = { target = "github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewProcesses", enabled = false }
+`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(deploy, "broken.toml"), []byte(`
+[entry_points."ceilometer.poll.central"]
+gpu = { target = "exec:/usr/lib/ceilometer/gpu-poller", prioity = 1 }
+`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(deploy, "extra.toml"), []byte(`
+[distribution]
+name = "example.com/site/local"
+
+[entry_points."ceilometer.poll.central"]
+ups = { target = "example.com/site/local/ups.New", description = "not linked in: fails to load" }
+smart = { target = "exec:/usr/lib/ceilometer/smart-poller", platforms = ["freebsd"] }
+`), 0o644))
+	t.Setenv("STEVEDORE_PATH", deploy)
+
+	dir := t.TempDir()
+	code, stdout, stderr := ceilometer(t, dir, "", "plugins")
+	require.Equal(t, 0, code, stderr)
+	stdout = strings.ReplaceAll(stdout, deploy, "$STEVEDORE_PATH")
+	stdout = strings.ReplaceAll(stdout, runtime.GOOS+"/"+runtime.GOARCH, "$GOOS/$GOARCH")
+	golden(t, "plugins.golden", stdout)
+
+	code, stdout, stderr = ceilometer(t, dir, "", "plugins", "-json")
+	require.Equal(t, 0, code, stderr)
+	var rep pluginsReport
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+	statuses := map[string]string{}
+	for _, p := range rep.Plugins {
+		statuses[p.Namespace+"/"+p.Name+"/"+p.Status] = p.Detail
+	}
+	assert.Equal(t, "enabled = false", statuses["ceilometer.poll.central/processes/disabled"])
+	assert.Contains(t, statuses, "ceilometer.poll.central/processes/shadowed")
+	assert.Contains(t, statuses["ceilometer.poll.central/ups/failed"], "resolve: entrypoints: go:example.com/site/local/ups.New is not registered")
+	assert.Contains(t, statuses, "ceilometer.poll.central/filesystem/loaded", "the contrib package's pollster")
+	assert.Contains(t, statuses, "ceilometer.notification/network/loaded", "the contrib package's handler")
+	require.Len(t, rep.Problems, 1)
+	assert.Contains(t, rep.Problems[0], `broken.toml:3:57: entry_points."ceilometer.poll.central".gpu: unknown key "prioity" (did you mean "priority"?)`)
+
+	// Everything else keeps working despite the broken manifest.
+	code, _, stderr = ceilometer(t, dir, "", "poll", "-once")
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "plugin manifest problem")
+}
+
+func TestQueries(t *testing.T) {
+	t.Setenv("STEVEDORE_PATH", "")
+	dir := t.TempDir()
+	code, stdout, stderr := ceilometer(t, dir, "", "poll", "-once", "-json")
+	require.Equal(t, 0, code, stderr)
+	var polled []sample.Sample
+	require.NoError(t, json.Unmarshal([]byte(stdout), &polled))
+	require.Len(t, polled, 3, "memory used and total, process count")
+
+	notifications, err := os.ReadFile(filepath.Join("..", "..", "notification", "testdata", "compute.instance.create.end.json"))
+	require.NoError(t, err)
+	oneLine := strings.Join(strings.Fields(string(notifications)), " ")
+	code, stdout, stderr = ceilometer(t, dir, oneLine+"\n\n# a comment\n"+`{"event_type": "identity.project.created", "publisher_id": "p", "timestamp": "2026-11-21 09:00:00", "payload": {}}`+"\n", "notify", "-")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "notifications: 2\nsamples stored: 4\nnot handled: identity.project.created (1)\n", stdout)
+
+	code, stdout, _ = ceilometer(t, dir, "", "meters")
+	require.Equal(t, 0, code)
+	for _, meter := range []string{"hardware.memory.used", "hardware.process.count", "instance", "vcpus", "memory", "disk.root.size"} {
+		assert.Contains(t, stdout, meter)
+	}
+
+	code, stdout, _ = ceilometer(t, dir, "", "samples", "-meter", "memory", "-resource", "9f9d01b9-4a58-4271-9e27-398b21ab20d1")
+	require.Equal(t, 0, code)
+	assert.Equal(t, "TIMESTAMP             METER   TYPE   VOLUME  UNIT  RESOURCE                              PROJECT\n"+
+		"2026-11-21T09:23:48Z  memory  gauge  2048    MB    9f9d01b9-4a58-4271-9e27-398b21ab20d1  7c150a59fe714e6f9263774af9688f0e\n", stdout)
+
+	code, stdout, _ = ceilometer(t, dir, "", "statistics", "-meter", "vcpus", "-period", "1h", "-since", "2026-11-21T00:00:00Z")
+	require.Equal(t, 0, code)
+	assert.Equal(t, "PERIOD START          PERIOD END            COUNT  MIN  MAX  AVG  SUM\n"+
+		"2026-11-21T09:00:00Z  2026-11-21T10:00:00Z  1      1    1    1    1\n", stdout)
+}
+
+func TestBadInput(t *testing.T) {
+	t.Setenv("STEVEDORE_PATH", "")
+	dir := t.TempDir()
+	tests := []struct {
+		args   []string
+		stdin  string
+		code   int
+		stderr string
+	}{
+		{[]string{"frobnicate"}, "", 2, `ceilometer: unknown command "frobnicate"`},
+		{[]string{"samples"}, "", 2, "-meter is required"},
+		{[]string{"samples", "-meter", "m", "-since", "last tuesday"}, "", 2, `"last tuesday" is neither a time (RFC 3339) nor a duration`},
+		{[]string{"meters", "extra"}, "", 2, "unexpected arguments"},
+		{[]string{"notify"}, "", 2, "want one FILE, or - for stdin"},
+		{[]string{"notify", "-"}, "{\"event_type\": \"compute.instance.create.end\"}\nnot json\n", 1,
+			"2 notifications rejected (the others are stored):\n  line 1: notification 0: missing publisher_id, timestamp, payload\n  line 2: notification 0: invalid character"},
+	}
+	for _, tt := range tests {
+		code, _, stderr := ceilometer(t, dir, tt.stdin, tt.args...)
+		assert.Equal(t, tt.code, code, "%v: %s", tt.args, stderr)
+		assert.Contains(t, stderr, tt.stderr, tt.args)
+	}
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "other.toml"), []byte("[agent]\nstorage = \"postgres\"\n"), 0o644))
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"meters", "-config", filepath.Join(dir, "other.toml")}, nil, &bytes.Buffer{}, &stderr)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr.String(), `storage: stevedore: no driver "postgres" in ceilometer.storage; available: jsonl, memory, sqlite`)
+}
