@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stevedore-go/stevedore"
 )
 
 func writeConfig(t *testing.T, content string) string {
@@ -63,4 +65,11 @@ func TestLoadConfigErrors(t *testing.T) {
 	}
 	_, _, err := LoadConfig(filepath.Join(t.TempDir(), "missing.toml"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
+}
+
+func mustSettings(tb testing.TB, content string) *stevedore.Settings {
+	tb.Helper()
+	s, err := stevedore.ParseSettings("bench.toml", []byte(content))
+	require.NoError(tb, err)
+	return s
 }

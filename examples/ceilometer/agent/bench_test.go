@@ -1,0 +1,62 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/notification"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/storage/sqlite"
+)
+
+// BenchmarkIngestSQLite measures notifications through the router and
+// the instance handler into an SQLite database on disk, in batches of 1
+// (a client posting one at a time) and 100.
+func BenchmarkIngestSQLite(b *testing.B) {
+	reg := new(entrypoints.Registry)
+	reg.RegisterManifest(fstest.MapFS{"m.toml": {Data: []byte(`
+[entry_points."ceilometer.notification"]
+instance = "github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewInstance"
+[entry_points."ceilometer.storage"]
+sqlite = "github.com/stevedore-go/stevedore/examples/ceilometer/storage/sqlite.Open"
+`)}}, "m.toml")
+	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewInstance", notification.NewInstance)
+	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/storage/sqlite.Open", sqlite.Open)
+
+	for _, size := range []int{1, 100} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			settings := mustSettings(b, `[ceilometer.storage.sqlite]
+path = "`+filepath.ToSlash(filepath.Join(b.TempDir(), "bench.db"))+`"`)
+			cfg := testConfig()
+			cfg.Storage = "sqlite"
+			a, err := New(context.Background(), cfg, Options{Registry: reg, Settings: settings,
+				Discovery: []entrypoints.Option{entrypoints.WithEnv(false)}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer a.Close()
+			batch := make([]notification.Notification, size)
+			for i := range batch {
+				n, errs := notification.Decode([]byte(fmt.Sprintf(`{"event_type": "compute.instance.create.end", "publisher_id": "compute.c1",
+					"timestamp": "2026-11-21 09:23:48.028195", "payload": {"instance_id": "vm-%d", "tenant_id": "p", "user_id": "u",
+					"vcpus": 2, "memory_mb": 4096, "root_gb": 40, "host": "c1", "instance_type": "m1.medium", "state": "active"}}`, i)))
+				if len(errs) > 0 {
+					b.Fatal(errs)
+				}
+				batch[i] = n[0]
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				rep, err := a.Ingest(ctx, batch)
+				if err != nil || rep.Samples != 4*size {
+					b.Fatal(err, rep)
+				}
+			}
+			b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "notifications/s")
+		})
+	}
+}
