@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -147,13 +146,9 @@ path = "`+filepath.ToSlash(filepath.Join(dir, "samples.db"))+`"
 	assert.Contains(t, query("samples", "-meter", "ip.floating"), "4f8e2d1c-6b5a-4e3f-9a8b-7c6d5e4f3a2b", "what was acknowledged is kept")
 }
 
-// goTool finds the go command that runs this test.
+// goTool finds the go command, which runs this test.
 func goTool(t *testing.T) string {
 	t.Helper()
-	name := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(name); err == nil {
-		return name
-	}
 	path, err := exec.LookPath("go")
 	require.NoError(t, err, "the end-to-end test builds the program with the go command")
 	return path
