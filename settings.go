@@ -39,8 +39,10 @@ import (
 // returns; with no table, that (or the zero value) is what the factory
 // receives.
 //
-// Besides TOML's own types, fields may be time.Duration (from "10s" or
-// nanoseconds), or implement encoding.TextUnmarshaler (from a string).
+// Besides TOML's own types, fields may be time.Duration (from a string
+// with a unit, such as "10s" or "1h30m"; a bare number other than 0 is an
+// error, having no unit), or implement encoding.TextUnmarshaler (from a
+// string).
 //
 // A Settings is immutable and safe for concurrent use.
 type Settings struct {
@@ -165,7 +167,12 @@ func (s *Settings) value(path []string, v any, rv reflect.Value) error {
 			}
 			rv.SetInt(int64(d))
 		case int64:
-			rv.SetInt(v)
+			// A bare number has no unit: 5000 meant as milliseconds would
+			// silently be nanoseconds. Only 0 needs none.
+			if v != 0 {
+				return s.fail(path, true, "want a duration with a unit, such as \"%ds\" or \"%dms\", got an integer (%d)", v, v, v)
+			}
+			rv.SetInt(0)
 		default:
 			return s.mismatch(path, "a duration such as \"10s\"", v)
 		}

@@ -90,6 +90,8 @@ func TestSettingsErrors(t *testing.T) {
 			`ceilometer.toml:2:8: ceilometer.storage.sqlite.path: want a string, got an integer (3)`},
 		{"bad duration", "[ceilometer.storage.sqlite]\ntimeout = \"soon\"\n",
 			`ceilometer.toml:2:11: ceilometer.storage.sqlite.timeout: invalid duration "soon" (want a number and a unit, such as "10s" or "1h30m")`},
+		{"duration without a unit", "[ceilometer.storage.sqlite]\ntimeout = 5000\n",
+			`ceilometer.toml:2:11: ceilometer.storage.sqlite.timeout: want a duration with a unit, such as "5000s" or "5000ms", got an integer (5000)`},
 		{"nested unknown key", "[ceilometer.storage.sqlite.pool]\nsize = 1\nmax = 2\n",
 			`ceilometer.toml:3:1: ceilometer.storage.sqlite.pool.max: unknown key "max"`},
 		{"element type", "[ceilometer.storage.sqlite]\ntags = [\"a\", 1]\n",

@@ -48,6 +48,11 @@ func (r *Registry) orDefault() *Registry {
 // target is already registered (with an error that matches ErrDuplicate).
 func Register(target string, sym any) { defaultRegistry.Register(target, sym) }
 
+// RegisterFunc registers the function fn in the default registry under the
+// go: target that spells its name as the Go runtime does, so that the
+// target cannot be mistyped. See Registry.RegisterFunc.
+func RegisterFunc(fn any) { defaultRegistry.registerFunc(fn) }
+
 // RegisterManifest adds the manifest at name in fsys (typically an embed.FS)
 // to the default registry, for Discover to find. See
 // Registry.RegisterManifest.
@@ -83,6 +88,27 @@ func (r *Registry) Register(target string, sym any) {
 		r.symbols = make(map[string]any)
 	}
 	r.symbols[t.Ref] = sym
+}
+
+// RegisterFunc registers fn, a function declared at package level, under
+// the go: target the Go runtime spells its name with, such as
+// "example.com/acme/pollster.NewCPU" for NewCPU in package
+// example.com/acme/pollster: the target a manifest names it by. It panics
+// if fn is not such a function (a func literal, a method value or a
+// generic instantiation has no such name) or if the target is already
+// registered.
+func (r *Registry) RegisterFunc(fn any) { r.orDefault().registerFunc(fn) }
+
+func (r *Registry) registerFunc(fn any) {
+	v := reflect.ValueOf(fn)
+	if v.Kind() != reflect.Func || v.IsNil() {
+		panic(fmt.Sprintf("entrypoints: RegisterFunc(%T): want a non-nil function", fn))
+	}
+	name := runtime.FuncForPC(v.Pointer()).Name()
+	if _, sym, ok := splitGoRef(name); !ok || !isIdentifier(sym) {
+		panic(fmt.Sprintf("entrypoints: RegisterFunc: %s is not a function declared at package level", name))
+	}
+	r.Register(name, fn)
 }
 
 func isNil(v any) bool {

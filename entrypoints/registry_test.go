@@ -221,3 +221,22 @@ func entryPoint(t *testing.T, target string) EntryPoint {
 	require.NoError(t, err)
 	return EntryPoint{Namespace: "test", Name: "x", Target: tg, Enabled: true}
 }
+
+func TestRegisterFunc(t *testing.T) {
+	t.Parallel()
+	var r Registry
+	r.RegisterFunc(newCPU)
+	v, ok := r.Lookup("github.com/stevedore-go/stevedore/entrypoints.newCPU")
+	require.True(t, ok, "registered under the runtime's spelling: %v", r.Targets())
+	assert.Equal(t, "cpu", v.(func() string)())
+
+	for name, fn := range map[string]any{
+		"func literal": func() {},
+		"method value": (&Registry{}).Targets,
+		"not a func":   42,
+		"nil":          (func())(nil),
+	} {
+		assert.NotNil(t, catchPanic(func() { r.RegisterFunc(fn) }), name)
+	}
+	assert.NotNil(t, catchPanic(func() { r.RegisterFunc(newCPU) }), "twice")
+}
