@@ -66,6 +66,9 @@ func ParseSettings(path string, data []byte) (*Settings, error) {
 	return &Settings{path: path, doc: doc, pos: tomlx.Locate(data, 0)}, nil
 }
 
+// Path returns the path the document was read from, as given.
+func (s *Settings) Path() string { return s.path }
+
 // LoadSettings reads and parses the settings document at path.
 func LoadSettings(path string) (*Settings, error) {
 	data, err := os.ReadFile(path)

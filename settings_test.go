@@ -129,6 +129,7 @@ func TestParseSettingsSyntaxError(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte("[agent]\ninterval = 3\n"), 0o644))
 	s, err := LoadSettings(path)
 	require.NoError(t, err)
+	assert.Equal(t, path, s.Path())
 	var n int
 	require.NoError(t, s.Decode("agent.interval", &n))
 	assert.Equal(t, 3, n)

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -67,19 +68,24 @@ func (o *Options) managerOptions(c *entrypoints.Catalog) []stevedore.Option {
 	}
 }
 
-// OpenStorage loads the storage driver the configuration names: what the
-// query commands need, without pollsters or handlers. An unknown driver
-// is an error that lists the available ones.
+// OpenStorage loads the storage driver the configuration names, for
+// reading: what the query commands need, without pollsters or handlers.
+// An unknown driver is an error that lists the available ones; so is a
+// storage the agent has not created yet.
 func OpenStorage(ctx context.Context, cfg Config, opts Options) (*stevedore.DriverManager[storage.Storage], error) {
 	c, err := Discover(opts)
 	if err != nil {
 		return nil, err
 	}
-	return openStorage(ctx, cfg, c, &opts)
+	if err := checkPluginTables(opts.Settings, c); err != nil {
+		return nil, err
+	}
+	return openStorage(ctx, cfg, c, &opts, storage.ReadOnly)
 }
 
-func openStorage(ctx context.Context, cfg Config, c *entrypoints.Catalog, opts *Options) (*stevedore.DriverManager[storage.Storage], error) {
-	d, err := stevedore.NewDriver[storage.Storage](ctx, storage.Namespace, cfg.Storage, opts.managerOptions(c)...)
+func openStorage(ctx context.Context, cfg Config, c *entrypoints.Catalog, opts *Options, access storage.Access) (*stevedore.DriverManager[storage.Storage], error) {
+	d, err := stevedore.NewDriver[storage.Storage](ctx, storage.Namespace, cfg.Storage,
+		slices.Concat(opts.managerOptions(c), []stevedore.Option{stevedore.WithInvokeArgs(access)})...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
@@ -98,11 +104,13 @@ type Agent struct {
 	store     *stevedore.DriverManager[storage.Storage]
 
 	mu        sync.Mutex
-	unhandled map[string]int // event types nobody handles, counted
+	unhandled map[string]int  // event types nobody handles, counted
+	polling   map[string]bool // pollsters whose last call has not returned
 }
 
 // New loads the agent's plugins. Pollsters and handlers that fail to load
-// are logged and left out; a storage driver that fails is an error.
+// are logged and left out; a storage driver that fails is an error, and so
+// are pollster names and plugin settings tables that name no plugin.
 func New(ctx context.Context, cfg Config, opts Options) (*Agent, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
@@ -111,7 +119,10 @@ func New(ctx context.Context, cfg Config, opts Options) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Agent{cfg: cfg, logger: opts.logger(), unhandled: map[string]int{}}
+	if err := errors.Join(checkPluginTables(opts.Settings, c), checkPollsters(cfg.Pollsters, pollster.Namespace, c)); err != nil {
+		return nil, err
+	}
+	a := &Agent{cfg: cfg, logger: opts.logger(), unhandled: map[string]int{}, polling: map[string]bool{}}
 	common := opts.managerOptions(c)
 
 	pollOpts := slices.Concat(common, []stevedore.Option{stevedore.WithInvokeArgs(cfg.Host)})
@@ -120,7 +131,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Agent, error) {
 	} else {
 		a.pollsters, err = stevedore.NewNamed[pollster.Pollster](ctx, pollster.Namespace, cfg.Pollsters,
 			slices.Concat(pollOpts, []stevedore.Option{stevedore.WithNameOrder(true), stevedore.WithOnMissing(func(names []string) {
-				a.logger.Warn("configured pollsters are not available", "names", names)
+				a.logger.Warn("configured pollsters do not run here (disabled, or failed to load)", "names", names)
 			})})...)
 	}
 	if err != nil {
@@ -136,10 +147,10 @@ func New(ctx context.Context, cfg Config, opts Options) (*Agent, error) {
 	}
 	a.router = router
 
-	if a.store, err = openStorage(ctx, cfg, c, &opts); err != nil {
+	if a.store, err = openStorage(ctx, cfg, c, &opts, storage.ReadWrite); err != nil {
 		return nil, errors.Join(err, a.handlers.Close(), a.pollsters.Close())
 	}
-	a.logger.Info("agent ready", "pollsters", a.pollsters.Names(), "handlers", a.handlers.Names(), "storage", cfg.Storage)
+	a.logger.Info("plugins loaded", "pollsters", a.pollsters.Names(), "handlers", a.handlers.Names(), "storage", cfg.Storage)
 	return a, nil
 }
 
@@ -159,16 +170,16 @@ type PollReport struct {
 
 // PollOnce polls every pollster, up to Config.Concurrency at once, and
 // stores what they return. A pollster that fails or panics is reported in
-// the result and logged; the others' samples are stored regardless.
+// the result and logged; the others' samples are stored regardless. A
+// pollster that does not return by the end of ctx is given up on (and
+// skipped until it returns), so that one hung pollster cannot hold up the
+// round.
 func (a *Agent) PollOnce(ctx context.Context) (PollReport, error) {
 	var rep PollReport
 	if a.pollsters.Len() == 0 {
 		return rep, nil
 	}
-	results, err := stevedore.MapConcurrent(ctx, a.pollsters, a.cfg.Concurrency,
-		func(ctx context.Context, ext *stevedore.Extension[pollster.Pollster]) ([]sample.Sample, error) {
-			return ext.Obj.Poll(ctx)
-		})
+	results, err := stevedore.MapConcurrent(ctx, a.pollsters, a.cfg.Concurrency, a.poll)
 	for _, err := range unjoin(err) {
 		a.logger.Error("pollster failed", "err", err)
 		rep.Failures = append(rep.Failures, err)
@@ -192,6 +203,48 @@ func (a *Agent) PollOnce(ctx context.Context) (PollReport, error) {
 	return rep, nil
 }
 
+// errStillPolling is the failure of a pollster whose previous call has not
+// returned.
+var errStillPolling = errors.New("its previous poll has not returned; skipped")
+
+// poll calls one pollster on a goroutine of its own and waits for it no
+// longer than ctx allows. A panic is recovered there and reported.
+func (a *Agent) poll(ctx context.Context, ext *stevedore.Extension[pollster.Pollster]) ([]sample.Sample, error) {
+	a.mu.Lock()
+	if a.polling[ext.Name] {
+		a.mu.Unlock()
+		return nil, errStillPolling
+	}
+	a.polling[ext.Name] = true
+	a.mu.Unlock()
+
+	type result struct {
+		samples []sample.Sample
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			a.mu.Lock()
+			delete(a.polling, ext.Name)
+			a.mu.Unlock()
+		}()
+		defer func() {
+			if p := recover(); p != nil {
+				done <- result{err: &stevedore.PanicError{Value: p, Stack: debug.Stack()}}
+			}
+		}()
+		s, err := ext.Obj.Poll(ctx)
+		done <- result{s, err}
+	}()
+	select {
+	case r := <-done:
+		return r.samples, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("did not return in time (given up on until it does): %w", ctx.Err())
+	}
+}
+
 // IngestReport is what became of a batch of notifications.
 type IngestReport struct {
 	Notifications int            `json:"notifications"` // processed
@@ -201,14 +254,20 @@ type IngestReport struct {
 }
 
 // Ingest hands each notification to its handlers and stores all their
-// samples in one batch. A notification that no handler takes is counted,
-// not an error; one that a handler rejects is reported and the others are
-// still stored. An error is returned only when storing fails, in which
-// case nothing of the batch is stored.
-func (a *Agent) Ingest(ctx context.Context, ns []notification.Notification) (IngestReport, error) {
+// samples in one batch. labels name the notifications in the report's
+// errors ("notification 3", "line 7"); without them, they are numbered
+// from 0. A notification that no handler takes is counted, not an error;
+// one that a handler rejects is reported and the others are still stored.
+// An error is returned only when storing fails, in which case nothing of
+// the batch is stored.
+func (a *Agent) Ingest(ctx context.Context, ns []notification.Notification, labels []string) (IngestReport, error) {
 	rep := IngestReport{Notifications: len(ns)}
 	var samples []sample.Sample
 	for i, n := range ns {
+		label := fmt.Sprintf("notification %d", i)
+		if i < len(labels) {
+			label = labels[i]
+		}
 		got, handled, err := a.router.Process(ctx, n)
 		if !handled {
 			a.countUnhandled(n.EventType)
@@ -219,11 +278,11 @@ func (a *Agent) Ingest(ctx context.Context, ns []notification.Notification) (Ing
 			continue
 		}
 		for _, err := range unjoin(err) {
-			rep.Errors = append(rep.Errors, fmt.Sprintf("notification %d (%s): %v", i, n.EventType, err))
+			rep.Errors = append(rep.Errors, fmt.Sprintf("%s: %s", label, handlerError(err)))
 		}
 		for _, s := range got {
 			if err := s.Validate(); err != nil {
-				rep.Errors = append(rep.Errors, fmt.Sprintf("notification %d (%s): %v", i, n.EventType, err))
+				rep.Errors = append(rep.Errors, fmt.Sprintf("%s: %v", label, err))
 				continue
 			}
 			samples = append(samples, s)
@@ -234,6 +293,16 @@ func (a *Agent) Ingest(ctx context.Context, ns []notification.Notification) (Ing
 	}
 	rep.Samples = len(samples)
 	return rep, nil
+}
+
+// handlerError says which handler failed and why, without the manifest
+// that declares it, which does not help whoever sent the notification.
+func handlerError(err error) string {
+	var ee *stevedore.ExtensionError
+	if errors.As(err, &ee) {
+		return fmt.Sprintf("handler %s: %v", ee.Name, ee.Err)
+	}
+	return err.Error()
 }
 
 // maxUnhandled bounds the counts of unhandled event types, which clients

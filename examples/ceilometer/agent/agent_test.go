@@ -27,6 +27,16 @@ import (
 	"github.com/stevedore-go/stevedore/examples/ceilometer/storage/memory"
 )
 
+// hangingPollster never returns, as a poll of a dead network mount.
+type hangingPollster struct{}
+
+var hang = make(chan struct{}) // never closed
+
+func (hangingPollster) Poll(context.Context) ([]sample.Sample, error) {
+	<-hang
+	return nil, nil
+}
+
 // fakePollster returns one sample per poll, or fails, or panics.
 type fakePollster struct {
 	host, meter string
@@ -53,6 +63,7 @@ good    = "example.com/test.Good"
 also    = "example.com/test.Also"
 failing = "example.com/test.Failing"
 panics  = "example.com/test.Panics"
+hangs   = { target = "example.com/test.Hangs", enabled = false }
 
 [entry_points."ceilometer.notification"]
 instance = "github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewInstance"
@@ -95,6 +106,7 @@ func newWorld(t *testing.T) *world {
 		return fakePollster{host: host, fail: errors.New("sensor offline")}
 	})
 	reg.Register("example.com/test.Panics", func(host string) pollster.Pollster { return fakePollster{panics: true} })
+	reg.Register("example.com/test.Hangs", func(host string) pollster.Pollster { return hangingPollster{} })
 	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewInstance", notification.NewInstance)
 	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewVolume", notification.NewVolume)
 	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/storage/memory.New", memory.New)
@@ -145,10 +157,10 @@ func TestPollOnceKeepsTheGoodPollsters(t *testing.T) {
 func TestConfiguredPollsters(t *testing.T) {
 	w := newWorld(t)
 	cfg := testConfig()
-	cfg.Pollsters = []string{"also", "gpu", "good"}
+	cfg.Pollsters = []string{"also", "hangs", "good"}
 	a := newAgent(t, w, cfg)
 	assert.Equal(t, []string{"also", "good"}, a.pollsters.Names())
-	assert.Contains(t, w.logs.String(), `msg="configured pollsters are not available" names=[gpu]`)
+	assert.Contains(t, w.logs.String(), `msg="configured pollsters do not run here (disabled, or failed to load)" names=[hangs]`)
 }
 
 func TestUnknownStorageDriver(t *testing.T) {
@@ -171,9 +183,9 @@ func readTestdata(t *testing.T, names ...string) []byte {
 
 func TestIngest(t *testing.T) {
 	a := newAgent(t, newWorld(t), testConfig())
-	ns, errs := notification.Decode(readTestdata(t, "compute.instance.create.end.json", "volume.create.end.json", "image.upload.json", "identity.project.created.json"))
+	ns, _, errs := notification.Decode(readTestdata(t, "compute.instance.create.end.json", "volume.create.end.json", "image.upload.json", "identity.project.created.json"))
 	require.Empty(t, errs)
-	rep, err := a.Ingest(context.Background(), ns)
+	rep, err := a.Ingest(context.Background(), ns, nil)
 	require.NoError(t, err)
 	assert.Equal(t, IngestReport{Notifications: 4, Samples: 5, Unhandled: map[string]int{"image.upload": 1, "identity.project.created": 1}}, rep,
 		"4 instance meters and volume.size; no image handler in this world")
@@ -199,14 +211,16 @@ func TestHTTPNotifications(t *testing.T) {
 	assert.Equal(t, http.StatusAccepted, code, "one object")
 	assert.Equal(t, 1, resp.Samples)
 
-	batch := readTestdata(t, "compute.instance.create.end.json")
-	batch = append(batch[:len(batch)-1], []byte(`, {"event_type": "compute.instance.create.end", "publisher_id": "p", "timestamp": "2026-11-21 09:00:00", "payload": {"vcpus": 2}}, {"event_type": ""}]`)...)
-	code, resp = post(t, h, string(batch))
+	// The bad notifications come first: errors name their place in the
+	// batch, not among the valid ones.
+	good := readTestdata(t, "compute.instance.create.end.json")
+	batch := `[{"event_type": ""}, {"event_type": "compute.instance.create.end", "publisher_id": "p", "timestamp": "2026-11-21 09:00:00", "payload": {"vcpus": 2}}, ` + string(good[1:])
+	code, resp = post(t, h, batch)
 	assert.Equal(t, http.StatusBadRequest, code)
 	assert.Equal(t, 4, resp.Samples, "the valid rest of the batch is stored")
 	assert.Equal(t, []string{
-		"notification 1 (compute.instance.create.end): stevedore: extension instance (github.com/stevedore-go/stevedore/examples/ceilometer/agent/m.toml:12): compute.instance.create.end: payload.instance_id is missing",
-		"notification 2: missing event_type, publisher_id, timestamp, payload",
+		"notification 1: handler instance: compute.instance.create.end: payload.instance_id is missing",
+		"notification 0: missing event_type, publisher_id, timestamp, payload",
 	}, resp.Errors)
 	assert.Len(t, stored(t, a, "instance"), 1)
 
@@ -262,4 +276,114 @@ func waitForAddr(t *testing.T, logs *syncBuffer) string {
 	}
 	t.Fatal("the agent never said where it listens")
 	return ""
+}
+
+// A pollster that never returns is given up on when the round's time is
+// up, the others' samples are stored, and later rounds skip it.
+func TestHungPollster(t *testing.T) {
+	w := newWorld(t)
+	cfg := testConfig()
+	cfg.Pollsters = []string{"good", "hangs"}
+	w.opts.Discovery = append(w.opts.Discovery, entrypoints.WithFS(fstest.MapFS{"on.toml": {Data: []byte(`
+[distribution]
+name = "agent-test"
+[entry_points."ceilometer.poll.central"]
+hangs = "example.com/test.Hangs"
+`)}}))
+	a := newAgent(t, w, cfg)
+	require.Equal(t, []string{"good", "hangs"}, a.pollsters.Names())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	rep, err := a.PollOnce(ctx)
+	require.NoError(t, err)
+	assert.Len(t, rep.Samples, 1, "the good pollster's sample")
+	require.Len(t, rep.Failures, 1)
+	assert.ErrorIs(t, rep.Failures[0], context.DeadlineExceeded)
+	assert.Len(t, stored(t, a, "good"), 1)
+
+	rep, err = a.PollOnce(context.Background())
+	require.NoError(t, err)
+	require.Len(t, rep.Failures, 1)
+	assert.ErrorIs(t, rep.Failures[0], errStillPolling, "not polled again while its call hangs")
+}
+
+func TestConfigurationNamesNoPlugin(t *testing.T) {
+	cfg := testConfig()
+	cfg.Pollsters = []string{"good", "memroy"}
+	_, err := New(context.Background(), cfg, newWorld(t).opts)
+	assert.EqualError(t, err, "agent.pollsters: no pollster called memroy; the pollsters are also, failing, good, hangs, panics")
+
+	w := newWorld(t)
+	w.opts.Settings = mustSettings(t, "[ceilometer.storage.memroy]\nx = 1\n[ceilometer.pol]\ny = 2\n")
+	_, err = New(context.Background(), testConfig(), w.opts)
+	assert.EqualError(t, err, "bench.toml: [ceilometer.pol]: no namespace of plugins is called so\n"+
+		`bench.toml: [ceilometer.storage.memroy]: no plugin "memroy" in ceilometer.storage; its plugins are memory`)
+}
+
+func TestRetention(t *testing.T) {
+	w := newWorld(t)
+	cfg := testConfig()
+	cfg.Retention = time.Hour
+	a := newAgent(t, w, cfg)
+	old := sample.Sample{Meter: "good", Type: sample.Gauge, Unit: "u", Volume: 1, ResourceID: "r", Timestamp: time.Now().Add(-2 * time.Hour)}
+	require.NoError(t, a.Storage().Record(context.Background(), []sample.Sample{old}))
+	a.pollRound(context.Background())
+	got := stored(t, a, "good")
+	require.Len(t, got, 1, "the old sample is gone, the new one is there")
+	assert.WithinDuration(t, time.Now(), got[0].Timestamp, time.Minute)
+}
+
+// blockingHandler holds a notification until released, to keep a request
+// in flight while the agent stops.
+type blockingHandler struct {
+	entered, release chan struct{}
+}
+
+func (blockingHandler) EventTypes() []string { return []string{"slow.*"} }
+
+func (h blockingHandler) Process(_ context.Context, n notification.Notification) ([]sample.Sample, error) {
+	close(h.entered)
+	<-h.release
+	return []sample.Sample{{Meter: "slow", Type: sample.Gauge, Unit: "u", Volume: 1, ResourceID: "r", Timestamp: n.Timestamp.Time}}, nil
+}
+
+// A request in flight when the agent is told to stop is finished and its
+// samples stored before Run returns.
+func TestRunFinishesRequestsInFlight(t *testing.T) {
+	w := newWorld(t)
+	h := blockingHandler{entered: make(chan struct{}), release: make(chan struct{})}
+	w.opts.Registry.Register("example.com/test.Slow", func() notification.Handler { return h })
+	w.opts.Discovery = append(w.opts.Discovery, entrypoints.WithFS(fstest.MapFS{"slow.toml": {Data: []byte(`
+[entry_points."ceilometer.notification"]
+slow = "example.com/test.Slow"
+`)}}))
+	a := newAgent(t, w, testConfig())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, true) }()
+	addr := waitForAddr(t, w.logs)
+
+	status := make(chan int, 1)
+	go func() {
+		resp, err := http.Post("http://"+addr+"/v1/notifications", "application/json", strings.NewReader(
+			`{"event_type": "slow.thing", "publisher_id": "p", "timestamp": "2026-11-21 09:00:00", "payload": {}}`))
+		if err != nil {
+			status <- 0
+			return
+		}
+		resp.Body.Close()
+		status <- resp.StatusCode
+	}()
+	<-h.entered
+	cancel() // the agent is told to stop while the request is in flight
+	select {
+	case <-done:
+		t.Fatal("Run returned with a request in flight")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(h.release)
+	assert.Equal(t, http.StatusAccepted, <-status)
+	require.NoError(t, <-done)
+	assert.Len(t, stored(t, a, "slow"), 1, "what was acknowledged is kept")
 }

@@ -40,7 +40,7 @@ path = "`+filepath.ToSlash(filepath.Join(b.TempDir(), "bench.db"))+`"`)
 			defer a.Close()
 			batch := make([]notification.Notification, size)
 			for i := range batch {
-				n, errs := notification.Decode([]byte(fmt.Sprintf(`{"event_type": "compute.instance.create.end", "publisher_id": "compute.c1",
+				n, _, errs := notification.Decode([]byte(fmt.Sprintf(`{"event_type": "compute.instance.create.end", "publisher_id": "compute.c1",
 					"timestamp": "2026-11-21 09:23:48.028195", "payload": {"instance_id": "vm-%d", "tenant_id": "p", "user_id": "u",
 					"vcpus": 2, "memory_mb": 4096, "root_gb": 40, "host": "c1", "instance_type": "m1.medium", "state": "active"}}`, i)))
 				if len(errs) > 0 {
@@ -51,7 +51,7 @@ path = "`+filepath.ToSlash(filepath.Join(b.TempDir(), "bench.db"))+`"`)
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
-				rep, err := a.Ingest(ctx, batch)
+				rep, err := a.Ingest(ctx, batch, nil)
 				if err != nil || rep.Samples != 4*size {
 					b.Fatal(err, rep)
 				}

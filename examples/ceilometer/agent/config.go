@@ -23,6 +23,7 @@ const DefaultConfigFile = "ceilometer.toml"
 //	storage     = "sqlite"          # the storage driver
 //	concurrency = 4                 # pollsters polled at once
 //	host        = "node-1"          # resource id of the host's meters; default: the host name
+//	retention   = "720h"            # drop samples older than this; default 0: keep them all
 //
 // The rest of the file holds the plugins' settings, one table each, such as
 // [ceilometer.storage.sqlite].
@@ -33,6 +34,7 @@ type Config struct {
 	Storage     string        `toml:"storage"`
 	Concurrency int           `toml:"concurrency"`
 	Host        string        `toml:"host"`
+	Retention   time.Duration `toml:"retention"`
 }
 
 // Defaults returns the configuration without a file.
@@ -88,6 +90,9 @@ func (c Config) Check() error {
 	}
 	if c.Host == "" {
 		errs = append(errs, errors.New("agent.host is empty"))
+	}
+	if c.Retention < 0 || c.Retention > 0 && c.Retention < time.Hour {
+		errs = append(errs, fmt.Errorf("agent.retention %v is shorter than an hour (0 keeps samples forever)", c.Retention))
 	}
 	return errors.Join(errs...)
 }

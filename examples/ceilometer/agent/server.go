@@ -49,8 +49,12 @@ func (a *Agent) serveNotifications(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, status, response{Error: "read body: " + err.Error()})
 		return
 	}
-	ns, decodeErrs := notification.Decode(body)
-	rep, err := a.Ingest(r.Context(), ns)
+	ns, positions, decodeErrs := notification.Decode(body)
+	labels := make([]string, len(ns))
+	for i, pos := range positions {
+		labels[i] = fmt.Sprintf("notification %d", pos)
+	}
+	rep, err := a.Ingest(r.Context(), ns, labels)
 	if err != nil {
 		a.logger.Error("notifications not stored", "err", err)
 		writeJSON(w, http.StatusInternalServerError, response{Error: err.Error()})
@@ -73,11 +77,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// Run polls every Config.Interval (first at once) and, when listen is
-// true, serves the HTTP API on Config.Listen, until ctx is done. Then it
-// stops accepting, waits for the requests in flight and the poll under way
-// to finish, so that nothing acknowledged is lost, and returns. It logs the
-// address it listens on ("listening", addr=...).
+// Run polls every Config.Interval (first at once), expires samples older
+// than Config.Retention when it is set and, when listen is true, serves the
+// HTTP API on Config.Listen, until ctx is done. Then it stops accepting,
+// waits for the requests in flight and the poll under way to finish, so
+// that nothing acknowledged is lost, and returns. It logs the address it
+// listens on ("listening", addr=...).
 func (a *Agent) Run(ctx context.Context, listen bool) error {
 	var srv *http.Server
 	served := make(chan error, 1)
@@ -87,7 +92,13 @@ func (a *Agent) Run(ctx context.Context, listen bool) error {
 			return fmt.Errorf("listen: %w", err)
 		}
 		a.logger.Info("listening", "addr", ln.Addr().String())
-		srv = &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		srv = &http.Server{
+			Handler:           a.Handler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second, // a batch arrives well within it
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+		}
 		go func() { served <- srv.Serve(ln) }()
 	}
 
@@ -106,24 +117,40 @@ func (a *Agent) Run(ctx context.Context, listen bool) error {
 }
 
 // pollRound polls once, within one interval, so that a pollster that
-// hangs cannot hold up the next round.
+// hangs cannot hold up the next round, then expires old samples.
 func (a *Agent) pollRound(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.Interval)
 	defer cancel()
 	if _, err := a.PollOnce(ctx); err != nil {
 		a.logger.Error("poll", "err", err)
 	}
+	if a.cfg.Retention > 0 && ctx.Err() == nil {
+		removed, err := a.store.Driver().Expire(ctx, time.Now().Add(-a.cfg.Retention))
+		switch {
+		case err != nil:
+			a.logger.Error("expire", "err", err)
+		case removed > 0:
+			a.logger.Debug("expired", "samples", removed)
+		}
+	}
 }
 
 func (a *Agent) shutdown(srv *http.Server, served chan error) error {
 	a.logger.Info("stopping")
+	defer func() {
+		if unhandled := a.Unhandled(); len(unhandled) > 0 {
+			a.logger.Info("notifications no handler took, by event type", "counts", unhandled)
+		}
+	}()
 	if srv == nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// Requests in flight finish (and store what they acknowledge) within
+	// the server's read and write timeouts, so this wait is bounded.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		return errors.Join(fmt.Errorf("shutdown: %w", err), srv.Close())
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)

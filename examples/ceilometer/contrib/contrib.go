@@ -25,8 +25,8 @@ var manifest embed.FS
 
 func init() {
 	entrypoints.RegisterManifest(manifest, "entry_points.toml")
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/contrib.NewFilesystem", NewFilesystem)
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/contrib.NewNetwork", NewNetwork)
+	entrypoints.RegisterFunc(NewFilesystem)
+	entrypoints.RegisterFunc(NewNetwork)
 }
 
 // Filesystem measures the size and use of each mounted file system:

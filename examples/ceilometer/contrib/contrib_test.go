@@ -23,7 +23,7 @@ func TestFilesystem(t *testing.T) {
 }
 
 func TestNetwork(t *testing.T) {
-	ns, errs := notification.Decode([]byte(`{"event_type": "network.create.end", "publisher_id": "network.neutron-1",
+	ns, _, errs := notification.Decode([]byte(`{"event_type": "network.create.end", "publisher_id": "network.neutron-1",
 		"timestamp": "2026-11-21 09:00:00.000000",
 		"payload": {"network": {"id": "net-1", "project_id": "p-1", "name": "private", "status": "ACTIVE"}}}`))
 	require.Empty(t, errs)

@@ -15,20 +15,14 @@ import (
 //go:embed entry_points.toml
 var manifest embed.FS
 
-const pkgPath = "github.com/stevedore-go/stevedore/examples/ceilometer/notification"
-
-// targets are the factories the manifest names.
-var targets = map[string]any{
-	"NewInstance":   NewInstance,
-	"NewVolume":     NewVolume,
-	"NewImage":      NewImage,
-	"NewFloatingIP": NewFloatingIP,
-}
+// factories are the handlers' factories, registered under the runtime's
+// spelling of their names, which the manifest uses.
+var factories = []any{NewInstance, NewVolume, NewImage, NewFloatingIP}
 
 func init() {
 	entrypoints.RegisterManifest(manifest, "entry_points.toml")
-	for name, f := range targets {
-		entrypoints.Register(pkgPath+"."+name, f)
+	for _, f := range factories {
+		entrypoints.RegisterFunc(f)
 	}
 }
 
@@ -87,12 +81,13 @@ func (p *payload) num(path string) (float64, bool) {
 	return 0, false
 }
 
-// meta collects the string fields given that are present.
-func (p *payload) meta(paths ...string) map[string]string {
+// meta collects the fields that are present, as metadata keys: pairs of
+// key and payload path.
+func (p *payload) meta(pairs ...string) map[string]string {
 	m := map[string]string{}
-	for _, path := range paths {
-		if v, ok := p.lookup(path); ok {
-			m[path[strings.LastIndexByte(path, '.')+1:]] = fmt.Sprint(v)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if v, ok := p.lookup(pairs[i+1]); ok {
+			m[pairs[i]] = fmt.Sprint(v)
 		}
 	}
 	return m
@@ -116,7 +111,8 @@ func (r resource) gauge(n *Notification, meter, unit string, volume float64) sam
 }
 
 // Instance makes Ceilometer's instance meters of Nova's
-// compute.instance.* notifications: instance, vcpus, memory and
+// compute.instance.* notifications (but create.start and update, which
+// Ceilometer's definitions leave out): instance, vcpus, memory and
 // disk.root.size.
 type Instance struct{}
 
@@ -124,13 +120,16 @@ type Instance struct{}
 func NewInstance() Handler { return Instance{} }
 
 // EventTypes implements Handler.
-func (Instance) EventTypes() []string { return []string{"compute.instance.*"} }
+func (Instance) EventTypes() []string {
+	return []string{"compute.instance.*", "!compute.instance.create.start", "!compute.instance.update*"}
+}
 
 // Process implements Handler.
 func (Instance) Process(_ context.Context, n Notification) ([]sample.Sample, error) {
 	p := payload{n: &n}
 	r := resource{id: p.str("instance_id", true), project: p.str("tenant_id", false), user: p.str("user_id", false),
-		source: "notification/instance", meta: p.meta("host", "instance_type", "state", "display_name", "availability_zone")}
+		source: "notification/instance", meta: p.meta("host", "host", "flavor_name", "instance_type", "flavor_id", "instance_flavor_id",
+			"state", "state", "display_name", "display_name", "availability_zone", "availability_zone", "image_ref", "image_ref")}
 	out := []sample.Sample{r.gauge(&n, "instance", "instance", 1)}
 	for _, m := range []struct{ meter, unit, field string }{
 		{"vcpus", "vcpu", "vcpus"},
@@ -155,15 +154,16 @@ func NewVolume() Handler { return Volume{} }
 
 // EventTypes implements Handler.
 func (Volume) EventTypes() []string {
-	return []string{"volume.exists", "volume.create.*", "volume.delete.*", "volume.resize.*",
-		"volume.attach.*", "volume.detach.*", "volume.update.*", "volume.retype"}
+	return []string{"volume.exists", "volume.retype", "volume.create.*", "volume.delete.*", "volume.resize.*",
+		"volume.attach.*", "volume.detach.*", "volume.update.*", "volume.manage.*"}
 }
 
 // Process implements Handler.
 func (Volume) Process(_ context.Context, n Notification) ([]sample.Sample, error) {
 	p := payload{n: &n}
 	r := resource{id: p.str("volume_id", true), project: p.str("tenant_id", false), user: p.str("user_id", false),
-		source: "notification/volume", meta: p.meta("display_name", "status", "volume_type", "availability_zone")}
+		source: "notification/volume", meta: p.meta("display_name", "display_name", "status", "status",
+			"volume_type", "volume_type", "availability_zone", "availability_zone")}
 	size, ok := p.num("size")
 	if !ok {
 		p.fail(fmt.Errorf("payload.size is missing"))
@@ -187,7 +187,8 @@ func (Image) EventTypes() []string { return []string{"image.upload", "image.upda
 func (Image) Process(_ context.Context, n Notification) ([]sample.Sample, error) {
 	p := payload{n: &n}
 	r := resource{id: p.str("id", true), project: p.str("owner", false),
-		source: "notification/image", meta: p.meta("name", "status", "disk_format", "container_format")}
+		source: "notification/image", meta: p.meta("name", "name", "status", "status",
+			"disk_format", "disk_format", "container_format", "container_format")}
 	size, ok := p.num("size")
 	if p.err != nil {
 		return nil, p.err
@@ -218,7 +219,8 @@ func (FloatingIP) Process(_ context.Context, n Notification) ([]sample.Sample, e
 		project = p.str("floatingip.project_id", false)
 	}
 	r := resource{id: p.str("floatingip.id", true), project: project,
-		source: "notification/floatingip", meta: p.meta("floatingip.floating_ip_address", "floatingip.status", "floatingip.router_id")}
+		source: "notification/floatingip", meta: p.meta("floating_ip_address", "floatingip.floating_ip_address",
+			"status", "floatingip.status", "router_id", "floatingip.router_id")}
 	if p.err != nil {
 		return nil, p.err
 	}

@@ -29,8 +29,9 @@ const Namespace = "ceilometer.notification"
 // Implementations must be safe for concurrent use.
 type Handler interface {
 	// EventTypes are the patterns of the event types the handler takes,
-	// such as "compute.instance.*", matched as Match does. They are
-	// read once, when the router is built.
+	// such as "compute.instance.*", matched as Match does; a pattern that
+	// starts with "!" excludes what it matches, as Ceilometer's negative
+	// lookaheads do. They are read once, when the router is built.
 	EventTypes() []string
 	// Process makes samples of a notification whose type matched.
 	Process(ctx context.Context, n Notification) ([]sample.Sample, error)
@@ -97,55 +98,60 @@ func (n *Notification) Validate() error {
 
 // Error is the problem with one notification of a batch.
 type Error struct {
-	Index int // its position in the batch, from 0
+	Index int // its position in the batch, from 0; -1 for the body as a whole
 	Err   error
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("notification %d: %v", e.Index, e.Err) }
+func (e *Error) Error() string {
+	if e.Index < 0 {
+		return fmt.Sprintf("body: %v", e.Err)
+	}
+	return fmt.Sprintf("notification %d: %v", e.Index, e.Err)
+}
 
 func (e *Error) Unwrap() error { return e.Err }
 
 // Decode reads one notification, or a JSON array of them, and validates
-// each on its own: it returns the valid ones and an *Error for each of the
-// others, so that one bad notification does not lose the rest. An error
-// about the body as a whole has Index -1.
-func Decode(body []byte) ([]Notification, []error) {
+// each on its own: it returns the valid ones, their positions in the batch,
+// and an *Error for each of the others, so that one bad notification does
+// not lose the rest.
+func Decode(body []byte) (ns []Notification, positions []int, errs []error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
-		return nil, []error{&Error{Index: -1, Err: errors.New("the body is empty")}}
+		return nil, nil, []error{&Error{Index: -1, Err: errors.New("empty")}}
 	}
 	raws := []json.RawMessage{body}
 	if body[0] == '[' {
 		raws = nil
 		if err := json.Unmarshal(body, &raws); err != nil {
-			return nil, []error{&Error{Index: -1, Err: fmt.Errorf("not a JSON array of notifications: %w", err)}}
+			return nil, nil, []error{&Error{Index: -1, Err: fmt.Errorf("not a JSON array of notifications: %w", err)}}
 		}
 	}
-	var (
-		out  []Notification
-		errs []error
-	)
 	for i, raw := range raws {
 		n, err := decodeOne(raw)
 		if err != nil {
 			errs = append(errs, &Error{Index: i, Err: err})
 			continue
 		}
-		out = append(out, n)
+		ns, positions = append(ns, n), append(positions, i)
 	}
-	return out, errs
+	return ns, positions, errs
 }
 
 func decodeOne(raw json.RawMessage) (Notification, error) {
 	var n Notification
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&n); err != nil {
+	// Unmarshal, unlike a Decoder, rejects anything after the value.
+	if err := json.Unmarshal(raw, &n); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			if typeErr.Field == "" {
+			switch kind := jsonKind(typeErr.Type); {
+			case typeErr.Field == "":
 				return n, fmt.Errorf("want a JSON object, got a JSON %s", typeErr.Value)
+			case kind == "a JSON number" && strings.HasPrefix(typeErr.Value, "number"):
+				return n, fmt.Errorf("%s: %s is out of range", typeErr.Field, typeErr.Value)
+			default:
+				return n, fmt.Errorf("%s: want %s, got a JSON %s", typeErr.Field, kind, typeErr.Value)
 			}
-			return n, fmt.Errorf("%s: want %s, got a JSON %s", typeErr.Field, jsonKind(typeErr.Type), typeErr.Value)
 		}
 		return n, err
 	}

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -27,27 +25,35 @@ var update = flag.Bool("update", false, "rewrite the .golden files of testdata")
 // builtins is a manager of the built-in handlers, made without discovery.
 func builtins(t testing.TB) *stevedore.Manager[Handler] {
 	t.Helper()
-	var exts []*stevedore.Extension[Handler]
+	reg := new(entrypoints.Registry)
+	for _, f := range factories {
+		reg.RegisterFunc(f)
+	}
 	m, err := entrypoints.ParseFS(manifest, "entry_points.toml")
 	require.NoError(t, err)
+	var exts []*stevedore.Extension[Handler]
 	for _, ep := range m.EntryPoints {
-		name := strings.TrimPrefix(ep.Target.Ref, pkgPath+".")
-		exts = append(exts, &stevedore.Extension[Handler]{Name: ep.Name, EntryPoint: ep, Obj: targets[name].(func() Handler)()})
+		f, ok := reg.Lookup(ep.Target.Ref)
+		require.True(t, ok, "%s names no factory", ep.Target)
+		exts = append(exts, &stevedore.Extension[Handler]{Name: ep.Name, EntryPoint: ep, Obj: f.(func() Handler)()})
 	}
 	return stevedore.FromExtensions(Namespace, exts)
 }
 
+// The manifest names every factory, and nothing else.
 func TestManifestNamesTheFactories(t *testing.T) {
 	m, err := entrypoints.ParseFS(manifest, "entry_points.toml")
 	require.NoError(t, err)
-	var declared, registered []string
+	reg := new(entrypoints.Registry)
+	for _, f := range factories {
+		reg.RegisterFunc(f)
+	}
+	var declared []string
 	for _, ep := range m.EntryPoints {
+		assert.Equal(t, Namespace, ep.Namespace)
 		declared = append(declared, ep.Target.Ref)
 	}
-	for _, f := range targets {
-		registered = append(registered, runtime.FuncForPC(reflect.ValueOf(f).Pointer()).Name())
-	}
-	assert.ElementsMatch(t, registered, declared)
+	assert.ElementsMatch(t, reg.Targets(), declared)
 }
 
 // TestRecordedNotifications runs each notification of testdata through the
@@ -62,7 +68,7 @@ func TestRecordedNotifications(t *testing.T) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			body, err := os.ReadFile(file)
 			require.NoError(t, err)
-			ns, errs := Decode(body)
+			ns, _, errs := Decode(body)
 			require.Empty(t, errs)
 			require.Len(t, ns, 1)
 			samples, handled, err := router.Process(context.Background(), ns[0])
@@ -107,13 +113,19 @@ func TestDecode(t *testing.T) {
 		{"bad timestamp", `{"event_type":"a","publisher_id":"p","timestamp":"yesterday","payload":{}}`, 0, []string{
 			`notification 0: timestamp: "yesterday" is not a date and time`,
 		}},
-		{"empty", "  ", 0, []string{"notification -1: the body is empty"}},
-		{"broken array", "[{", 0, []string{"notification -1: not a JSON array of notifications: unexpected end of JSON input"}},
+		{"empty", "  ", 0, []string{"body: empty"}},
+		{"broken array", "[{", 0, []string{"body: not a JSON array of notifications: unexpected end of JSON input"}},
+		{"trailing data", one + one, 0, []string{"notification 0: invalid character '{' after top-level value"}},
+		{"wrong type of field", `{"event_type":"a","publisher_id":"p","timestamp":"2026-11-21T09:00:00Z","payload":{},"priority":1e400}`, 0,
+			[]string{"notification 0: priority: want a JSON string, got a JSON number"}},
+		{"number out of range", `{"event_type":"a","publisher_id":"p","timestamp":"2026-11-21T09:00:00Z","payload":{"size":1e400}}`, 0,
+			[]string{"notification 0: payload: number 1e400 is out of range"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ns, errs := Decode([]byte(tt.body))
+			ns, positions, errs := Decode([]byte(tt.body))
 			assert.Len(t, ns, tt.valid)
+			assert.Len(t, positions, tt.valid)
 			var msgs []string
 			for _, err := range errs {
 				var ne *Error
@@ -212,6 +224,15 @@ func TestRouter(t *testing.T) {
 	assert.NoError(t, err)
 }
 
+func TestRouterExclusions(t *testing.T) {
+	r, errs := NewRouter(builtins(t))
+	require.Empty(t, errs)
+	assert.Equal(t, []string{"instance"}, r.Route("compute.instance.create.end"))
+	assert.Empty(t, r.Route("compute.instance.create.start"), "Ceilometer leaves create.start out")
+	assert.Empty(t, r.Route("compute.instance.update"), "and update")
+	assert.Equal(t, []string{"volume"}, r.Route("volume.manage.existing.end"))
+}
+
 func TestRouterIndexIsBounded(t *testing.T) {
 	r, _ := NewRouter(stevedore.FromExtensions(Namespace, []*stevedore.Extension[Handler]{{Name: "all", Obj: fakeHandler{patterns: []string{"*"}}}}))
 	for i := range maxRoutes + 10 {
@@ -232,7 +253,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`[{"event_type":"a"},1,"x",null]`))
 	router, _ := NewRouter(builtins(f))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		ns, errs := Decode(body)
+		ns, _, errs := Decode(body)
 		for _, err := range errs {
 			var ne *Error
 			if !errors.As(err, &ne) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/stevedore-go/stevedore"
@@ -30,6 +31,22 @@ type Router struct {
 type route struct {
 	name     string
 	patterns []string
+}
+
+// matches reports whether some pattern takes eventType and no "!" pattern
+// excludes it.
+func (rt route) matches(eventType string) bool {
+	taken := false
+	for _, p := range rt.patterns {
+		if exclude, ok := strings.CutPrefix(p, "!"); ok {
+			if Match(exclude, eventType) {
+				return false
+			}
+		} else if !taken {
+			taken = Match(p, eventType)
+		}
+	}
+	return taken
 }
 
 // NewRouter indexes the handlers of m. A handler whose EventTypes panics
@@ -69,7 +86,7 @@ func (r *Router) Route(eventType string) []string {
 		return names
 	}
 	for _, rt := range r.patterns {
-		if slices.ContainsFunc(rt.patterns, func(p string) bool { return Match(p, eventType) }) {
+		if rt.matches(eventType) {
 			names = append(names, rt.name)
 		}
 	}

@@ -33,23 +33,14 @@ type Pollster interface {
 //go:embed entry_points.toml
 var manifest embed.FS
 
-// targets are the factories the manifest names, by the Go runtime's
-// spelling of their symbols.
-var targets = map[string]any{
-	"NewCPU":       NewCPU,
-	"NewLoad":      NewLoad,
-	"NewMemory":    NewMemory,
-	"NewDisk":      NewDisk,
-	"NewNetwork":   NewNetwork,
-	"NewProcesses": NewProcesses,
-}
-
-const pkgPath = "github.com/stevedore-go/stevedore/examples/ceilometer/pollster"
+// factories are the pollsters' factories, registered under the runtime's
+// spelling of their names, which the manifest uses.
+var factories = []any{NewCPU, NewLoad, NewMemory, NewDisk, NewNetwork, NewProcesses}
 
 func init() {
 	entrypoints.RegisterManifest(manifest, "entry_points.toml")
-	for name, f := range targets {
-		entrypoints.Register(pkgPath+"."+name, f)
+	for _, f := range factories {
+		entrypoints.RegisterFunc(f)
 	}
 }
 

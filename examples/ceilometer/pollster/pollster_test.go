@@ -2,7 +2,6 @@ package pollster
 
 import (
 	"context"
-	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -15,36 +14,35 @@ import (
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
 )
 
-// The manifest names each factory as the Go runtime spells it, and names
-// nothing else.
+// The manifest names every factory, and nothing else.
 func TestManifestNamesTheFactories(t *testing.T) {
 	m, err := entrypoints.ParseFS(manifest, "entry_points.toml")
 	require.NoError(t, err)
+	reg := new(entrypoints.Registry)
+	for _, f := range factories {
+		reg.RegisterFunc(f)
+	}
 	var declared []string
 	for _, ep := range m.EntryPoints {
 		assert.Equal(t, Namespace, ep.Namespace)
 		declared = append(declared, ep.Target.Ref)
 	}
-	var registered []string
-	for _, f := range targets {
-		registered = append(registered, runtime.FuncForPC(reflect.ValueOf(f).Pointer()).Name())
-	}
-	assert.ElementsMatch(t, registered, declared)
+	assert.ElementsMatch(t, reg.Targets(), declared)
 }
 
 // The pollsters measure this host for real; the values must be plausible.
 func TestPollstersMeasureThisHost(t *testing.T) {
 	ctx := context.Background()
 	polled := map[string][]sample.Sample{}
-	for name, f := range targets {
-		if name == "NewLoad" && runtime.GOOS == "windows" {
+	for _, f := range factories {
+		p := f.(func(string) Pollster)("testhost")
+		if _, isLoad := p.(*Load); isLoad && runtime.GOOS == "windows" {
 			continue // declared for the platforms with load averages only
 		}
-		p := f.(func(string) Pollster)("testhost")
 		got, err := p.Poll(ctx)
-		require.NoError(t, err, name)
+		require.NoError(t, err, "%T", p)
 		for _, s := range got {
-			require.NoError(t, s.Validate(), name)
+			require.NoError(t, s.Validate(), "%T", p)
 			assert.True(t, s.ResourceID == "testhost" || strings.HasPrefix(s.ResourceID, "testhost/"), s.ResourceID)
 			polled[s.Meter] = append(polled[s.Meter], s)
 		}
@@ -53,10 +51,7 @@ func TestPollstersMeasureThisHost(t *testing.T) {
 		require.Len(t, polled[meter], 1, meter)
 		return polled[meter][0].Volume
 	}
-	assert.InDelta(t, 50, one("hardware.cpu.util"), 50)
-	if runtime.GOOS != "windows" {
-		assert.GreaterOrEqual(t, one("hardware.cpu.load.1min"), 0.0)
-	}
+	one("hardware.cpu.util") // its value is checked by TestUtilisation
 	assert.Positive(t, one("hardware.memory.total"))
 	assert.Less(t, one("hardware.memory.used"), one("hardware.memory.total"))
 	assert.Positive(t, one("hardware.process.count"))

@@ -38,6 +38,13 @@ type Sample struct {
 	Metadata   map[string]string `json:"metadata,omitempty"`   // anything else about the resource
 }
 
+// The range of timestamps a sample may have: wide for any real
+// measurement, and within what storage can represent in nanoseconds.
+var (
+	earliest = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	latest   = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
 // Validate reports what makes s unfit to store, naming the field.
 func (s Sample) Validate() error {
 	var errs []error
@@ -53,8 +60,11 @@ func (s Sample) Validate() error {
 	if s.ResourceID == "" {
 		errs = append(errs, errors.New("resource_id is empty"))
 	}
-	if s.Timestamp.IsZero() {
+	switch {
+	case s.Timestamp.IsZero():
 		errs = append(errs, errors.New("timestamp is missing"))
+	case s.Timestamp.Before(earliest) || !s.Timestamp.Before(latest):
+		errs = append(errs, fmt.Errorf("timestamp %s is outside %d to %d", s.Timestamp.Format(time.RFC3339), earliest.Year(), latest.Year()-1))
 	}
 	if len(errs) == 0 {
 		return nil

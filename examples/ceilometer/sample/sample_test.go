@@ -23,6 +23,10 @@ func TestValidate(t *testing.T) {
 		{"NaN", func(s *Sample) { s.Volume = math.NaN() }, "sample hardware.cpu.util: volume NaN is not a finite number"},
 		{"no resource", func(s *Sample) { s.ResourceID = "" }, "sample hardware.cpu.util: resource_id is empty"},
 		{"no time", func(s *Sample) { s.Timestamp = time.Time{} }, "sample hardware.cpu.util: timestamp is missing"},
+		{"far future", func(s *Sample) { s.Timestamp = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC) },
+			"sample hardware.cpu.util: timestamp 3000-01-01T00:00:00Z is outside 1970 to 2199"},
+		{"distant past", func(s *Sample) { s.Timestamp = time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC) },
+			"sample hardware.cpu.util: timestamp 1600-01-01T00:00:00Z is outside 1970 to 2199"},
 	}
 	for _, tt := range tests {
 		s := good

@@ -52,6 +52,19 @@ func (q Query) Matches(s *sample.Sample) bool {
 		(q.Since.IsZero() || !s.Timestamp.Before(q.Since))
 }
 
+// Expired returns the samples of all that are not older than before, and
+// how many were.
+func Expired(all []sample.Sample, before time.Time) (kept []sample.Sample, removed int) {
+	for _, s := range all {
+		if s.Timestamp.Before(before) {
+			removed++
+			continue
+		}
+		kept = append(kept, s)
+	}
+	return kept, removed
+}
+
 // Select returns the samples of all that q selects, newest first (the
 // later recorded first among equal timestamps), at most q.Limit.
 func Select(all []sample.Sample, q Query) []sample.Sample {

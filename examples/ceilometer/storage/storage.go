@@ -3,9 +3,12 @@
 // "ceilometer.storage" with a manifest of its own. The agent loads the one
 // that configuration names with stevedore.NewDriver (the driver pattern).
 //
-// A driver's factory takes a context and, as its last parameter, its
-// settings struct, decoded from the table [ceilometer.storage.NAME] of the
-// configuration file.
+// A driver's factory takes a context, an Access (given by the program
+// with stevedore.WithInvokeArgs: the agent writes, the query commands only
+// read) and, as its last parameter, its settings struct, decoded from the
+// table [ceilometer.storage.NAME] of the configuration file:
+//
+//	func Open(ctx context.Context, access storage.Access, s Settings) (storage.Storage, error)
 package storage
 
 import (
@@ -38,8 +41,31 @@ type Storage interface {
 	// out. q.Limit does not apply.
 	Statistics(ctx context.Context, q Query, period time.Duration) ([]Statistics, error)
 
+	// Expire removes the samples older than before and says how many it
+	// removed.
+	Expire(ctx context.Context, before time.Time) (int, error)
+
 	// Close releases the storage; nothing may be called after it.
 	Close() error
+}
+
+// Access says what a program does with a storage.
+type Access int
+
+const (
+	// ReadWrite is the agent's access: it records and expires samples,
+	// creating the storage if need be.
+	ReadWrite Access = iota
+	// ReadOnly is the query commands' access: the storage must exist, and
+	// Record and Expire fail with ErrReadOnly.
+	ReadOnly
+)
+
+func (a Access) String() string {
+	if a == ReadOnly {
+		return "read-only"
+	}
+	return "read-write"
 }
 
 // Query selects samples. Meter is required; the other fields narrow.
@@ -81,5 +107,10 @@ func PeriodStart(t time.Time, period time.Duration) time.Time {
 	return time.Unix(0, start).UTC()
 }
 
-// ErrClosed is returned by a Storage used after Close.
-var ErrClosed = errors.New("storage: closed")
+var (
+	// ErrClosed is returned by a Storage used after Close.
+	ErrClosed = errors.New("storage: closed")
+	// ErrReadOnly is returned by Record and Expire of a storage opened
+	// ReadOnly.
+	ErrReadOnly = errors.New("storage: opened read-only")
+)

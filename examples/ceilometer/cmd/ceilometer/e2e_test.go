@@ -37,7 +37,7 @@ func TestEndToEnd(t *testing.T) {
 	cfg := filepath.Join(dir, "ceilometer.toml")
 	require.NoError(t, os.WriteFile(cfg, []byte(`
 [agent]
-interval = "1s"
+interval = "5s"
 listen = "127.0.0.1:0"
 
 [ceilometer.storage.sqlite]
@@ -61,6 +61,8 @@ path = "`+filepath.ToSlash(filepath.Join(dir, "samples.db"))+`"
 		return string(out)
 	}
 
+	const interval = 5 * time.Second
+	started := time.Now()
 	agent := command("agent")
 	stderr, err := agent.StderrPipe()
 	require.NoError(t, err)
@@ -99,6 +101,7 @@ path = "`+filepath.ToSlash(filepath.Join(dir, "samples.db"))+`"
 		}
 	}
 	require.NotEmpty(t, cpu, "no CPU sample within the deadline")
+	assert.WithinRange(t, cpu[len(cpu)-1].Timestamp, started, started.Add(interval), "the first poll comes within one interval of starting")
 	host, _ := os.Hostname()
 	assert.Equal(t, host, cpu[0].ResourceID)
 

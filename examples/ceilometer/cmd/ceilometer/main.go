@@ -48,6 +48,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal stops the program at once
+	}()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -111,7 +115,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "usage: ceilometer %s [-config FILE] [-json] [-v] %s\n\n%s.\n\n", cmd.name, cmd.args, cmd.summary)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	positional, err := parseInterspersed(fs, args[1:])
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -130,7 +135,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, json: *jsonOut, cfg: cfg,
 		opts: agent.Options{Logger: logger, Settings: settings}}
-	if err := runCmd(e, ctx, fs.Args()); err != nil {
+	if err := runCmd(e, ctx, positional); err != nil {
 		fmt.Fprintf(stderr, "ceilometer %s: %v\n", cmd.name, err)
 		if errors.Is(err, errUsage) {
 			fs.Usage()
@@ -139,6 +144,27 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 1
 	}
 	return 0
+}
+
+// parseInterspersed parses flags wherever they are among the arguments
+// ("notify FILE -json"), which the flag package alone stops at the first
+// argument that is not one. "--" ends the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
 }
 
 func usage(w io.Writer) {

@@ -98,7 +98,8 @@ smart = { target = "exec:/usr/lib/ceilometer/smart-poller", platforms = ["freebs
 	assert.Equal(t, "enabled = false", statuses["ceilometer.poll.central/processes/disabled"])
 	assert.Contains(t, statuses, "ceilometer.poll.central/processes/shadowed")
 	assert.Contains(t, statuses["ceilometer.poll.central/ups/failed"], "resolve: entrypoints: go:example.com/site/local/ups.New is not registered")
-	assert.Contains(t, statuses, "ceilometer.poll.central/filesystem/loaded", "the contrib package's pollster")
+	assert.Contains(t, statuses, "ceilometer.poll.central/filesystem/unselected", "the contrib package's pollster, not in [agent] pollsters")
+	assert.Equal(t, "selected by [agent] storage", statuses["ceilometer.storage/sqlite/loaded"])
 	assert.Contains(t, statuses, "ceilometer.notification/network/loaded", "the contrib package's handler")
 	require.Len(t, rep.Problems, 1)
 	assert.Contains(t, rep.Problems[0], `broken.toml:3:57: entry_points."ceilometer.poll.central".gpu: unknown key "prioity" (did you mean "priority"?)`)
@@ -107,6 +108,21 @@ smart = { target = "exec:/usr/lib/ceilometer/smart-poller", platforms = ["freebs
 	code, _, stderr = ceilometer(t, dir, "", "poll", "-once")
 	assert.Equal(t, 0, code, stderr)
 	assert.Contains(t, stderr, "plugin manifest problem")
+
+	// A second "sqlite" from another distribution: plugins says so, and the
+	// storage cannot be chosen.
+	require.NoError(t, os.WriteFile(filepath.Join(deploy, "other-sqlite.toml"), []byte(`
+[distribution]
+name = "example.com/site/fork"
+[entry_points."ceilometer.storage"]
+sqlite = "github.com/stevedore-go/stevedore/examples/ceilometer/storage/sqlite.Open"
+`), 0o644))
+	code, stdout, _ = ceilometer(t, dir, "", "plugins")
+	require.Equal(t, 0, code)
+	assert.Regexp(t, `ceilometer.storage +sqlite +conflict +example.com/site/fork`, stdout)
+	code, _, stderr = ceilometer(t, dir, "", "meters")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, `storage: stevedore: 2 entry points named "sqlite" in ceilometer.storage`)
 }
 
 func TestQueries(t *testing.T) {
@@ -124,6 +140,16 @@ func TestQueries(t *testing.T) {
 	code, stdout, stderr = ceilometer(t, dir, oneLine+"\n\n# a comment\n"+`{"event_type": "identity.project.created", "publisher_id": "p", "timestamp": "2026-11-21 09:00:00", "payload": {}}`+"\n", "notify", "-")
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, "notifications: 2\nsamples stored: 4\nnot handled: identity.project.created (1)\n", stdout)
+
+	// A file holding one JSON array, laid out for people, with the flags
+	// after the file.
+	batch := filepath.Join(dir, "batch.json")
+	volume, err := os.ReadFile(filepath.Join("..", "..", "notification", "testdata", "volume.create.end.json"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(batch, []byte("[\n"+string(volume)+",\n"+string(volume)+"\n]\n"), 0o644))
+	code, stdout, stderr = ceilometer(t, dir, "", "notify", batch, "-json")
+	require.Equal(t, 0, code, stderr)
+	assert.JSONEq(t, `{"notifications": 2, "samples": 2}`, stdout)
 
 	code, stdout, _ = ceilometer(t, dir, "", "meters")
 	require.Equal(t, 0, code)
@@ -156,6 +182,10 @@ func TestBadInput(t *testing.T) {
 		{[]string{"samples", "-meter", "m", "-since", "last tuesday"}, "", 2, `"last tuesday" is neither a time (RFC 3339) nor a duration`},
 		{[]string{"meters", "extra"}, "", 2, "unexpected arguments"},
 		{[]string{"notify"}, "", 2, "want one FILE, or - for stdin"},
+		{[]string{"samples", "-meter", "m", "-limit", "-1"}, "", 2, "-limit -1 is negative"},
+		{[]string{"statistics", "-meter", "m", "-period", "0s"}, "", 2, "-period 0s is shorter than a second"},
+		{[]string{"samples", "-meter", "m", "-since", "-1h"}, "", 2, `"-1h": a duration ago is positive`},
+		{[]string{"meters"}, "", 1, "no database at"},
 		{[]string{"notify", "-"}, "{\"event_type\": \"compute.instance.create.end\"}\nnot json\n", 1,
 			"2 notifications rejected (the others are stored):\n  line 1: notification 0: missing publisher_id, timestamp, payload\n  line 2: notification 0: invalid character"},
 	}
@@ -164,6 +194,11 @@ func TestBadInput(t *testing.T) {
 		assert.Equal(t, tt.code, code, "%v: %s", tt.args, stderr)
 		assert.Contains(t, stderr, tt.stderr, tt.args)
 	}
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "memory.toml"), []byte("[agent]\nstorage = \"memory\"\n"), 0o644))
+	var memErr bytes.Buffer
+	assert.Equal(t, 1, run(context.Background(), []string{"meters", "-config", filepath.Join(dir, "memory.toml")}, nil, &bytes.Buffer{}, &memErr))
+	assert.Contains(t, memErr.String(), "the samples are in the agent's own memory: another process cannot read them")
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "other.toml"), []byte("[agent]\nstorage = \"postgres\"\n"), 0o644))
 	var stderr bytes.Buffer

@@ -18,7 +18,7 @@ import (
 type plugin struct {
 	Namespace    string `json:"namespace"`
 	Name         string `json:"name"`
-	Status       string `json:"status"` // loaded, disabled, failed or shadowed
+	Status       string `json:"status"` // loaded, unselected, conflict, disabled, failed or shadowed
 	Target       string `json:"target"`
 	Distribution string `json:"distribution"`
 	Declared     string `json:"declared"` // manifest:line
@@ -109,13 +109,20 @@ func listPlugins(ctx context.Context, e *env) (pluginsReport, error) {
 		for _, f := range r.failures {
 			failed[declaredAt(f.EntryPoint)] = fmt.Sprintf("%s: %v", f.Stage, f.Err)
 		}
-		for _, ep := range c.EntryPoints(r.namespace) {
+		eps := c.EntryPoints(r.namespace)
+		for _, ep := range eps {
 			p := describe(ep)
 			switch {
 			case ep.Disabled != "":
 				p.Status, p.Detail = "disabled", ep.Disabled
 			case failed[p.Declared] != "":
 				p.Status, p.Detail = "failed", failed[p.Declared]
+			case r.namespace == storage.Namespace && len(activeNamed(eps, ep.Name)) > 1:
+				p.Status, p.Detail = "conflict", "declared by several distributions: the storage driver must be one"
+			case r.namespace == pollster.Namespace && len(e.cfg.Pollsters) > 0 && !slices.Contains(e.cfg.Pollsters, ep.Name):
+				p.Status, p.Detail = "unselected", "not in [agent] pollsters"
+			case r.namespace == storage.Namespace && ep.Name == e.cfg.Storage:
+				p.Status, p.Detail = "loaded", "selected by [agent] storage"
 			default:
 				p.Status = "loaded"
 			}
@@ -136,6 +143,17 @@ func listPlugins(ctx context.Context, e *env) (pluginsReport, error) {
 		rep.Problems = []string{}
 	}
 	return rep, nil
+}
+
+// activeNamed returns the enabled entry points called name.
+func activeNamed(eps []entrypoints.EntryPoint, name string) []entrypoints.EntryPoint {
+	var out []entrypoints.EntryPoint
+	for _, ep := range eps {
+		if ep.Name == name && ep.Disabled == "" {
+			out = append(out, ep)
+		}
+	}
+	return out
 }
 
 func failuresOf[T any](m *stevedore.Manager[T]) []*stevedore.LoadError {

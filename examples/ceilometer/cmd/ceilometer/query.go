@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,36 +45,21 @@ func notifyCommand(*flag.FlagSet) func(*env, context.Context, []string) error {
 			defer f.Close()
 			in = f
 		}
-		var (
-			ns      []notification.Notification
-			badLine []string
-		)
-		sc := bufio.NewScanner(in)
-		sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
-		for line := 1; sc.Scan(); line++ {
-			text := strings.TrimSpace(sc.Text())
-			if text == "" || strings.HasPrefix(text, "#") {
-				continue
-			}
-			got, errs := notification.Decode([]byte(text))
-			ns = append(ns, got...)
-			for _, err := range errs {
-				badLine = append(badLine, fmt.Sprintf("line %d: %v", line, err))
-			}
-		}
-		if err := sc.Err(); err != nil {
+		data, err := readAll(ctx, in)
+		if err != nil {
 			return err
 		}
+		ns, labels, bad := decodeInput(data)
 		a, err := agent.New(ctx, e.cfg, e.opts)
 		if err != nil {
 			return err
 		}
 		defer a.Close()
-		rep, err := a.Ingest(ctx, ns)
+		rep, err := a.Ingest(ctx, ns, labels)
 		if err != nil {
 			return err
 		}
-		rep.Errors = append(badLine, rep.Errors...)
+		rep.Errors = append(bad, rep.Errors...)
 		if e.json {
 			if err := writeJSON(e.stdout, rep); err != nil {
 				return err
@@ -91,6 +75,61 @@ func notifyCommand(*flag.FlagSet) func(*env, context.Context, []string) error {
 		}
 		return nil
 	}
+}
+
+// readAll reads in, giving up when ctx is done (a signal while waiting on
+// a terminal).
+func readAll(ctx context.Context, in io.Reader) ([]byte, error) {
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		data, err := io.ReadAll(io.LimitReader(in, 256<<20))
+		done <- result{data, err}
+	}()
+	select {
+	case r := <-done:
+		return r.data, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// decodeInput reads notifications as one JSON value (an object or an
+// array, however it is laid out) or, failing that, as JSON lines, each an
+// object or an array. It labels them by where they are, for messages.
+func decodeInput(data []byte) (ns []notification.Notification, labels, bad []string) {
+	if json.Valid(data) {
+		got, positions, errs := notification.Decode(data)
+		for _, pos := range positions {
+			labels = append(labels, fmt.Sprintf("notification %d", pos))
+		}
+		for _, err := range errs {
+			bad = append(bad, err.Error())
+		}
+		return got, labels, bad
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		text := strings.TrimSpace(line)
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		got, positions, errs := notification.Decode([]byte(text))
+		for _, pos := range positions {
+			label := fmt.Sprintf("line %d", i+1)
+			if strings.HasPrefix(text, "[") {
+				label += fmt.Sprintf(": notification %d", pos)
+			}
+			labels = append(labels, label)
+		}
+		ns = append(ns, got...)
+		for _, err := range errs {
+			bad = append(bad, fmt.Sprintf("line %d: %v", i+1, err))
+		}
+	}
+	return ns, labels, bad
 }
 
 func metersCommand(*flag.FlagSet) func(*env, context.Context, []string) error {
@@ -137,6 +176,9 @@ func queryFlags(fs *flag.FlagSet) func() (storage.Query, error) {
 
 func parseSince(s string, now time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(s); err == nil {
+		if d < 0 {
+			return time.Time{}, fmt.Errorf("%q: a duration ago is positive (1h: the last hour)", s)
+		}
 		return now.Add(-d), nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
@@ -156,6 +198,9 @@ func samplesCommand(fs *flag.FlagSet) func(*env, context.Context, []string) erro
 		q, err := query()
 		if err != nil {
 			return err
+		}
+		if *limit < 0 {
+			return fmt.Errorf("%w: -limit %d is negative", errUsage, *limit)
 		}
 		q.Limit = *limit
 		return withStorage(ctx, e, func(st storage.Storage) error {
@@ -188,6 +233,9 @@ func statisticsCommand(fs *flag.FlagSet) func(*env, context.Context, []string) e
 		q, err := query()
 		if err != nil {
 			return err
+		}
+		if *period < time.Second {
+			return fmt.Errorf("%w: -period %v is shorter than a second", errUsage, *period)
 		}
 		return withStorage(ctx, e, func(st storage.Storage) error {
 			stats, err := st.Statistics(ctx, q, *period)

@@ -12,6 +12,7 @@ package jsonl
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -32,7 +34,7 @@ var manifest embed.FS
 
 func init() {
 	entrypoints.RegisterManifest(manifest, "entry_points.toml")
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/storage/jsonl.Open", Open)
+	entrypoints.RegisterFunc(Open)
 }
 
 // Settings configure the driver.
@@ -50,23 +52,35 @@ type Store struct {
 	mu       sync.Mutex // serialises appends, and reads against them
 	file     *os.File
 	settings Settings
+	readOnly bool
 }
 
-// Open opens (creating if need be) the file at s.Path for appending.
-func Open(_ context.Context, s Settings) (storage.Storage, error) {
+// Open opens the file at s.Path: for storage.ReadWrite, for appending,
+// creating it if need be; for storage.ReadOnly, only if it exists.
+func Open(_ context.Context, access storage.Access, s Settings) (storage.Storage, error) {
 	if s.Path == "" {
 		return nil, errors.New("jsonl: path is empty")
 	}
-	f, err := os.OpenFile(s.Path, os.O_CREATE|os.O_APPEND|os.O_RDWR, 0o644)
+	flags := os.O_CREATE | os.O_APPEND | os.O_RDWR
+	if access == storage.ReadOnly {
+		flags = os.O_RDONLY
+	}
+	f, err := os.OpenFile(s.Path, flags, 0o644)
 	if err != nil {
+		if access == storage.ReadOnly && errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("jsonl: no file at %s (has the agent run with this configuration?): %w", s.Path, err)
+		}
 		return nil, fmt.Errorf("jsonl: %w", err)
 	}
-	return &Store{file: f, settings: s}, nil
+	return &Store{file: f, settings: s, readOnly: access == storage.ReadOnly}, nil
 }
 
 // Record implements storage.Storage: one write for the whole batch, so a
 // batch is never half written by this process.
 func (st *Store) Record(ctx context.Context, samples []sample.Sample) error {
+	if st.readOnly {
+		return storage.ErrReadOnly
+	}
 	if err := storage.CheckBatch(samples); err != nil {
 		return err
 	}
@@ -86,6 +100,9 @@ func (st *Store) Record(ctx context.Context, samples []sample.Sample) error {
 	if st.file == nil {
 		return storage.ErrClosed
 	}
+	if err := st.dropTornTail(); err != nil {
+		return fmt.Errorf("jsonl: record: %w", err)
+	}
 	if _, err := st.file.Write(buf); err != nil {
 		return fmt.Errorf("jsonl: record: %w", err)
 	}
@@ -97,12 +114,45 @@ func (st *Store) Record(ctx context.Context, samples []sample.Sample) error {
 	return nil
 }
 
+// dropTornTail cuts off a last line without its newline: what a write cut
+// short (a crash, a full disk) left, which would otherwise swallow the
+// next batch. Only the agent writes the file, under st.mu, so such a line
+// is never a batch in progress.
+func (st *Store) dropTornTail() error {
+	info, err := st.file.Stat()
+	if err != nil || info.Size() == 0 {
+		return err
+	}
+	end := info.Size()
+	last := make([]byte, 1)
+	if _, err := st.file.ReadAt(last, end-1); err != nil || last[0] == '\n' {
+		return err
+	}
+	// Find the last newline, reading backwards a block at a time.
+	block := make([]byte, 4096)
+	for pos := end; pos > 0; {
+		n := min(int64(len(block)), pos)
+		pos -= n
+		if _, err := st.file.ReadAt(block[:n], pos); err != nil {
+			return err
+		}
+		if i := bytes.LastIndexByte(block[:n], '\n'); i >= 0 {
+			return st.file.Truncate(pos + int64(i) + 1)
+		}
+	}
+	return st.file.Truncate(0)
+}
+
 // all reads every sample of the file, in the order recorded. A last line
 // without its newline (a batch being written by another process) is left
 // out.
 func (st *Store) all(ctx context.Context) ([]sample.Sample, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	return st.allLocked(ctx)
+}
+
+func (st *Store) allLocked(ctx context.Context) ([]sample.Sample, error) {
 	if st.file == nil {
 		return nil, storage.ErrClosed
 	}
@@ -159,6 +209,53 @@ func (st *Store) Statistics(ctx context.Context, q storage.Query, period time.Du
 	}
 	q.Limit = 0
 	return storage.Summarize(storage.Select(all, q), period), nil
+}
+
+// Expire implements storage.Storage: it writes the samples it keeps to a
+// new file and puts it in the old one's place, so that a reader sees one
+// or the other, whole.
+func (st *Store) Expire(ctx context.Context, before time.Time) (int, error) {
+	if st.readOnly {
+		return 0, storage.ErrReadOnly
+	}
+	// Holding the lock throughout, no sample recorded meanwhile is lost;
+	// only this process writes the file.
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	all, err := st.allLocked(ctx)
+	if err != nil {
+		return 0, err
+	}
+	kept, removed := storage.Expired(all, before)
+	if removed == 0 {
+		return 0, nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(st.settings.Path), filepath.Base(st.settings.Path)+".expire-*")
+	if err != nil {
+		return 0, fmt.Errorf("jsonl: expire: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after the rename, there is nothing to remove
+	w := bufio.NewWriter(tmp)
+	enc := json.NewEncoder(w)
+	for _, s := range kept {
+		if err := enc.Encode(s); err != nil {
+			tmp.Close()
+			return 0, fmt.Errorf("jsonl: expire: %w", err)
+		}
+	}
+	if err := errors.Join(w.Flush(), tmp.Sync(), tmp.Close()); err != nil {
+		return 0, fmt.Errorf("jsonl: expire: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), st.settings.Path); err != nil {
+		return 0, fmt.Errorf("jsonl: expire: %w", err)
+	}
+	f, err := os.OpenFile(st.settings.Path, os.O_APPEND|os.O_RDWR, 0o644)
+	if err != nil {
+		return 0, fmt.Errorf("jsonl: expire: %w", err)
+	}
+	st.file.Close()
+	st.file = f
+	return removed, nil
 }
 
 // Close implements storage.Storage.

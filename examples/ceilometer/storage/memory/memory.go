@@ -6,6 +6,7 @@ package memory
 import (
 	"context"
 	"embed"
+	"errors"
 	"maps"
 	"sync"
 	"time"
@@ -20,7 +21,7 @@ var manifest embed.FS
 
 func init() {
 	entrypoints.RegisterManifest(manifest, "entry_points.toml")
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/storage/memory.New", New)
+	entrypoints.RegisterFunc(New)
 }
 
 // Store keeps samples in memory. It is safe for concurrent use.
@@ -30,8 +31,18 @@ type Store struct {
 	closed  bool
 }
 
-// New returns an empty store.
-func New() storage.Storage { return &Store{} }
+// ErrNotShared is what New returns for read-only access: the samples live
+// in the agent's own memory, out of other processes' reach.
+var ErrNotShared = errors.New("memory: the samples are in the agent's own memory: another process cannot read them (use the sqlite or jsonl driver)")
+
+// New returns an empty store for the agent (storage.ReadWrite), and
+// ErrNotShared to the query commands (storage.ReadOnly).
+func New(access storage.Access) (storage.Storage, error) {
+	if access == storage.ReadOnly {
+		return nil, ErrNotShared
+	}
+	return &Store{}, nil
+}
 
 // Record implements storage.Storage.
 func (s *Store) Record(ctx context.Context, samples []sample.Sample) error {
@@ -47,10 +58,31 @@ func (s *Store) Record(ctx context.Context, samples []sample.Sample) error {
 		return storage.ErrClosed
 	}
 	for _, smp := range samples {
-		smp.Metadata = maps.Clone(smp.Metadata) // the caller keeps its map
+		smp.Metadata = cloneMetadata(smp.Metadata) // the caller keeps its map
 		s.samples = append(s.samples, smp)
 	}
 	return nil
+}
+
+// cloneMetadata copies metadata; empty metadata is nil, as the other
+// drivers return it.
+func cloneMetadata(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	return maps.Clone(m)
+}
+
+// Expire implements storage.Storage.
+func (s *Store) Expire(ctx context.Context, before time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, storage.ErrClosed
+	}
+	var removed int
+	s.samples, removed = storage.Expired(s.samples, before)
+	return removed, ctx.Err()
 }
 
 // Meters implements storage.Storage.
@@ -75,7 +107,7 @@ func (s *Store) Samples(ctx context.Context, q storage.Query) ([]sample.Sample, 
 	}
 	out := storage.Select(s.samples, q)
 	for i := range out {
-		out[i].Metadata = maps.Clone(out[i].Metadata)
+		out[i].Metadata = cloneMetadata(out[i].Metadata)
 	}
 	return out, ctx.Err()
 }

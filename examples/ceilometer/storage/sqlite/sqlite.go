@@ -8,6 +8,8 @@
 //	[ceilometer.storage.sqlite]
 //	path = "/var/lib/ceilometer/samples.db"   # default: ceilometer.db in the working directory
 //	busy_timeout = "5s"                        # how long to wait for a lock
+//	synchronous = "normal"                     # "normal": a commit survives the process crashing;
+//	                                           # "full": it survives the machine losing power too
 package sqlite
 
 import (
@@ -18,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
@@ -32,18 +35,19 @@ var manifest embed.FS
 
 func init() {
 	entrypoints.RegisterManifest(manifest, "entry_points.toml")
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/storage/sqlite.Open", Open)
+	entrypoints.RegisterFunc(Open)
 }
 
 // Settings configure the driver.
 type Settings struct {
 	Path        string        `toml:"path"`
 	BusyTimeout time.Duration `toml:"busy_timeout"`
+	Synchronous string        `toml:"synchronous"`
 }
 
 // Defaults are the settings without a [ceilometer.storage.sqlite] table.
 func (Settings) Defaults() Settings {
-	return Settings{Path: "ceilometer.db", BusyTimeout: 5 * time.Second}
+	return Settings{Path: "ceilometer.db", BusyTimeout: 5 * time.Second, Synchronous: "normal"}
 }
 
 const schema = `
@@ -66,20 +70,32 @@ CREATE INDEX IF NOT EXISTS samples_meter_resource_time ON samples (meter, resour
 
 // Store is an SQLite database of samples. It is safe for concurrent use.
 type Store struct {
-	db   *sql.DB
-	path string
+	db       *sql.DB
+	path     string
+	readOnly bool
 }
 
-// Open opens (creating if need be) the database at s.Path.
-func Open(ctx context.Context, s Settings) (storage.Storage, error) {
+// Open opens the database at s.Path: for storage.ReadWrite, creating it if
+// need be; for storage.ReadOnly, only if it exists.
+func Open(ctx context.Context, access storage.Access, s Settings) (storage.Storage, error) {
 	if s.Path == "" {
 		return nil, errors.New("sqlite: path is empty")
 	}
-	dsn := url.URL{Scheme: "file", Opaque: s.Path, RawQuery: url.Values{"_pragma": {
-		"journal_mode(WAL)",
-		"synchronous(NORMAL)",
-		fmt.Sprintf("busy_timeout(%d)", s.BusyTimeout.Milliseconds()),
-	}}.Encode()}
+	if s.Synchronous != "normal" && s.Synchronous != "full" {
+		return nil, fmt.Errorf("sqlite: synchronous %q is neither \"normal\" nor \"full\"", s.Synchronous)
+	}
+	query := url.Values{"_pragma": {fmt.Sprintf("busy_timeout(%d)", s.BusyTimeout.Milliseconds())}}
+	if access == storage.ReadOnly {
+		if _, err := os.Stat(s.Path); err != nil {
+			return nil, fmt.Errorf("sqlite: no database at %s (has the agent run with this configuration?): %w", s.Path, err)
+		}
+		query.Set("mode", "ro")
+	} else {
+		query["_pragma"] = append(query["_pragma"], "journal_mode(WAL)", "synchronous("+s.Synchronous+")")
+	}
+	// A file: URI, its path escaped, so that '?', '#' and '%' in the path
+	// stay part of the file name.
+	dsn := url.URL{Scheme: "file", Path: s.Path, RawQuery: query.Encode()}
 	db, err := sql.Open("sqlite", dsn.String())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", s.Path, err)
@@ -88,15 +104,24 @@ func Open(ctx context.Context, s Settings) (storage.Storage, error) {
 	// connection keeps the pragmas and avoids lock contention in-process.
 	// Other processes (the query commands) read alongside, thanks to WAL.
 	db.SetMaxOpenConns(1)
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	st := &Store{db: db, path: s.Path, readOnly: access == storage.ReadOnly}
+	if !st.readOnly {
+		if _, err := db.ExecContext(ctx, schema); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("sqlite: prepare %s: %w", s.Path, err)
+		}
+	} else if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite: prepare %s: %w", s.Path, err)
+		return nil, fmt.Errorf("sqlite: open %s: %w", s.Path, err)
 	}
-	return &Store{db: db, path: s.Path}, nil
+	return st, nil
 }
 
 // Record implements storage.Storage, in one transaction.
 func (st *Store) Record(ctx context.Context, samples []sample.Sample) error {
+	if st.readOnly {
+		return storage.ErrReadOnly
+	}
 	if err := storage.CheckBatch(samples); err != nil {
 		return err
 	}
@@ -238,6 +263,19 @@ func (st *Store) Statistics(ctx context.Context, q storage.Query, period time.Du
 		out = append(out, s)
 	}
 	return out, st.wrap("statistics", rows.Err())
+}
+
+// Expire implements storage.Storage.
+func (st *Store) Expire(ctx context.Context, before time.Time) (int, error) {
+	if st.readOnly {
+		return 0, storage.ErrReadOnly
+	}
+	res, err := st.db.ExecContext(ctx, `DELETE FROM samples WHERE timestamp < ?`, before.UnixNano())
+	if err != nil {
+		return 0, st.wrap("expire", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), st.wrap("expire", err)
 }
 
 // Close implements storage.Storage.

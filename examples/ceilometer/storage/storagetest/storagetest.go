@@ -18,11 +18,11 @@ import (
 
 // Driver opens the storage under test.
 type Driver struct {
-	// Open returns a storage for one test. When Reopen is set, Open is
-	// called once per test with the same place, and a storage closed and
-	// opened again must keep what was recorded.
-	Open func(t *testing.T, place string) storage.Storage
-	// Persistent drivers keep samples across Close and Open.
+	// Open returns a storage kept at place (a directory of the test's),
+	// with the given access.
+	Open func(t *testing.T, place string, access storage.Access) (storage.Storage, error)
+	// Persistent drivers keep samples across Close and Open, and can be
+	// opened read-only by another process.
 	Persistent bool
 }
 
@@ -39,12 +39,14 @@ func cpu(host string, seconds int, volume float64) sample.Sample {
 // Run runs the contract against d.
 func Run(t *testing.T, d Driver) {
 	ctx := context.Background()
-	open := func(t *testing.T) storage.Storage {
+	openAt := func(t *testing.T, place string, access storage.Access) storage.Storage {
 		t.Helper()
-		st := d.Open(t, t.TempDir())
+		st, err := d.Open(t, place, access)
+		require.NoError(t, err)
 		t.Cleanup(func() { _ = st.Close() })
 		return st
 	}
+	open := func(t *testing.T) storage.Storage { return openAt(t, t.TempDir(), storage.ReadWrite) }
 
 	t.Run("RecordAndQuery", func(t *testing.T) {
 		st := open(t)
@@ -77,6 +79,14 @@ func Run(t *testing.T, d Driver) {
 		got, err = st.Samples(ctx, storage.Query{Meter: "no.such.meter"})
 		require.NoError(t, err)
 		assert.Empty(t, got)
+
+		empty := cpu("h9", 99, 1)
+		empty.Metadata = map[string]string{}
+		require.NoError(t, st.Record(ctx, []sample.Sample{empty}))
+		got, err = st.Samples(ctx, storage.Query{Meter: "hardware.cpu.util", ResourceID: "h9"})
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		assert.Nil(t, got[0].Metadata, "empty metadata comes back nil")
 	})
 
 	t.Run("Meters", func(t *testing.T) {
@@ -113,6 +123,28 @@ func Run(t *testing.T, d Driver) {
 			{PeriodStart: at(0), PeriodEnd: at(120), Count: 2, Min: 10, Max: 20, Avg: 15, Sum: 30},
 			{PeriodStart: at(120), PeriodEnd: at(240), Count: 1, Min: 5, Max: 5, Avg: 5, Sum: 5},
 		}, stats, "the limit does not apply to statistics")
+
+		stats, err = st.Statistics(ctx, storage.Query{Meter: "hardware.cpu.util", Since: at(30)}, time.Minute)
+		require.NoError(t, err)
+		assert.Equal(t, []storage.Statistics{
+			{PeriodStart: at(0), PeriodEnd: at(60), Count: 2, Min: 20, Max: 60, Avg: 40, Sum: 80},
+			{PeriodStart: at(120), PeriodEnd: at(180), Count: 1, Min: 5, Max: 5, Avg: 5, Sum: 5},
+		}, stats, "since narrows statistics too")
+	})
+
+	t.Run("Expire", func(t *testing.T) {
+		st := open(t)
+		require.NoError(t, st.Record(ctx, []sample.Sample{cpu("h1", 0, 1), cpu("h1", 10, 2), cpu("h1", 20, 3)}))
+		removed, err := st.Expire(ctx, at(10))
+		require.NoError(t, err)
+		assert.Equal(t, 1, removed)
+		removed, err = st.Expire(ctx, at(10))
+		require.NoError(t, err)
+		assert.Zero(t, removed)
+		require.NoError(t, st.Record(ctx, []sample.Sample{cpu("h1", 30, 4)}), "recording goes on after expiring")
+		got, err := st.Samples(ctx, storage.Query{Meter: "hardware.cpu.util"})
+		require.NoError(t, err)
+		assert.Equal(t, []float64{4, 3, 2}, volumes(got))
 	})
 
 	t.Run("RejectsBadInput", func(t *testing.T) {
@@ -122,6 +154,9 @@ func Run(t *testing.T, d Driver) {
 		err := st.Record(ctx, []sample.Sample{cpu("h1", 1, 1), bad})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "sample 1 of 2")
+		far := cpu("h1", 0, 1)
+		far.Timestamp = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
+		require.Error(t, st.Record(ctx, []sample.Sample{far}), "a date storage cannot represent")
 		got, err := st.Samples(ctx, storage.Query{Meter: "hardware.cpu.util"})
 		require.NoError(t, err)
 		assert.Empty(t, got, "a batch with a bad sample is not stored at all")
@@ -156,22 +191,49 @@ func Run(t *testing.T, d Driver) {
 	if d.Persistent {
 		t.Run("Persists", func(t *testing.T) {
 			place := t.TempDir()
-			st := d.Open(t, place)
+			st, err := d.Open(t, place, storage.ReadWrite)
+			require.NoError(t, err)
 			require.NoError(t, st.Record(ctx, []sample.Sample{cpu("h1", 0, 42)}))
 			require.NoError(t, st.Close())
-			st = d.Open(t, place)
-			defer st.Close()
+			st = openAt(t, place, storage.ReadWrite)
 			got, err := st.Samples(ctx, storage.Query{Meter: "hardware.cpu.util"})
 			require.NoError(t, err)
 			assert.Equal(t, []float64{42}, volumes(got))
 		})
+
+		t.Run("ReadOnly", func(t *testing.T) {
+			_, err := d.Open(t, t.TempDir(), storage.ReadOnly)
+			require.Error(t, err, "read-only needs a storage that exists")
+
+			place := t.TempDir()
+			writer := openAt(t, place, storage.ReadWrite)
+			require.NoError(t, writer.Record(ctx, []sample.Sample{cpu("h1", 0, 7)}))
+			reader := openAt(t, place, storage.ReadOnly)
+			got, err := reader.Samples(ctx, storage.Query{Meter: "hardware.cpu.util"})
+			require.NoError(t, err)
+			assert.Equal(t, []float64{7}, volumes(got), "a reader sees what the writer recorded")
+			require.NoError(t, writer.Record(ctx, []sample.Sample{cpu("h1", 1, 8)}))
+			got, err = reader.Samples(ctx, storage.Query{Meter: "hardware.cpu.util"})
+			require.NoError(t, err)
+			assert.Equal(t, []float64{8, 7}, volumes(got), "while it writes")
+			assert.ErrorIs(t, reader.Record(ctx, []sample.Sample{cpu("h1", 2, 9)}), storage.ErrReadOnly)
+			_, err = reader.Expire(ctx, at(100))
+			assert.ErrorIs(t, err, storage.ErrReadOnly)
+		})
 	}
 
 	t.Run("Closed", func(t *testing.T) {
-		st := d.Open(t, t.TempDir())
+		st, err := d.Open(t, t.TempDir(), storage.ReadWrite)
+		require.NoError(t, err)
 		require.NoError(t, st.Close())
 		assert.ErrorIs(t, st.Record(ctx, []sample.Sample{cpu("h1", 0, 1)}), storage.ErrClosed)
-		_, err := st.Samples(ctx, storage.Query{Meter: "hardware.cpu.util"})
+		_, err = st.Samples(ctx, storage.Query{Meter: "hardware.cpu.util"})
+		assert.ErrorIs(t, err, storage.ErrClosed)
+		_, err = st.Meters(ctx)
+		assert.ErrorIs(t, err, storage.ErrClosed)
+		_, err = st.Statistics(ctx, storage.Query{Meter: "hardware.cpu.util"}, time.Minute)
+		assert.ErrorIs(t, err, storage.ErrClosed)
+		_, err = st.Expire(ctx, at(0))
 		assert.ErrorIs(t, err, storage.ErrClosed)
 	})
 }

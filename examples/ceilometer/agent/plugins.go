@@ -1,0 +1,96 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/stevedore-go/stevedore"
+	"github.com/stevedore-go/stevedore/entrypoints"
+)
+
+// checkPluginTables reports the tables of plugin settings that no plugin
+// reads, such as [ceilometer.storage.sqllite]: a typo there would
+// otherwise leave the plugin on its defaults without a word.
+func checkPluginTables(settings *stevedore.Settings, c *entrypoints.Catalog) error {
+	if settings == nil {
+		return nil
+	}
+	var tables map[string]any
+	if err := settings.Decode("ceilometer", &tables); err != nil {
+		return err
+	}
+	known := map[string][]string{} // namespace → plugin names
+	for _, ns := range c.Namespaces() {
+		if strings.HasPrefix(ns, "ceilometer.") {
+			for _, ep := range c.EntryPoints(ns) {
+				if !slices.Contains(known[ns], ep.Name) {
+					known[ns] = append(known[ns], ep.Name)
+				}
+			}
+		}
+	}
+	var errs []error
+	var walk func(path string, t map[string]any)
+	walk = func(path string, t map[string]any) {
+		for _, key := range slicesSorted(t) {
+			here := path + "." + key
+			if names, ok := known[here]; ok {
+				for _, name := range slicesSorted(asTable(t[key])) {
+					if !slices.Contains(names, name) {
+						errs = append(errs, fmt.Errorf("%s: [%s.%s]: no plugin %q in %s; its plugins are %s",
+							settings.Path(), here, name, name, here, strings.Join(names, ", ")))
+					}
+				}
+				continue
+			}
+			if !isPrefixOfAny(here, known) {
+				errs = append(errs, fmt.Errorf("%s: [%s]: no namespace of plugins is called so", settings.Path(), here))
+				continue
+			}
+			walk(here, asTable(t[key]))
+		}
+	}
+	walk("ceilometer", tables)
+	return errors.Join(errs...)
+}
+
+func asTable(v any) map[string]any {
+	t, _ := v.(map[string]any)
+	return t
+}
+
+func slicesSorted(t map[string]any) []string { return slices.Sorted(maps.Keys(t)) }
+
+func isPrefixOfAny(path string, known map[string][]string) bool {
+	for ns := range known {
+		if strings.HasPrefix(ns, path+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkPollsters reports the configured pollster names that no manifest
+// declares. Those that are declared but disabled here (another platform)
+// only get a warning, from NewNamed.
+func checkPollsters(names []string, ns string, c *entrypoints.Catalog) error {
+	var declared []string
+	for _, ep := range c.EntryPoints(ns) {
+		declared = append(declared, ep.Name)
+	}
+	var unknown []string
+	for _, name := range names {
+		if !slices.Contains(declared, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(declared)
+		return fmt.Errorf("agent.pollsters: no pollster called %s; the pollsters are %s",
+			strings.Join(unknown, ", "), strings.Join(slices.Compact(declared), ", "))
+	}
+	return nil
+}
