@@ -39,13 +39,11 @@ func TestEndToEnd(t *testing.T) {
 [agent]
 interval = "5s"
 listen = "127.0.0.1:0"
-
-[ceilometer.storage.sqlite]
-path = "`+filepath.ToSlash(filepath.Join(dir, "samples.db"))+`"
-`), 0o644))
+`), 0o644)) // and the default storage: ceilometer.db in the working directory
 	command := func(args ...string) *exec.Cmd {
 		cmd := exec.Command(bin, append([]string{args[0], "-config", cfg}, args[1:]...)...)
 		cmd.Env = append(os.Environ(), "STEVEDORE_PATH=")
+		cmd.Dir = dir
 		return cmd
 	}
 	query := func(args ...string) string {
@@ -147,6 +145,8 @@ path = "`+filepath.ToSlash(filepath.Join(dir, "samples.db"))+`"
 	}
 	assert.Contains(t, logs.String(), "msg=stopping")
 	assert.Contains(t, query("samples", "-meter", "ip.floating"), "4f8e2d1c-6b5a-4e3f-9a8b-7c6d5e4f3a2b", "what was acknowledged is kept")
+	_, err = os.Stat(filepath.Join(dir, "ceilometer.db"))
+	assert.NoError(t, err, "the default database is in the working directory")
 }
 
 // goTool finds the go command, which runs this test.

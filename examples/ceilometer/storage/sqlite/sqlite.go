@@ -21,6 +21,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
@@ -93,9 +95,17 @@ func Open(ctx context.Context, access storage.Access, s Settings) (storage.Stora
 	} else {
 		query["_pragma"] = append(query["_pragma"], "journal_mode(WAL)", "synchronous("+s.Synchronous+")")
 	}
-	// A file: URI, its path escaped, so that '?', '#' and '%' in the path
-	// stay part of the file name.
-	dsn := url.URL{Scheme: "file", Path: s.Path, RawQuery: query.Encode()}
+	// A file: URI of the absolute path, escaped, so that '?', '#' and '%'
+	// in the path stay part of the file name.
+	abs, err := filepath.Abs(s.Path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	uriPath := filepath.ToSlash(abs)
+	if !strings.HasPrefix(uriPath, "/") {
+		uriPath = "/" + uriPath // C:/x on Windows: file:///C:/x
+	}
+	dsn := url.URL{Scheme: "file", Path: uriPath, RawQuery: query.Encode()}
 	db, err := sql.Open("sqlite", dsn.String())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", s.Path, err)

@@ -53,6 +53,20 @@ func TestOddPaths(t *testing.T) {
 	}
 }
 
+// The default path is relative to the working directory.
+func TestRelativePath(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	st, err := open(t, "samples.db", storage.ReadWrite)
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+	_, err = os.Stat(filepath.Join(dir, "samples.db"))
+	require.NoError(t, err)
+	st, err = open(t, "samples.db", storage.ReadOnly)
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+}
+
 func TestSettingsChecked(t *testing.T) {
 	s := Settings{}.Defaults()
 	s.Synchronous = "sometimes"
