@@ -48,7 +48,7 @@ func Discover(opts Options) (*entrypoints.Catalog, error) {
 	if opts.Catalog != nil {
 		return opts.Catalog, nil
 	}
-	c, err := entrypoints.Discover(append(opts.Discovery, entrypoints.WithRegistry(opts.Registry))...)
+	c, err := entrypoints.Discover(slices.Concat(opts.Discovery, []entrypoints.Option{entrypoints.WithRegistry(opts.Registry)})...)
 	if err != nil {
 		return nil, err
 	}
