@@ -23,6 +23,9 @@
 //		entrypoints.Register("example.com/acme/pollsters.NewCPU", NewCPU)
 //	}
 //
+// RegisterFunc(NewCPU) registers a function under the same target, spelled
+// from its name by the Go runtime, so that it cannot be mistyped.
+//
 // A program links the extension in with a blank import, then calls
 // Discover, which gathers the embedded manifests and those that deployers put
 // in directories on $STEVEDORE_PATH into a Catalog: entry points by

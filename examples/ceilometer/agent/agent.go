@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -31,7 +32,6 @@ type Options struct {
 	Logger    *slog.Logger          // nil: silent
 	Registry  *entrypoints.Registry // nil: the default registry, filled by the linked plugins
 	Discovery []entrypoints.Option  // more discovery options, such as entrypoints.WithEnv(false)
-	Catalog   *entrypoints.Catalog  // a catalog discovered already; Registry and Discovery are then ignored for discovery
 	Settings  *stevedore.Settings   // the plugins' settings; nil: none
 }
 
@@ -45,9 +45,6 @@ func (o *Options) logger() *slog.Logger {
 // Discover gathers the manifests once, for every manager to share, and
 // logs the manifests that could not be read at Warn.
 func Discover(opts Options) (*entrypoints.Catalog, error) {
-	if opts.Catalog != nil {
-		return opts.Catalog, nil
-	}
 	c, err := entrypoints.Discover(slices.Concat(opts.Discovery, []entrypoints.Option{entrypoints.WithRegistry(opts.Registry)})...)
 	if err != nil {
 		return nil, err
@@ -325,11 +322,7 @@ func (a *Agent) countUnhandled(eventType string) {
 func (a *Agent) Unhandled() map[string]int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := make(map[string]int, len(a.unhandled))
-	for k, v := range a.unhandled {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(a.unhandled)
 }
 
 // unjoin lists the errors that errors.Join put together.

@@ -35,10 +35,10 @@ func checkPluginTables(settings *stevedore.Settings, c *entrypoints.Catalog) err
 	var errs []error
 	var walk func(path string, t map[string]any)
 	walk = func(path string, t map[string]any) {
-		for _, key := range slicesSorted(t) {
+		for _, key := range slices.Sorted(maps.Keys(t)) {
 			here := path + "." + key
 			if names, ok := known[here]; ok {
-				for _, name := range slicesSorted(asTable(t[key])) {
+				for _, name := range slices.Sorted(maps.Keys(asTable(t[key]))) {
 					if !slices.Contains(names, name) {
 						errs = append(errs, fmt.Errorf("%s: [%s.%s]: no plugin %q in %s; its plugins are %s",
 							settings.Path(), here, name, name, here, strings.Join(names, ", ")))
@@ -61,8 +61,6 @@ func asTable(v any) map[string]any {
 	t, _ := v.(map[string]any)
 	return t
 }
-
-func slicesSorted(t map[string]any) []string { return slices.Sorted(maps.Keys(t)) }
 
 func isPrefixOfAny(path string, known map[string][]string) bool {
 	for ns := range known {

@@ -102,6 +102,7 @@ type Error struct {
 	Err   error
 }
 
+// Error says which notification, or the body, and what is wrong.
 func (e *Error) Error() string {
 	if e.Index < 0 {
 		return fmt.Sprintf("body: %v", e.Err)
@@ -109,6 +110,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("notification %d: %v", e.Index, e.Err)
 }
 
+// Unwrap returns the problem.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Decode reads one notification, or a JSON array of them, and validates

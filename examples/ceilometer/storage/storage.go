@@ -61,6 +61,7 @@ const (
 	ReadOnly
 )
 
+// String returns "read-write" or "read-only".
 func (a Access) String() string {
 	if a == ReadOnly {
 		return "read-only"

@@ -250,11 +250,11 @@ func (st *Store) Statistics(ctx context.Context, q storage.Query, period time.Du
 		return nil, err
 	}
 	cond, args := where(q)
+	// Timestamps are after the epoch (samples validate so), so integer
+	// division floors them into their period.
 	p := int64(period)
-	// Flooring division, so that periods before the epoch align too.
-	bucket := fmt.Sprintf("(CASE WHEN timestamp >= 0 THEN timestamp / %d ELSE (timestamp - %d + 1) / %d END)", p, p, p)
-	rows, err := st.db.QueryContext(ctx, `SELECT `+bucket+` AS b, count(*), min(volume), max(volume), avg(volume), sum(volume)
-		FROM samples WHERE `+cond+` GROUP BY b ORDER BY b`, args...)
+	rows, err := st.db.QueryContext(ctx, `SELECT timestamp / ? AS b, count(*), min(volume), max(volume), avg(volume), sum(volume)
+		FROM samples WHERE `+cond+` GROUP BY b ORDER BY b`, append([]any{p}, args...)...)
 	if err != nil {
 		return nil, st.wrap("statistics", err)
 	}
