@@ -1,18 +1,15 @@
 package stevedore
 
 import (
-	"cmp"
 	"encoding"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/BurntSushi/toml"
 
 	"github.com/stevedore-go/stevedore/internal/tomlx"
 )
@@ -44,36 +41,57 @@ import (
 // error, having no unit), or implement encoding.TextUnmarshaler (from a
 // string).
 //
+// Errors name the file, line, key and the type wanted, never the value
+// found, which may be a secret.
+//
 // A Settings is immutable and safe for concurrent use.
 type Settings struct {
 	path string
-	doc  map[string]any
-	pos  tomlx.Positions
+	doc  *tomlx.Doc
 }
 
-// ParseSettings parses a settings document. The path is used in errors.
+// MaxSettingsSize is the largest settings document LoadSettings reads.
+const MaxSettingsSize = 4 << 20
+
+// ParseSettings parses a settings document, TOML 1.1. The path is used in
+// errors. The limits of manifests apply: tables and arrays nested at most
+// 128 deep, keys of at most 256 bytes.
 func ParseSettings(path string, data []byte) (*Settings, error) {
-	data = tomlx.StripBOM(data)
-	var doc map[string]any
-	if _, err := toml.Decode(string(data), &doc); err != nil {
-		var pe toml.ParseError
-		if !errors.As(err, &pe) {
+	doc, err := tomlx.Parse(data, tomlx.Limits{})
+	if err != nil {
+		var te *tomlx.Error
+		if !errors.As(err, &te) {
 			return nil, &settingsError{path: path, msg: err.Error()}
 		}
-		at := tomlx.ErrorPosition(data, pe)
-		return nil, &settingsError{path: path, at: at, msg: "syntax error: " + pe.Message}
+		e := &settingsError{path: path, at: te.Pos, msg: te.Msg}
+		switch te.Kind {
+		case tomlx.Duplicate:
+			e.key = tomlx.ShortKey(te.Key)
+		case tomlx.Syntax:
+			e.msg = "syntax error: " + te.Msg
+		}
+		return nil, e
 	}
-	return &Settings{path: path, doc: doc, pos: tomlx.Locate(data, 0)}, nil
+	return &Settings{path: path, doc: doc}, nil
 }
 
 // Path returns the path the document was read from, as given.
 func (s *Settings) Path() string { return s.path }
 
-// LoadSettings reads and parses the settings document at path.
+// LoadSettings reads and parses the settings document at path, which
+// must be at most MaxSettingsSize bytes.
 func LoadSettings(path string) (*Settings, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("stevedore: settings: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxSettingsSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("stevedore: settings: %w", err)
+	}
+	if len(data) > MaxSettingsSize {
+		return nil, fmt.Errorf("stevedore: settings: %s: larger than %d bytes", path, MaxSettingsSize)
 	}
 	return ParseSettings(path, data)
 }
@@ -101,17 +119,17 @@ func (s *Settings) Decode(key string, v any) error {
 // A missing key leaves it as it is; a key on the way that is not a table
 // is an error, since it cannot hold what is looked for.
 func (s *Settings) decode(path []string, rv reflect.Value) error {
-	var v any = s.doc
+	n := s.doc.Root()
 	for i, seg := range path {
-		t, ok := v.(map[string]any)
-		if !ok {
-			return s.mismatch(path[:i], "a table", v)
+		if n.Kind() != tomlx.Table {
+			return s.mismatch(path[:i], n, "a table")
 		}
-		if v, ok = t[seg]; !ok {
+		var ok bool
+		if n, ok = n.Lookup(seg); !ok {
 			return nil
 		}
 	}
-	return s.value(path, v, rv.Elem())
+	return s.value(path, n, rv.Elem())
 }
 
 // settingsError is a problem in a settings document, in the format of the
@@ -137,12 +155,20 @@ func (e *settingsError) Error() string {
 	return b.String()
 }
 
-func (s *Settings) fail(path []string, value bool, format string, args ...any) error {
-	return &settingsError{path: s.path, at: s.pos.At(path, value), key: tomlx.KeyString(path), msg: fmt.Sprintf(format, args...)}
+// fail reports a problem with n, at path, positioned at its value or its
+// key.
+func (s *Settings) fail(path []string, n tomlx.Node, value bool, format string, args ...any) error {
+	at := n.KeyPos()
+	if value {
+		at = n.Pos()
+	}
+	return &settingsError{path: s.path, at: at, key: tomlx.ShortKey(path), msg: fmt.Sprintf(format, args...)}
 }
 
-func (s *Settings) mismatch(path []string, want string, v any) error {
-	return s.fail(path, true, "want %s, got %s", want, tomlx.Describe(v))
+// mismatch reports that n is not of the type wanted, naming the type
+// found but never the value.
+func (s *Settings) mismatch(path []string, n tomlx.Node, want string) error {
+	return s.fail(path, n, true, "want %s, got %s", want, n.Kind().TypeName())
 }
 
 var (
@@ -151,169 +177,164 @@ var (
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
 
-// value decodes the TOML value v, found at path, into rv.
-func (s *Settings) value(path []string, v any, rv reflect.Value) error {
+// value decodes the TOML value n, found at path, into rv.
+func (s *Settings) value(path []string, n tomlx.Node, rv reflect.Value) error {
 	if rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {
 			rv.Set(reflect.New(rv.Type().Elem()))
 		}
-		return s.value(path, v, rv.Elem())
+		return s.value(path, n, rv.Elem())
 	}
 	t := rv.Type()
 	switch {
 	case t == durationType:
-		switch v := v.(type) {
-		case string:
-			d, err := time.ParseDuration(v)
+		switch n.Kind() {
+		case tomlx.String:
+			d, err := time.ParseDuration(n.Str())
 			if err != nil {
-				return s.fail(path, true, "invalid duration %q (want a number and a unit, such as \"10s\" or \"1h30m\")", v)
+				return s.fail(path, n, true, `invalid duration (want a number and a unit, such as "10s" or "1h30m")`)
 			}
 			rv.SetInt(int64(d))
-		case int64:
+		case tomlx.Integer:
 			// A bare number has no unit: 5000 meant as milliseconds would
 			// silently be nanoseconds. Only 0 needs none.
-			if v != 0 {
-				return s.fail(path, true, "want a duration with a unit, such as \"%ds\" or \"%dms\", got an integer (%d)", v, v, v)
+			if n.Int() != 0 {
+				return s.fail(path, n, true, `want a duration with a unit, such as "10s" or "10ms", got an integer`)
 			}
 			rv.SetInt(0)
 		default:
-			return s.mismatch(path, "a duration such as \"10s\"", v)
+			return s.mismatch(path, n, `a duration such as "10s"`)
 		}
 		return nil
 	case t == timeType:
-		tm, ok := v.(time.Time)
-		if !ok {
-			return s.mismatch(path, "a datetime", v)
+		switch n.Kind() {
+		case tomlx.OffsetDatetime, tomlx.LocalDatetime, tomlx.LocalDate, tomlx.LocalTime:
+			rv.Set(reflect.ValueOf(n.Time()))
+			return nil
 		}
-		rv.Set(reflect.ValueOf(tm))
-		return nil
+		return s.mismatch(path, n, "a datetime")
 	case reflect.PointerTo(t).Implements(textUnmarshalerType):
-		str, ok := v.(string)
-		if !ok {
-			return s.mismatch(path, "a string", v)
+		if n.Kind() != tomlx.String {
+			return s.mismatch(path, n, "a string")
 		}
-		if err := rv.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(str)); err != nil {
-			return s.fail(path, true, "%v", err)
+		if err := rv.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Str())); err != nil {
+			// The type's own words, bounded: they may quote the value.
+			msg := err.Error()
+			if len(msg) > 120 {
+				msg = msg[:117] + "..."
+			}
+			return s.fail(path, n, true, "%s", msg)
 		}
 		return nil
 	}
 	switch t.Kind() {
 	case reflect.String:
-		str, ok := v.(string)
-		if !ok {
-			return s.mismatch(path, "a string", v)
+		if n.Kind() != tomlx.String {
+			return s.mismatch(path, n, "a string")
 		}
-		rv.SetString(str)
+		rv.SetString(n.Str())
 	case reflect.Bool:
-		b, ok := v.(bool)
-		if !ok {
-			return s.mismatch(path, "a boolean", v)
+		if n.Kind() != tomlx.Bool {
+			return s.mismatch(path, n, "a boolean")
 		}
-		rv.SetBool(b)
+		rv.SetBool(n.Bool())
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, ok := v.(int64)
-		if !ok {
-			return s.mismatch(path, "an integer", v)
+		if n.Kind() != tomlx.Integer {
+			return s.mismatch(path, n, "an integer")
 		}
-		if rv.OverflowInt(n) {
-			return s.fail(path, true, "%d does not fit in %v", n, t)
+		if rv.OverflowInt(n.Int()) {
+			return s.fail(path, n, true, "integer out of range for %v", t)
 		}
-		rv.SetInt(n)
+		rv.SetInt(n.Int())
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		n, ok := v.(int64)
-		if !ok {
-			return s.mismatch(path, "an integer", v)
+		if n.Kind() != tomlx.Integer {
+			return s.mismatch(path, n, "an integer")
 		}
-		if n < 0 || rv.OverflowUint(uint64(n)) {
-			return s.fail(path, true, "%d does not fit in %v", n, t)
+		if n.Int() < 0 || rv.OverflowUint(uint64(n.Int())) {
+			return s.fail(path, n, true, "integer out of range for %v", t)
 		}
-		rv.SetUint(uint64(n))
+		rv.SetUint(uint64(n.Int()))
 	case reflect.Float32, reflect.Float64:
-		switch n := v.(type) {
-		case float64:
-			rv.SetFloat(n)
-		case int64:
-			rv.SetFloat(float64(n))
+		switch n.Kind() {
+		case tomlx.Float:
+			rv.SetFloat(n.Float())
+		case tomlx.Integer:
+			rv.SetFloat(float64(n.Int()))
 		default:
-			return s.mismatch(path, "a number", v)
+			return s.mismatch(path, n, "a number")
 		}
 	case reflect.Slice, reflect.Array:
-		return s.list(path, v, rv)
+		return s.list(path, n, rv)
 	case reflect.Map:
-		return s.mapping(path, v, rv)
+		return s.mapping(path, n, rv)
 	case reflect.Struct:
-		return s.structure(path, v, rv)
+		return s.structure(path, n, rv)
 	case reflect.Interface:
 		if t.NumMethod() != 0 {
-			return s.fail(path, false, "cannot decode into %v", t)
+			return s.fail(path, n, false, "cannot decode into %v", t)
 		}
-		rv.Set(reflect.ValueOf(deepCopy(v)))
+		rv.Set(reflect.ValueOf(n.Any()))
 	default:
-		return s.fail(path, false, "cannot decode into %v", t)
+		return s.fail(path, n, false, "cannot decode into %v", t)
 	}
 	return nil
 }
 
-func (s *Settings) list(path []string, v any, rv reflect.Value) error {
-	var items []any
-	switch v := v.(type) {
-	case []any:
-		items = v
-	case []map[string]any:
-		for _, m := range v {
-			items = append(items, m)
-		}
-	default:
-		return s.mismatch(path, "an array", v)
+func (s *Settings) list(path []string, n tomlx.Node, rv reflect.Value) error {
+	if n.Kind() != tomlx.Array {
+		return s.mismatch(path, n, "an array")
 	}
 	if rv.Kind() == reflect.Array {
-		if len(items) != rv.Len() {
-			return s.fail(path, true, "want an array of %d, got %d", rv.Len(), len(items))
+		if n.Len() != rv.Len() {
+			return s.fail(path, n, true, "want an array of %d, got %d", rv.Len(), n.Len())
 		}
 	} else {
-		rv.Set(reflect.MakeSlice(rv.Type(), len(items), len(items)))
+		rv.Set(reflect.MakeSlice(rv.Type(), n.Len(), n.Len()))
 	}
-	for i, item := range items {
+	i := 0
+	for item := n.First(); item.Valid(); item = item.Next() {
 		if err := s.value(path, item, rv.Index(i)); err != nil {
 			var se *settingsError
-			if errors.As(err, &se) && se.key == tomlx.KeyString(path) {
+			if errors.As(err, &se) && se.key == tomlx.ShortKey(path) {
 				se.msg = fmt.Sprintf("element %d: %s", i, se.msg)
 			}
 			return err
 		}
+		i++
 	}
 	return nil
 }
 
-func (s *Settings) mapping(path []string, v any, rv reflect.Value) error {
-	t, ok := v.(map[string]any)
-	if !ok {
-		return s.mismatch(path, "a table", v)
+func (s *Settings) mapping(path []string, n tomlx.Node, rv reflect.Value) error {
+	if n.Kind() != tomlx.Table {
+		return s.mismatch(path, n, "a table")
 	}
 	if rv.Type().Key().Kind() != reflect.String {
-		return s.fail(path, false, "cannot decode a table into %v", rv.Type())
+		return s.fail(path, n, false, "cannot decode a table into %v", rv.Type())
 	}
 	if rv.IsNil() {
-		rv.Set(reflect.MakeMapWithSize(rv.Type(), len(t)))
+		rv.Set(reflect.MakeMapWithSize(rv.Type(), n.Len()))
 	}
-	for _, key := range s.keysInOrder(path, t) {
+	for e := n.First(); e.Valid(); e = e.Next() {
 		elem := reflect.New(rv.Type().Elem()).Elem()
-		if err := s.value(append(path[:len(path):len(path)], key), t[key], elem); err != nil {
+		if err := s.value(append(path[:len(path):len(path)], e.Key()), e, elem); err != nil {
 			return err
 		}
-		rv.SetMapIndex(reflect.ValueOf(key).Convert(rv.Type().Key()), elem)
+		rv.SetMapIndex(reflect.ValueOf(e.Key()).Convert(rv.Type().Key()), elem)
 	}
 	return nil
 }
 
-func (s *Settings) structure(path []string, v any, rv reflect.Value) error {
-	t, ok := v.(map[string]any)
-	if !ok {
-		return s.mismatch(path, "a table", v)
+func (s *Settings) structure(path []string, n tomlx.Node, rv reflect.Value) error {
+	if n.Kind() != tomlx.Table {
+		return s.mismatch(path, n, "a table")
 	}
 	fields := structFields(rv.Type())
-	setBy := make(map[string]string, len(t)) // field name → the key that set it
-	for _, key := range s.keysInOrder(path, t) {
+	setBy := make(map[string]string, n.Len()) // field name → the key that set it
+	// Entries come in declaration order, so the first error reported is
+	// the first in the file.
+	for e := n.First(); e.Valid(); e = e.Next() {
+		key := e.Key()
 		kpath := append(path[:len(path):len(path)], key)
 		f, ok := findField(fields, key)
 		if !ok {
@@ -321,64 +342,17 @@ func (s *Settings) structure(path []string, v any, rv reflect.Value) error {
 			for i, f := range fields {
 				names[i] = strings.ToLower(f.name) // keys match fields ignoring case
 			}
-			return s.fail(kpath, false, "unknown key %q%s", key, tomlx.DidYouMean(strings.ToLower(key), names))
+			return s.fail(kpath, e, false, "unknown key %s%s", tomlx.Quote(key, 80), tomlx.DidYouMean(strings.ToLower(key), names))
 		}
 		if other, dup := setBy[f.name]; dup {
-			return s.fail(kpath, false, "%q and %q both set %s", other, key, f.name)
+			return s.fail(kpath, e, false, "%s and %s both set %s", tomlx.Quote(other, 80), tomlx.Quote(key, 80), f.name)
 		}
 		setBy[f.name] = key
-		if err := s.value(kpath, t[key], rv.FieldByIndex(f.index)); err != nil {
+		if err := s.value(kpath, e, rv.FieldByIndex(f.index)); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// keysInOrder returns the keys of table t at path in document order, so
-// that the first error reported is the first in the file.
-func (s *Settings) keysInOrder(path []string, t map[string]any) []string {
-	type located struct {
-		key string
-		at  tomlx.Position
-	}
-	keys := make([]located, 0, len(t))
-	for k := range t {
-		keys = append(keys, located{k, s.pos.At(append(path[:len(path):len(path)], k), false)})
-	}
-	slices.SortFunc(keys, func(a, b located) int {
-		return cmp.Or(cmp.Compare(a.at.Line, b.at.Line), cmp.Compare(a.at.Col, b.at.Col), cmp.Compare(a.key, b.key))
-	})
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		out[i] = k.key
-	}
-	return out
-}
-
-// deepCopy copies the tables and arrays of a decoded value, so that what
-// a decoded interface holds is the caller's own, not the document's.
-func deepCopy(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		c := make(map[string]any, len(v))
-		for k, e := range v {
-			c[k] = deepCopy(e)
-		}
-		return c
-	case []any:
-		c := make([]any, len(v))
-		for i, e := range v {
-			c[i] = deepCopy(e)
-		}
-		return c
-	case []map[string]any:
-		c := make([]map[string]any, len(v))
-		for i, e := range v {
-			c[i] = deepCopy(e).(map[string]any)
-		}
-		return c
-	}
-	return v
 }
 
 type field struct {

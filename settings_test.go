@@ -87,25 +87,25 @@ func TestSettingsErrors(t *testing.T) {
 		{"unknown key", "[ceilometer.storage.sqlite]\npaht = \"x\"\n",
 			`ceilometer.toml:2:1: ceilometer.storage.sqlite.paht: unknown key "paht" (did you mean "path"?)`},
 		{"wrong type", "[ceilometer.storage.sqlite]\npath = 3\n",
-			`ceilometer.toml:2:8: ceilometer.storage.sqlite.path: want a string, got an integer (3)`},
+			`ceilometer.toml:2:8: ceilometer.storage.sqlite.path: want a string, got an integer`},
 		{"bad duration", "[ceilometer.storage.sqlite]\ntimeout = \"soon\"\n",
-			`ceilometer.toml:2:11: ceilometer.storage.sqlite.timeout: invalid duration "soon" (want a number and a unit, such as "10s" or "1h30m")`},
+			`ceilometer.toml:2:11: ceilometer.storage.sqlite.timeout: invalid duration (want a number and a unit, such as "10s" or "1h30m")`},
 		{"duration without a unit", "[ceilometer.storage.sqlite]\ntimeout = 5000\n",
-			`ceilometer.toml:2:11: ceilometer.storage.sqlite.timeout: want a duration with a unit, such as "5000s" or "5000ms", got an integer (5000)`},
+			`ceilometer.toml:2:11: ceilometer.storage.sqlite.timeout: want a duration with a unit, such as "10s" or "10ms", got an integer`},
 		{"nested unknown key", "[ceilometer.storage.sqlite.pool]\nsize = 1\nmax = 2\n",
 			`ceilometer.toml:3:1: ceilometer.storage.sqlite.pool.max: unknown key "max"`},
 		{"element type", "[ceilometer.storage.sqlite]\ntags = [\"a\", 1]\n",
-			`ceilometer.toml:2:8: ceilometer.storage.sqlite.tags: element 1: want a string, got an integer (1)`},
+			`ceilometer.toml:2:14: ceilometer.storage.sqlite.tags: element 1: want a string, got an integer`},
 		{"text unmarshaler", "[ceilometer.storage.sqlite]\nlisten = \"nowhere\"\n",
 			`ceilometer.toml:2:10: ceilometer.storage.sqlite.listen: not an ip:port`},
 		{"overflow", "[ceilometer.storage.sqlite]\nport = 70000\n",
-			`ceilometer.toml:2:8: ceilometer.storage.sqlite.port: 70000 does not fit in uint16`},
+			`ceilometer.toml:2:8: ceilometer.storage.sqlite.port: integer out of range for uint16`},
 		{"negative unsigned", "[ceilometer.storage.sqlite]\nport = -1\n",
-			`ceilometer.toml:2:8: ceilometer.storage.sqlite.port: -1 does not fit in uint16`},
+			`ceilometer.toml:2:8: ceilometer.storage.sqlite.port: integer out of range for uint16`},
 		{"not a table", "[ceilometer.storage]\nsqlite = \"x\"\n",
-			`ceilometer.toml:2:10: ceilometer.storage.sqlite: want a table, got a string ("x")`},
+			`ceilometer.toml:2:10: ceilometer.storage.sqlite: want a table, got a string`},
 		{"first error in the file", "[ceilometer.storage.sqlite]\nwal = \"yes\"\npath = 3\n",
-			`ceilometer.toml:2:7: ceilometer.storage.sqlite.wal: want a boolean, got a string ("yes")`},
+			`ceilometer.toml:2:7: ceilometer.storage.sqlite.wal: want a boolean, got a string`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,7 +221,7 @@ func TestSettingsStrictness(t *testing.T) {
 	t.Parallel()
 	var v sqliteSettings
 	err := mustSettings(t, "[ceilometer]\nstorage = 3\n").Decode("ceilometer.storage.sqlite", &v)
-	assert.EqualError(t, err, `ceilometer.toml:2:11: ceilometer.storage: want a table, got an integer (3)`)
+	assert.EqualError(t, err, `ceilometer.toml:2:11: ceilometer.storage: want a table, got an integer`)
 
 	err = mustSettings(t, "[ceilometer.storage.sqlite]\npath = \"a\"\nPATH = \"b\"\n").Decode("ceilometer.storage.sqlite", &v)
 	assert.EqualError(t, err, `ceilometer.toml:3:1: ceilometer.storage.sqlite.PATH: "path" and "PATH" both set path`)

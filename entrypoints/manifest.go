@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/stevedore-go/stevedore/internal/tomlx"
 )
 
@@ -51,27 +49,38 @@ const formatVersion = 1
 // entryKeys are the keys an entry table may hold.
 var entryKeys = []string{"target", "description", "tags", "priority", "platforms", "enabled", "meta"}
 
+// Limits on one manifest, far above what a real one needs, so that no
+// input makes Parse take more than time and memory linear in its size.
+const (
+	// MaxEntryPoints is the most entry points one manifest may declare.
+	MaxEntryPoints = 100_000
+	// MaxTargetLen is the longest target, in bytes.
+	MaxTargetLen = 4096
+)
+
 // Parse parses the manifest in data. The path is used in errors and in
-// Manifest.Path and EntryPoint.Manifest; it is not read.
+// Manifest.Path and EntryPoint.Manifest; it is not read. Parse keeps no
+// reference to data.
 //
 // Parse is strict: a syntax error, an unknown key, a value of the wrong
 // type, an invalid namespace, name, target or platform, a name declared
-// twice or an unsupported format is an error. The error is a
-// *ManifestError that gives the line and column wherever they are known;
-// when a manifest has several problems, it is the first in the file.
+// twice or an unsupported format is an error. So is a manifest beyond the
+// limits: tables and arrays nested more than 128 deep, a key longer than
+// 256 bytes, a target longer than MaxTargetLen or more than MaxEntryPoints
+// entry points. The error is a *ManifestError that gives the line and
+// column; when a manifest has several problems, it is the first in the
+// file. Errors quote at most a short excerpt of the input.
 func Parse(path string, data []byte) (*Manifest, error) {
-	data = tomlx.StripBOM(data) // as the decoder does, so that positions agree
-	var doc map[string]any
-	md, err := toml.Decode(string(data), &doc)
+	doc, err := tomlx.Parse(data, tomlx.Limits{})
 	if err != nil {
-		return nil, syntaxError(path, data, err)
+		return nil, syntaxError(path, err)
 	}
-	p := &parser{path: path, data: data, pos: tomlx.Locate(data, entryDepth)}
-	m := p.manifest(doc)
+	defer doc.Release()
+	p := &parser{path: path}
+	m := p.manifest(doc.Root())
 	if len(p.errs) > 0 {
 		return nil, p.first()
 	}
-	sortByDeclaration(m.EntryPoints, md.Keys())
 	return m, nil
 }
 
@@ -86,145 +95,75 @@ func ParseFS(fsys fs.FS, name string) (*Manifest, error) {
 	return Parse(name, data)
 }
 
-func syntaxError(path string, data []byte, err error) error {
-	var pe toml.ParseError
-	if !errors.As(err, &pe) {
+func syntaxError(path string, err error) error {
+	var te *tomlx.Error
+	if !errors.As(err, &te) {
 		return &ManifestError{Path: path, Err: &kindError{kind: ErrMalformed, msg: err.Error()}}
 	}
-	at := tomlx.ErrorPosition(data, pe)
-	e := &ManifestError{Path: path, Line: at.Line, Col: at.Col}
-	if key, ok := duplicateKey(pe.Message); ok {
-		e.Key = key
-		msg := "defined twice"
-		if segs := tomlx.ParseKey(key); len(segs) == 3 && segs[0] == "entry_points" {
-			msg = fmt.Sprintf("name %q declared twice in namespace %q", segs[2], segs[1])
+	e := &ManifestError{Path: path, Line: te.Pos.Line, Col: te.Pos.Col}
+	switch te.Kind {
+	case tomlx.Duplicate:
+		e.Key = tomlx.ShortKey(te.Key)
+		msg := te.Msg
+		if len(te.Key) == 3 && te.Key[0] == "entry_points" {
+			msg = fmt.Sprintf("name %s declared twice in namespace %s", tomlx.Quote(te.Key[2], 80), tomlx.Quote(te.Key[1], 80))
 		}
 		e.Err = &kindError{kind: ErrDuplicate, msg: msg}
-		return e
+	case tomlx.Limit:
+		e.Err = &kindError{kind: ErrMalformed, msg: te.Msg}
+	default:
+		e.Err = &kindError{kind: ErrMalformed, msg: "syntax error: " + te.Msg}
 	}
-	e.Err = &kindError{kind: ErrMalformed, msg: "syntax error: " + pe.Message}
 	return e
 }
 
-// duplicateKey extracts the key from the decoder's "Key 'k' has already
-// been defined." message.
-func duplicateKey(msg string) (string, bool) {
-	rest, ok := strings.CutPrefix(msg, "Key '")
-	if !ok {
-		return "", false
-	}
-	key, ok := strings.CutSuffix(rest, "' has already been defined.")
-	return key, ok
-}
-
-// sortByDeclaration puts entry points in the order the decoder met them
-// (namespaces may be interleaved in a file).
-func sortByDeclaration(eps []EntryPoint, keys []toml.Key) {
-	rank := make(map[[2]string]int, len(eps))
-	for _, k := range keys {
-		if len(k) >= 3 && k[0] == "entry_points" {
-			id := [2]string{k[1], k[2]}
-			if _, ok := rank[id]; !ok {
-				rank[id] = len(rank)
-			}
-		}
-	}
-	// Every entry point is one of the decoder's keys, so the ranks are
-	// 0..n-1 and each entry point has a slot of its own.
-	sorted := make([]EntryPoint, len(eps))
-	for _, ep := range eps {
-		r, ok := rank[[2]string{ep.Namespace, ep.Name}]
-		if !ok || r >= len(sorted) {
-			// Cannot happen; should it, order by position rather than
-			// leak map order.
-			slices.SortFunc(eps, func(a, b EntryPoint) int {
-				return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
-			})
-			return
-		}
-		sorted[r] = ep
-	}
-	copy(eps, sorted)
-}
-
-// entryDepth is how deep Parse locates keys up front: down to the entries,
-// whose lines every EntryPoint carries. Deeper keys are located only when
-// an error needs them.
-const entryDepth = 3
-
-// parser checks a decoded manifest. It visits tables in map order and
-// collects every problem, so that the one it reports, the first in the
-// file, does not depend on that order.
+// parser checks a parsed manifest. It collects every problem, so that the
+// one it reports is the first in the file whatever order it checks in.
 type parser struct {
 	path string
-	data []byte
-	pos  tomlx.Positions
-	full bool // pos holds every key, not only down to entryDepth
 	errs []*ManifestError
 }
 
-// at returns where path is defined: its value when value is true and the
-// position is known, else its key, else the nearest enclosing table's.
-func (p *parser) at(path []string, value bool) tomlx.Position {
-	if len(path) > entryDepth && !p.full {
-		p.pos, p.full = tomlx.Locate(p.data, 0), true
+// fail records a problem with n, positioned at its value or its key; path
+// is n's key path (nil for the whole file).
+func (p *parser) fail(n tomlx.Node, path []string, value bool, format string, args ...any) {
+	at := n.KeyPos()
+	if value {
+		at = n.Pos()
 	}
-	return p.pos.At(path, value)
-}
-
-// fail records a problem with the key at path (the file when path is
-// empty), positioned at its value or its key.
-func (p *parser) fail(path []string, value bool, format string, args ...any) {
-	at := p.at(path, value)
 	e := &ManifestError{Path: p.path, Line: at.Line, Col: at.Col, Err: &kindError{kind: ErrMalformed, msg: fmt.Sprintf(format, args...)}}
 	if len(path) > 0 {
-		e.Key = tomlx.KeyString(path)
+		e.Key = tomlx.ShortKey(path)
 	}
 	p.errs = append(p.errs, e)
 }
 
-// unknown records that key is not one of known in the table at path,
-// positioned at the key and suggesting the closest known one.
-func (p *parser) unknown(path []string, key string, known []string) {
-	p.fail(append(path[:len(path):len(path)], key), false, "unknown key %q%s", key, tomlx.DidYouMean(key, known))
-	e := p.errs[len(p.errs)-1]
-	e.Key = ""
-	if len(path) > 0 {
-		e.Key = tomlx.KeyString(path)
-	}
+// unknown records that the key of entry n is not one of known in the
+// table at path, positioned at the key and suggesting the closest known
+// one.
+func (p *parser) unknown(path []string, n tomlx.Node, known []string) {
+	p.fail(n, path, false, "unknown key %s%s", tomlx.Quote(n.Key(), 80), tomlx.DidYouMean(n.Key(), known))
 }
 
-// first returns the problem that comes first in the file; problems without
-// a position come last.
+// first returns the problem that comes first in the file.
 func (p *parser) first() *ManifestError {
-	unplaced := func(e *ManifestError) int {
-		if e.Line == 0 {
-			return 1
-		}
-		return 0
-	}
 	return slices.MinFunc(p.errs, func(a, b *ManifestError) int {
-		return cmp.Or(
-			cmp.Compare(unplaced(a), unplaced(b)),
-			cmp.Compare(a.Line, b.Line),
-			cmp.Compare(a.Col, b.Col),
-			cmp.Compare(a.Error(), b.Error()),
-		)
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col), cmp.Compare(a.Error(), b.Error()))
 	})
 }
 
-func (p *parser) manifest(doc map[string]any) *Manifest {
+func (p *parser) manifest(root tomlx.Node) *Manifest {
 	m := &Manifest{Path: p.path}
-	for key, v := range doc {
-		switch key {
+	for n := root.First(); n.Valid(); n = n.Next() {
+		switch n.Key() {
 		case "format":
-			p.format(v)
+			p.format(n)
 		case "distribution":
-			m.Distribution = p.distribution(v)
+			m.Distribution = p.distribution(n)
 		case "entry_points":
-			m.EntryPoints = p.entryPoints(v)
+			m.EntryPoints = p.entryPoints(n)
 		default:
-			p.unknown(nil, key, []string{"format", "distribution", "entry_points"})
+			p.unknown(nil, n, []string{"format", "distribution", "entry_points"})
 		}
 	}
 	for i := range m.EntryPoints {
@@ -233,151 +172,177 @@ func (p *parser) manifest(doc map[string]any) *Manifest {
 	return m
 }
 
-func (p *parser) format(v any) {
+func (p *parser) format(n tomlx.Node) {
 	path := []string{"format"}
-	n, ok := v.(int64)
 	switch {
-	case !ok:
-		p.fail(path, true, "want an integer, got %s", tomlx.Describe(v))
-	case n != formatVersion:
-		p.fail(path, true, "unsupported format %d (this version reads format %d)", n, formatVersion)
+	case n.Kind() != tomlx.Integer:
+		p.fail(n, path, true, "want an integer, got %s", n.Describe())
+	case n.Int() != formatVersion:
+		p.fail(n, path, true, "unsupported format %d (this version reads format %d)", n.Int(), formatVersion)
 	}
 }
 
-func (p *parser) distribution(v any) Distribution {
+func (p *parser) distribution(t tomlx.Node) Distribution {
 	path := []string{"distribution"}
-	t, ok := v.(map[string]any)
-	if !ok {
-		p.fail(path, true, "want a table, got %s", tomlx.Describe(v))
+	if t.Kind() != tomlx.Table {
+		p.fail(t, path, true, "want a table, got %s", t.Describe())
 		return Distribution{}
 	}
 	var d Distribution
-	for key, v := range t {
-		switch key {
+	hasName := false
+	for n := t.First(); n.Valid(); n = n.Next() {
+		switch key := n.Key(); key {
 		case "name":
-			if name, ok := v.(string); ok && strings.TrimSpace(name) == "" {
-				p.fail(append(path, key), true, "empty name")
+			hasName = true
+			if n.Kind() == tomlx.String && strings.TrimSpace(n.Str()) == "" {
+				p.fail(n, append(path, key), true, "empty name")
 			}
-			d.Name = p.string(append(path, key), v)
+			d.Name = p.string(n, append(path, key))
 		case "version":
-			d.Version = p.string(append(path, key), v)
+			d.Version = p.string(n, append(path, key))
 		default:
-			p.unknown(path, key, []string{"name", "version"})
+			p.unknown(path, n, []string{"name", "version"})
 		}
 	}
-	if _, ok := t["name"]; !ok {
-		p.fail(path, false, `missing "name"`)
+	if !hasName {
+		p.fail(t, path, false, `missing "name"`)
 	}
 	return d
 }
 
-func (p *parser) entryPoints(v any) []EntryPoint {
+func (p *parser) entryPoints(t tomlx.Node) []EntryPoint {
 	path := []string{"entry_points"}
-	t, ok := v.(map[string]any)
-	if !ok {
-		p.fail(path, true, "want a table of namespaces, got %s", tomlx.Describe(v))
+	if t.Kind() != tomlx.Table {
+		p.fail(t, path, true, "want a table of namespaces, got %s", t.Describe())
 		return nil
 	}
-	var eps []EntryPoint
-	for ns, v := range t {
+	count := 0
+	for ns := t.First(); ns.Valid(); ns = ns.Next() {
+		if ns.Kind() == tomlx.Table {
+			count += ns.Len()
+		}
+	}
+	eps := make([]EntryPoint, 0, min(count, MaxEntryPoints))
+	for nsNode := t.First(); nsNode.Valid(); nsNode = nsNode.Next() {
+		ns := nsNode.Key()
 		nsPath := []string{"entry_points", ns}
 		if !validNamespace(ns) {
-			p.fail(nsPath, false, "invalid namespace %q (want dot-separated words of letters, digits, '_' and '-')", ns)
+			p.fail(nsNode, nsPath, false, "invalid namespace %s (want dot-separated words of letters, digits, '_' and '-')", tomlx.Quote(ns, 80))
 		}
-		names, ok := v.(map[string]any)
-		if !ok {
-			p.fail(nsPath, true, "want a table of entry points, got %s", tomlx.Describe(v))
+		if nsNode.Kind() != tomlx.Table {
+			p.fail(nsNode, nsPath, true, "want a table of entry points, got %s", nsNode.Describe())
 			continue
 		}
-		for name, v := range names {
-			eps = append(eps, p.entryPoint(ns, name, v))
+		for n := nsNode.First(); n.Valid(); n = n.Next() {
+			if len(eps) == MaxEntryPoints {
+				p.fail(n, nil, false, "more than %d entry points in one manifest", MaxEntryPoints)
+				return nil
+			}
+			eps = append(eps, EntryPoint{})
+			p.entryPoint(&eps[len(eps)-1], ns, n)
 		}
+	}
+	// Namespaces may be interleaved in a file: declaration order is the
+	// order of the entries' lines (one line holds entries of one namespace
+	// at most, already in order).
+	if !slices.IsSortedFunc(eps, byDeclaration) {
+		slices.SortStableFunc(eps, byDeclaration)
 	}
 	return eps
 }
 
-func (p *parser) entryPoint(ns, name string, v any) EntryPoint {
+func byDeclaration(a, b EntryPoint) int { return cmp.Compare(a.Line, b.Line) }
+
+func (p *parser) entryPoint(ep *EntryPoint, ns string, n tomlx.Node) {
+	name := n.Key()
 	path := []string{"entry_points", ns, name}
-	ep := EntryPoint{Namespace: ns, Name: name, Enabled: true, Manifest: p.path, Line: p.at(path, false).Line}
+	at := n.KeyPos()
+	*ep = EntryPoint{Namespace: ns, Name: name, Enabled: true, Manifest: p.path, Line: at.Line}
 	if !validName(name) {
-		p.fail(path, false, "invalid name %q (want letters, digits, '_', '.' and '-')", name)
+		p.fail(n, path, false, "invalid name %s (want letters, digits, '_', '.' and '-')", tomlx.Quote(name, 80))
 	}
-	switch v := v.(type) {
-	case string:
-		ep.Target = p.target(path, v)
-	case map[string]any:
-		p.entryTable(&ep, path, v)
+	switch n.Kind() {
+	case tomlx.String:
+		ep.Target = p.target(n, path)
+	case tomlx.Table:
+		p.entryTable(ep, path, n)
 	default:
-		p.fail(path, true, "want a target string or a table, got %s", tomlx.Describe(v))
+		p.fail(n, path, true, "want a target string or a table, got %s", n.Describe())
 	}
-	return ep
 }
 
-func (p *parser) target(path []string, s string) Target {
+func (p *parser) target(n tomlx.Node, path []string) Target {
+	s := n.Str()
+	if len(s) > MaxTargetLen {
+		p.fail(n, path, true, "target longer than %d bytes", MaxTargetLen)
+		return Target{}
+	}
 	t, why := parseTarget(s)
 	switch {
 	case s == "":
-		p.fail(path, true, "empty target")
+		p.fail(n, path, true, "empty target")
 	case why != "":
-		p.fail(path, true, "invalid target %q: %s", s, why)
+		p.fail(n, path, true, "invalid target %s: %s", tomlx.Quote(s, 80), why)
 	}
 	return t
 }
 
-func (p *parser) entryTable(ep *EntryPoint, path []string, t map[string]any) {
+func (p *parser) entryTable(ep *EntryPoint, path []string, t tomlx.Node) {
 	if hint := dottedNamespaceHint(path, t); hint != "" {
-		p.fail(path, false, `missing "target"%s`, hint)
+		p.fail(t, path, false, `missing "target"%s`, hint)
 		return
 	}
-	if _, ok := t["target"]; !ok {
-		p.fail(path, false, `missing "target"`)
-	}
-	for key, v := range t {
+	hasTarget := false
+	for n := t.First(); n.Valid(); n = n.Next() {
+		key := n.Key()
 		kpath := append(path[:len(path):len(path)], key)
 		switch key {
 		case "target":
-			if s, ok := v.(string); ok {
-				ep.Target = p.target(kpath, s)
+			hasTarget = true
+			if n.Kind() == tomlx.String {
+				ep.Target = p.target(n, kpath)
 			} else {
-				p.fail(kpath, true, "want a string, got %s", tomlx.Describe(v))
+				p.fail(n, kpath, true, "want a string, got %s", n.Describe())
 			}
 		case "description":
-			ep.Description = p.string(kpath, v)
+			ep.Description = p.string(n, kpath)
 		case "tags":
-			ep.Tags = p.strings(kpath, v)
+			ep.Tags = p.strings(n, kpath)
 		case "priority":
-			n, ok := v.(int64)
 			switch {
-			case !ok:
-				p.fail(kpath, true, "want an integer, got %s", tomlx.Describe(v))
-			case n < math.MinInt || n > math.MaxInt:
-				p.fail(kpath, true, "priority %d out of range", n)
+			case n.Kind() != tomlx.Integer:
+				p.fail(n, kpath, true, "want an integer, got %s", n.Describe())
+			case n.Int() < math.MinInt || n.Int() > math.MaxInt:
+				p.fail(n, kpath, true, "priority %d out of range", n.Int())
 			default:
-				ep.Priority = int(n)
+				ep.Priority = int(n.Int())
 			}
 		case "platforms":
-			ep.Platforms = p.strings(kpath, v)
+			ep.Platforms = p.strings(n, kpath)
 			for _, pl := range ep.Platforms {
 				if why := checkPlatform(pl, runtime.GOOS, runtime.GOARCH); why != "" {
-					p.fail(kpath, true, "%s", why)
+					p.fail(n, kpath, true, "%s", why)
 					break
 				}
 			}
 		case "enabled":
-			if b, ok := v.(bool); ok {
-				ep.Enabled = b
+			if n.Kind() == tomlx.Bool {
+				ep.Enabled = n.Bool()
 			} else {
-				p.fail(kpath, true, "want a boolean, got %s", tomlx.Describe(v))
+				p.fail(n, kpath, true, "want a boolean, got %s", n.Describe())
 			}
 		case "meta":
-			if m, ok := v.(map[string]any); ok {
-				ep.Meta = m
+			if n.Kind() == tomlx.Table {
+				ep.Meta = n.Any().(map[string]any)
 			} else {
-				p.fail(kpath, true, "want a table, got %s", tomlx.Describe(v))
+				p.fail(n, kpath, true, "want a table, got %s", n.Describe())
 			}
 		default:
-			p.unknown(path, key, entryKeys)
+			p.unknown(path, n, entryKeys)
 		}
+	}
+	if !hasTarget {
+		p.fail(t, path, false, `missing "target"`)
 	}
 }
 
@@ -386,22 +351,18 @@ func (p *parser) entryTable(ep *EntryPoint, path []string, t map[string]any) {
 // first segment as the namespace and the next as an entry, whose table
 // then holds entries or deeper tables rather than an entry's keys. It
 // suggests the namespace that was probably meant, quoted.
-func dottedNamespaceHint(path []string, t map[string]any) string {
+func dottedNamespaceHint(path []string, t tomlx.Node) string {
 	if !namespaceLike(t) {
 		return ""
 	}
 	segs := slices.Clone(path[1:]) // namespace and entry name
 	// Descend while the only child is another level of namespace.
-	for len(t) == 1 {
-		var child map[string]any
-		var key string
-		for key = range t {
-			child, _ = t[key].(map[string]any)
-		}
-		if child == nil || !namespaceLike(child) {
+	for t.Len() == 1 {
+		child := t.First()
+		if child.Kind() != tomlx.Table || !namespaceLike(child) {
 			break
 		}
-		segs = append(segs, key)
+		segs = append(segs, child.Key())
 		t = child
 	}
 	return fmt.Sprintf(`; a namespace with dots must be quoted, as in [entry_points."%s"]`, strings.Join(segs, "."))
@@ -409,43 +370,43 @@ func dottedNamespaceHint(path []string, t map[string]any) string {
 
 // namespaceLike reports whether t looks like a table of entries rather
 // than an entry: no key of an entry, and only strings and tables.
-func namespaceLike(t map[string]any) bool {
-	if len(t) == 0 {
+func namespaceLike(t tomlx.Node) bool {
+	if t.Len() == 0 {
 		return false
 	}
-	for k, v := range t {
-		if slices.Contains(entryKeys, k) {
+	for n := t.First(); n.Valid(); n = n.Next() {
+		if slices.Contains(entryKeys, n.Key()) {
 			return false
 		}
-		switch v.(type) {
-		case string, map[string]any:
-		default:
+		if k := n.Kind(); k != tomlx.String && k != tomlx.Table {
 			return false
 		}
 	}
 	return true
 }
 
-func (p *parser) string(path []string, v any) string {
-	s, ok := v.(string)
-	if !ok {
-		p.fail(path, true, "want a string, got %s", tomlx.Describe(v))
+func (p *parser) string(n tomlx.Node, path []string) string {
+	if n.Kind() != tomlx.String {
+		p.fail(n, path, true, "want a string, got %s", n.Describe())
+		return ""
 	}
-	return s
+	return n.Str()
 }
 
-func (p *parser) strings(path []string, v any) []string {
-	list, ok := v.([]any)
-	if !ok {
-		p.fail(path, true, "want an array of strings, got %s", tomlx.Describe(v))
+func (p *parser) strings(n tomlx.Node, path []string) []string {
+	if n.Kind() != tomlx.Array || n.IsArrayOfTables() {
+		p.fail(n, path, true, "want an array of strings, got %s", n.Describe())
 		return nil
 	}
-	out := make([]string, len(list))
-	for i, e := range list {
-		if out[i], ok = e.(string); !ok {
-			p.fail(path, true, "element %d: want a string, got %s", i, tomlx.Describe(e))
+	out := make([]string, 0, n.Len())
+	i := 0
+	for e := n.First(); e.Valid(); e = e.Next() {
+		if e.Kind() != tomlx.String {
+			p.fail(n, path, true, "element %d: want a string, got %s", i, e.Describe())
 			return nil
 		}
+		out = append(out, e.Str())
+		i++
 	}
 	return out
 }

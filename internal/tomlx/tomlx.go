@@ -1,64 +1,108 @@
-// Package tomlx holds the TOML helpers that entrypoints (manifests) and
-// stevedore (settings) share: where keys are, how to describe values, how
-// to suggest a key that was probably meant.
+// Package tomlx is the TOML layer that entrypoints (manifests) and
+// stevedore (settings) share: a parser that keeps where every key and value
+// is, bounded by limits, and helpers to spell keys, describe values and
+// suggest a key that was probably meant.
 package tomlx
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
-	"time"
-
-	"github.com/BurntSushi/toml"
+	"unicode/utf8"
 )
 
-// ErrorPosition returns where in src the decoder's error is. The decoder's
-// byte offset is reliable but its column is not at the start of a line,
-// so both come from the offset when there is one.
-func ErrorPosition(src []byte, pe toml.ParseError) Position {
-	line, col := pe.Position.Line, pe.Position.Col
-	if pe.Position.Start > 0 || line <= 1 {
-		line, col = LineCol(src, pe.Position.Start)
+// KeyString spells a key path as TOML does, quoting segments that need it.
+func KeyString(path []string) string {
+	var b strings.Builder
+	for i, seg := range path {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		writeKey(&b, seg)
 	}
-	return Position{Line: line, Col: col}
+	return b.String()
 }
 
-// KeyString spells a key path as TOML does, quoting segments that need it.
-func KeyString(path []string) string { return toml.Key(path).String() }
-
-// Describe names a decoded TOML value's type, with the value when short,
-// such as `a string ("high")`.
-func Describe(v any) string {
-	switch v := v.(type) {
-	case string:
-		if len(v) > 40 {
-			v = v[:37] + "..."
+// ShortKey is KeyString with each segment longer than 40 bytes cut short,
+// for messages that must not echo a long input.
+func ShortKey(path []string) string {
+	short := make([]string, len(path))
+	for i, seg := range path {
+		short[i] = seg
+		if len(seg) > 40 {
+			cut := 37
+			for cut > 0 && !utf8.RuneStart(seg[cut]) {
+				cut--
+			}
+			short[i] = seg[:cut] + "..."
 		}
-		return fmt.Sprintf("a string (%q)", v)
-	case int64:
-		return fmt.Sprintf("an integer (%d)", v)
-	case float64:
-		f := strconv.FormatFloat(v, 'g', -1, 64)
-		if !strings.ContainsAny(f, ".eEnN") { // 1 reads as an integer; TOML writes 1.0
-			f += ".0"
-		}
-		return fmt.Sprintf("a float (%s)", f)
-	case bool:
-		return fmt.Sprintf("a boolean (%t)", v)
-	case time.Time:
-		return "a datetime"
-	case []any, []map[string]any:
-		return "an array"
-	case map[string]any:
-		return "a table"
-	default:
-		return fmt.Sprintf("a %T", v)
 	}
+	return KeyString(short)
+}
+
+func writeKey(b *strings.Builder, s string) {
+	bare := s != ""
+	for i := 0; i < len(s) && bare; i++ {
+		bare = isBare(s[i])
+	}
+	if bare {
+		b.WriteString(s)
+		return
+	}
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || r == 0x7f || r == utf8.RuneError:
+			fmt.Fprintf(b, `\u%04X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+}
+
+// ParseKey splits a TOML key such as `a."b.c".d` into its segments, or
+// returns nil when s is not a key.
+func ParseKey(s string) []string {
+	if s == "" {
+		return nil
+	}
+	p := parser{src: s, d: &Doc{src: s}, lim: Limits{MaxDepth: DefaultMaxDepth, MaxKeyLen: DefaultMaxKeyLen}}
+	var segs []string
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				if _, ok := r.(*Error); !ok {
+					panic(r)
+				}
+				segs = nil
+			}
+		}()
+		for _, k := range p.key(0) {
+			segs = append(segs, k.s)
+		}
+		p.skipSpace()
+		if p.i != len(s) {
+			segs = nil
+		}
+	}()
+	return segs
 }
 
 // DidYouMean returns ` (did you mean "x"?)` for the candidate closest to s
 // when it is close enough to be a likely typo, or "".
 func DidYouMean(s string, candidates []string) string {
+	if len(s) > 64 {
+		return "" // no key that long is a typo of a short one
+	}
 	best, bestDist := "", 3
 	for _, c := range candidates {
 		if d := editDistance(s, c); d < bestDist {
