@@ -281,3 +281,56 @@ func TestSettingsParameterRules(t *testing.T) {
 	require.ErrorIs(t, m.Failures()[1], ErrWrongType)
 	assert.Contains(t, m.Failures()[1].Error(), "func(time.Time) stevedore.Greeter takes 1 parameters; with 0 invoke args")
 }
+
+func TestParseSettingsHostile(t *testing.T) {
+	t.Parallel()
+	for name, src := range map[string]string{
+		"inline tables 10,000 deep": "x = " + strings.Repeat("{a=", 10_000) + "1" + strings.Repeat("}", 10_000) + "\n",
+		"header 30,000 keys deep":   "[" + strings.Repeat("a.", 30_000) + "a]\n",
+		"arrays 3,000,000 deep":     "x = " + strings.Repeat("[", 3_000_000) + strings.Repeat("]", 3_000_000) + "\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParseSettings("hostile.toml", []byte(src))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "hostile.toml:1:")
+			assert.Contains(t, err.Error(), "nested deeper than 128 levels")
+		})
+	}
+}
+
+// TestSettingsErrorsNeverQuoteValues checks that a value of the wrong
+// type, such as a password, is never printed into an error (and so into a
+// log).
+func TestSettingsErrorsNeverQuoteValues(t *testing.T) {
+	t.Parallel()
+	type secrets struct {
+		Password int
+		Token    time.Duration
+		Keys     []int
+		Table    struct{ A int }
+	}
+	for _, src := range []string{
+		"[s]\npassword = \"hunter2-very-secret\"\n",
+		"[s]\ntoken = \"hunter2-very-secret\"\n",
+		"[s]\nkeys = [1, \"hunter2-very-secret\"]\n",
+		"[s]\ntable = \"hunter2-very-secret\"\n",
+	} {
+		var v secrets
+		err := mustSettings(t, src).Decode("s", &v)
+		require.Error(t, err, src)
+		assert.NotContains(t, err.Error(), "very-secret", "the error quotes the value: %v", err)
+	}
+}
+
+func TestLoadSettingsSizeLimit(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "big.toml")
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	require.NoError(t, f.Truncate(20<<30)) // sparse: 20 GiB that take no disk
+	require.NoError(t, f.Close())
+	_, err = LoadSettings(path)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "larger than 4194304 bytes")
+}

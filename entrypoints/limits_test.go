@@ -1,0 +1,117 @@
+package entrypoints
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// hostile returns manifests built to exhaust a parser: each is generated
+// here, none is committed.
+func hostile() map[string]string {
+	const entries = "[entry_points.ns]\n"
+	return map[string]string{
+		// Nesting: quadratic or recursive in the depth in a naive parser.
+		"inline tables 10,000 deep": entries + "x = " + strings.Repeat("{a=", 10_000) + "1" + strings.Repeat("}", 10_000) + "\n",
+		"inline tables 4,000 deep":  entries + "x = " + strings.Repeat("{a=", 4_000) + "1" + strings.Repeat("}", 4_000) + "\n",
+		"header 30,000 keys deep":   "[" + strings.Repeat("a.", 30_000) + "a]\n",
+		"dotted key 30,000 deep":    strings.Repeat("a.", 30_000) + "a = 1\n",
+		"arrays 3,000,000 deep":     "x = " + strings.Repeat("[", 3_000_000) + strings.Repeat("]", 3_000_000) + "\n",
+		"meta 200 deep":             entries + "[entry_points.ns.x]\ntarget = \"example.com/x.New\"\nmeta = " + strings.Repeat("[", 200) + strings.Repeat("]", 200) + "\n",
+		// Sizes that messages must not echo.
+		"1 MB name":       entries + strings.Repeat("n", 1<<20) + " = \"example.com/x.New\"\n",
+		"1 MB bad name":   entries + `"` + strings.Repeat("n ", 1<<19) + `" = "example.com/x.New"` + "\n",
+		"1 MB target":     entries + "x = \"example.com/x." + strings.Repeat("N", 1<<20) + "\"\n",
+		"1 MB bad target": entries + "x = \"example.com/" + strings.Repeat("x y", 1<<18) + "\"\n",
+		"1 MB namespace":  "[entry_points.\"" + strings.Repeat("n.", 1<<19) + "n\"]\n",
+		"too many entries": func() string {
+			var b strings.Builder
+			b.WriteString(entries)
+			for i := range MaxEntryPoints + 1 {
+				fmt.Fprintf(&b, "e%d = \"example.com/x.New\"\n", i)
+			}
+			return b.String()
+		}(),
+	}
+}
+
+func TestParseHostile(t *testing.T) {
+	t.Parallel()
+	for name, src := range hostile() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			m, err := Parse("hostile.toml", []byte(src))
+			took := time.Since(start)
+			require.Error(t, err)
+			assert.Nil(t, m)
+			var me *ManifestError
+			require.ErrorAs(t, err, &me)
+			require.ErrorIs(t, err, ErrMalformed)
+			assert.Equal(t, "hostile.toml", me.Path)
+			assert.Positive(t, me.Line, "the problem has a line")
+			assert.Positive(t, me.Col, "the problem has a column")
+			assert.Less(t, len(err.Error()), 400, "the message quotes a short excerpt at most: %.400s", err)
+			t.Logf("%v in %v", err, took)
+		})
+	}
+}
+
+func TestParseLimitsMessages(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, src, want string }{
+		{"depth", "x = " + strings.Repeat("[", 200) + strings.Repeat("]", 200) + "\n",
+			"limits.toml:1:132: nested deeper than 128 levels"},
+		{"key length", "[entry_points.ns]\n" + strings.Repeat("k", 300) + " = \"example.com/x.New\"\n",
+			"limits.toml:2:1: key longer than 256 bytes"},
+		{"target length", "[entry_points.ns]\nx = \"example.com/x." + strings.Repeat("N", MaxTargetLen) + "\"\n",
+			"limits.toml:2:5: entry_points.ns.x: target longer than 4096 bytes"},
+		{"long invalid name is cut", "[entry_points.ns]\n\"" + strings.Repeat("a b ", 50) + "\" = \"example.com/x.New\"\n",
+			`limits.toml:2:1: entry_points.ns."a b a b a b a b a b a b a b a b a b a...": invalid name "a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a..." (want letters, digits, '_', '.' and '-')`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse("limits.toml", []byte(tt.src))
+			require.ErrorIs(t, err, ErrMalformed)
+			assert.EqualError(t, err, tt.want)
+		})
+	}
+}
+
+// TestParseDoesNotLeakSecrets checks that a file that is not a manifest,
+// such as an environment file linked by mistake, is not echoed into the
+// error.
+func TestParseDoesNotLeakSecrets(t *testing.T) {
+	t.Parallel()
+	for _, src := range []string{
+		"DATABASE_PASSWORD=hunter2-very-secret\n",
+		"export API_TOKEN=\"hunter2-very-secret\"\n",
+		"TOKEN = hunter2-very-secret\n",
+		"TOKEN = \"hunter2-very-secret\"\n",
+		"password: hunter2-very-secret\n",
+	} {
+		_, err := Parse("env.toml", []byte(src))
+		require.Error(t, err)
+		assert.NotContains(t, err.Error(), "hunter2-very", "the error quotes the input: %v", err)
+	}
+}
+
+func TestParseManyEntriesIsLinear(t *testing.T) {
+	t.Parallel()
+	// MaxEntryPoints entries parse (the limit is inclusive).
+	var b strings.Builder
+	b.WriteString("[entry_points.ns]\n")
+	for i := range MaxEntryPoints {
+		fmt.Fprintf(&b, "e%d = \"example.com/x.New\"\n", i)
+	}
+	m, err := Parse("many.toml", []byte(b.String()))
+	require.NoError(t, err)
+	assert.Len(t, m.EntryPoints, MaxEntryPoints)
+	assert.Equal(t, "e99999", m.EntryPoints[MaxEntryPoints-1].Name)
+	assert.Equal(t, MaxEntryPoints+1, m.EntryPoints[MaxEntryPoints-1].Line)
+}
