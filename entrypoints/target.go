@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/stevedore-go/stevedore/internal/tomlx"
 )
 
 // Target says where an entry point's value comes from: a scheme, naming the
@@ -33,7 +35,7 @@ type Target struct {
 func ParseTarget(s string) (Target, error) {
 	t, why := parseTarget(s)
 	if why != "" {
-		return Target{}, &kindError{kind: ErrMalformed, msg: fmt.Sprintf("entrypoints: invalid target %q: %s", s, why)}
+		return Target{}, &kindError{kind: ErrMalformed, msg: fmt.Sprintf("entrypoints: invalid target %s: %s", tomlx.Quote(s, 80), why)}
 	}
 	return t, nil
 }
@@ -66,7 +68,7 @@ func parseTarget(s string) (Target, string) {
 	if !found {
 		scheme, ref = "go", s
 	} else if !validScheme(scheme) {
-		return Target{}, fmt.Sprintf("invalid scheme %q (want a lowercase letter, then letters, digits, '+', '-' or '.')", scheme)
+		return Target{}, fmt.Sprintf("invalid scheme %s (want a lowercase letter, then letters, digits, '+', '-' or '.')", tomlx.Quote(scheme, 40))
 	}
 	if ref == "" {
 		return Target{}, "empty reference after " + scheme + ":"
@@ -122,16 +124,16 @@ func checkGoRef(ref string) string {
 	}
 	for elem := range strings.SplitSeq(pkg, "/") {
 		if elem == "" {
-			return fmt.Sprintf("invalid import path %q", pkg)
+			return fmt.Sprintf("invalid import path %s", tomlx.Quote(pkg, 80))
 		}
 		for _, c := range elem {
 			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-._~+%", c)) {
-				return fmt.Sprintf("invalid import path %q", pkg)
+				return fmt.Sprintf("invalid import path %s", tomlx.Quote(pkg, 80))
 			}
 		}
 	}
 	if !isGoSymbol(sym) {
-		return fmt.Sprintf("invalid symbol %q (want Name, Type.Method or (*Type).Method)", sym)
+		return fmt.Sprintf("invalid symbol %s (want Name, Type.Method or (*Type).Method)", tomlx.Quote(sym, 80))
 	}
 	return ""
 }
