@@ -41,4 +41,9 @@
 // is, as a compiler does:
 //
 //	gpu.toml:3:43: entry_points."ceilometer.poll.central".gpu: unknown key "prioity" (did you mean "priority"?)
+//
+// Manifests are TOML 1.1. Parse reads one in a single pass, in time and
+// memory linear in its size, within limits that no real manifest comes
+// near (see Parse), so that a hostile manifest is a problem to report,
+// never a way to stop the program.
 package entrypoints
