@@ -259,13 +259,23 @@ type mapRun[T, R any] struct {
 
 // run calls fn from exts[from] on and returns where to resume.
 func (r *mapRun[T, R]) run(from int, recoverPanics bool) (next int) {
+	// The common case, a context that is never done and no failure so
+	// far, writes results by index, keeping nothing but next in memory
+	// across calls.
+	fast := r.ctx.Done() == nil && len(r.results) == from && cap(r.results) >= len(r.exts)
 	if recoverPanics {
 		defer func() {
 			if p := recover(); p != nil {
+				if fast {
+					r.results = r.results[:next]
+				}
 				r.fail(r.exts[next], &PanicError{Value: p, Stack: debug.Stack()})
 				next++
 			}
 		}()
+	}
+	if fast {
+		return r.runFast(from)
 	}
 	ctx, exts, fn := r.ctx, r.exts, r.fn
 	done := ctx.Done() // nil for a context that is never done
@@ -287,6 +297,27 @@ func (r *mapRun[T, R]) run(from int, recoverPanics bool) (next int) {
 		r.results = append(r.results, res)
 	}
 	return next
+}
+
+// runFast is run's loop for a context that is never done and results
+// that so far are all successes. A panic leaves r.results[:i] as results,
+// i being the extension that panicked.
+func (r *mapRun[T, R]) runFast(from int) int {
+	ctx, exts, fn := r.ctx, r.exts, r.fn
+	results := r.results[:len(exts)]
+	for i := from; i < len(exts); i++ {
+		res, err := fn(ctx, exts[i])
+		if err != nil {
+			r.results = results[:i]
+			if r.fail(exts[i], err); r.stopped {
+				return i
+			}
+			return i + 1 // go on in run's general loop
+		}
+		results[i] = res
+	}
+	r.results = results
+	return len(exts)
 }
 
 func (r *mapRun[T, R]) fail(ext *Extension[T], err error) {

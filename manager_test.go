@@ -296,6 +296,18 @@ func TestMap(t *testing.T) {
 	assert.Equal(t, "oops", pe.Value)
 	assert.Equal(t, "stevedore: extension fails: boom\nstevedore: extension panics: panic: oops", err.Error())
 
+	// A panic before any failure keeps the results before it.
+	q := FromExtensions("ns", []*Extension[Greeter]{
+		{Name: "a", Obj: &greeter{prefix: "a"}},
+		{Name: "panics", Obj: &greeter{prefix: "panics"}},
+		{Name: "b", Obj: &greeter{prefix: "b"}},
+		{Name: "fails", Obj: &greeter{prefix: "fails"}},
+		{Name: "c", Obj: &greeter{prefix: "c"}},
+	})
+	got, err = Map(context.Background(), q, fn)
+	assert.Equal(t, []string{"a, x", "b, x", "c, x"}, got)
+	assert.Equal(t, "stevedore: extension panics: panic: oops\nstevedore: extension fails: boom", err.Error())
+
 	// Propagating stops at the first failure.
 	p := FromExtensions("ns", m.Extensions(), WithPropagateMapErrors(true))
 	got, err = Map(context.Background(), p, fn)
