@@ -262,20 +262,16 @@ func (r *mapRun[T, R]) run(from int, recoverPanics bool) (next int) {
 	// The common case, a context that is never done and no failure so
 	// far, writes results by index, keeping nothing but next in memory
 	// across calls.
-	fast := r.ctx.Done() == nil && len(r.results) == from && cap(r.results) >= len(r.exts)
+	if r.ctx.Done() == nil && len(r.results) == from && cap(r.results) >= len(r.exts) {
+		return r.runFast(from, recoverPanics)
+	}
 	if recoverPanics {
 		defer func() {
 			if p := recover(); p != nil {
-				if fast {
-					r.results = r.results[:next]
-				}
 				r.fail(r.exts[next], &PanicError{Value: p, Stack: debug.Stack()})
 				next++
 			}
 		}()
-	}
-	if fast {
-		return r.runFast(from)
 	}
 	ctx, exts, fn := r.ctx, r.exts, r.fn
 	done := ctx.Done() // nil for a context that is never done
@@ -300,24 +296,33 @@ func (r *mapRun[T, R]) run(from int, recoverPanics bool) (next int) {
 }
 
 // runFast is run's loop for a context that is never done and results
-// that so far are all successes. A panic leaves r.results[:i] as results,
-// i being the extension that panicked.
-func (r *mapRun[T, R]) runFast(from int) int {
+// that so far are all successes: the result of exts[i] goes to
+// r.results[i].
+func (r *mapRun[T, R]) runFast(from int, recoverPanics bool) (next int) {
+	if recoverPanics {
+		defer func() {
+			if p := recover(); p != nil {
+				r.results = r.results[:next]
+				r.fail(r.exts[next], &PanicError{Value: p, Stack: debug.Stack()})
+				next++
+			}
+		}()
+	}
 	ctx, exts, fn := r.ctx, r.exts, r.fn
 	results := r.results[:len(exts)]
-	for i := from; i < len(exts); i++ {
-		res, err := fn(ctx, exts[i])
+	for next = from; next < len(exts); next++ {
+		res, err := fn(ctx, exts[next])
 		if err != nil {
-			r.results = results[:i]
-			if r.fail(exts[i], err); r.stopped {
-				return i
+			r.results = results[:next]
+			if r.fail(exts[next], err); r.stopped {
+				return next
 			}
-			return i + 1 // go on in run's general loop
+			return next + 1 // go on in run's general loop
 		}
-		results[i] = res
+		results[next] = res
 	}
 	r.results = results
-	return len(exts)
+	return next
 }
 
 func (r *mapRun[T, R]) fail(ext *Extension[T], err error) {
