@@ -70,13 +70,19 @@ const (
 // entry points. The error is a *ManifestError that gives the line and
 // column; when a manifest has several problems, it is the first in the
 // file. Errors quote at most a short excerpt of the input.
-func Parse(path string, data []byte) (*Manifest, error) {
+func Parse(path string, data []byte) (*Manifest, error) { return parse(path, data, nil) }
+
+// parse is Parse keeping only the entry points of the namespaces for
+// which keep returns true (all of them when keep is nil). The others are
+// checked all the same, so that a manifest is valid or not whoever asks,
+// but no memory is spent on them.
+func parse(path string, data []byte, keep func(ns string) bool) (*Manifest, error) {
 	doc, err := tomlx.Parse(data, tomlx.Limits{})
 	if err != nil {
 		return nil, syntaxError(path, err)
 	}
 	defer doc.Release()
-	p := &parser{path: path}
+	p := &parser{path: path, keep: keep, build: true}
 	m := p.manifest(doc.Root())
 	if len(p.errs) > 0 {
 		return nil, p.first()
@@ -120,8 +126,10 @@ func syntaxError(path string, err error) error {
 // parser checks a parsed manifest. It collects every problem, so that the
 // one it reports is the first in the file whatever order it checks in.
 type parser struct {
-	path string
-	errs []*ManifestError
+	path  string
+	keep  func(ns string) bool // nil keeps every namespace
+	build bool                 // the entry being checked is kept: build its slices and maps
+	errs  []*ManifestError
 }
 
 // fail records a problem with n, positioned at its value or its key; path
@@ -216,13 +224,34 @@ func (p *parser) entryPoints(t tomlx.Node) []EntryPoint {
 		p.fail(t, path, true, "want a table of namespaces, got %s", t.Describe())
 		return nil
 	}
-	count := 0
+	count, total := 0, 0
 	for ns := t.First(); ns.Valid(); ns = ns.Next() {
 		if ns.Kind() == tomlx.Table {
-			count += ns.Len()
+			if p.keep == nil || p.keep(ns.Key()) {
+				count += ns.Len()
+			}
+			total += ns.Len()
 		}
 	}
-	eps := make([]EntryPoint, 0, min(count, MaxEntryPoints))
+	if total > MaxEntryPoints {
+		// Find the first entry past the limit, for the error's position.
+		seen := 0
+		for ns := t.First(); ns.Valid(); ns = ns.Next() {
+			if ns.Kind() == tomlx.Table {
+				if seen+ns.Len() > MaxEntryPoints {
+					n := ns.First()
+					for range MaxEntryPoints - seen {
+						n = n.Next()
+					}
+					p.fail(n, nil, false, "more than %d entry points in one manifest", MaxEntryPoints)
+					return nil
+				}
+				seen += ns.Len()
+			}
+		}
+	}
+	eps := make([]EntryPoint, 0, count)
+	var scratch EntryPoint // where entries of namespaces not kept are checked
 	for nsNode := t.First(); nsNode.Valid(); nsNode = nsNode.Next() {
 		ns := nsNode.Key()
 		nsPath := []string{"entry_points", ns}
@@ -233,13 +262,14 @@ func (p *parser) entryPoints(t tomlx.Node) []EntryPoint {
 			p.fail(nsNode, nsPath, true, "want a table of entry points, got %s", nsNode.Describe())
 			continue
 		}
+		p.build = p.keep == nil || p.keep(ns)
 		for n := nsNode.First(); n.Valid(); n = n.Next() {
-			if len(eps) == MaxEntryPoints {
-				p.fail(n, nil, false, "more than %d entry points in one manifest", MaxEntryPoints)
-				return nil
+			ep := &scratch
+			if p.build {
+				eps = append(eps, EntryPoint{})
+				ep = &eps[len(eps)-1]
 			}
-			eps = append(eps, EntryPoint{})
-			p.entryPoint(&eps[len(eps)-1], ns, n)
+			p.entryPoint(ep, ns, n)
 		}
 	}
 	// Namespaces may be interleaved in a file: declaration order is the
@@ -319,8 +349,8 @@ func (p *parser) entryTable(ep *EntryPoint, path []string, t tomlx.Node) {
 			}
 		case "platforms":
 			ep.Platforms = p.strings(n, kpath)
-			for _, pl := range ep.Platforms {
-				if why := checkPlatform(pl, runtime.GOOS, runtime.GOARCH); why != "" {
+			for e := n.First(); e.Valid() && e.Kind() == tomlx.String; e = e.Next() {
+				if why := checkPlatform(e.Str(), runtime.GOOS, runtime.GOARCH); why != "" {
 					p.fail(n, kpath, true, "%s", why)
 					break
 				}
@@ -332,10 +362,10 @@ func (p *parser) entryTable(ep *EntryPoint, path []string, t tomlx.Node) {
 				p.fail(n, kpath, true, "want a boolean, got %s", n.Describe())
 			}
 		case "meta":
-			if n.Kind() == tomlx.Table {
-				ep.Meta = n.Any().(map[string]any)
-			} else {
+			if n.Kind() != tomlx.Table {
 				p.fail(n, kpath, true, "want a table, got %s", n.Describe())
+			} else if p.build {
+				ep.Meta = n.Any().(map[string]any)
 			}
 		default:
 			p.unknown(path, n, entryKeys)
@@ -398,14 +428,19 @@ func (p *parser) strings(n tomlx.Node, path []string) []string {
 		p.fail(n, path, true, "want an array of strings, got %s", n.Describe())
 		return nil
 	}
-	out := make([]string, 0, n.Len())
+	var out []string
+	if p.build {
+		out = make([]string, 0, n.Len())
+	}
 	i := 0
 	for e := n.First(); e.Valid(); e = e.Next() {
 		if e.Kind() != tomlx.String {
 			p.fail(n, path, true, "element %d: want a string, got %s", i, e.Describe())
 			return nil
 		}
-		out = append(out, e.Str())
+		if p.build {
+			out = append(out, e.Str())
+		}
 		i++
 	}
 	return out

@@ -309,3 +309,33 @@ id = 1
 	assert.IsType(t, map[string]any{}, meta["table"])
 	assert.IsType(t, []map[string]any{}, meta["rows"])
 }
+
+func TestParseKeepingSomeNamespaces(t *testing.T) {
+	t.Parallel()
+	src := `
+[entry_points.a]
+x = { target = "example.com/a.X", tags = ["t"], meta = { k = 1 } }
+[entry_points.b]
+y = "example.com/b.Y"
+[entry_points.a.z]
+target = "example.com/a.Z"
+platforms = ["linux"]
+`
+	m, err := parse("keep.toml", []byte(src), func(ns string) bool { return ns == "b" })
+	require.NoError(t, err)
+	require.Len(t, m.EntryPoints, 1)
+	assert.Equal(t, "b/y", m.EntryPoints[0].String())
+
+	// A namespace that is not kept is checked all the same.
+	for _, bad := range []string{
+		`z = { target = "example.com/a.Z", platforms = ["linx"] }`,
+		`z = { target = "example.com/a.Z", tags = [1] }`,
+		`z = { target = "example.com/a.Z", meta = 1 }`,
+		`z = "not a target"`,
+	} {
+		_, err := parse("keep.toml", []byte("[entry_points.b]\ny = \"example.com/b.Y\"\n[entry_points.a]\n"+bad+"\n"),
+			func(ns string) bool { return ns == "b" })
+		require.ErrorIs(t, err, ErrMalformed, bad)
+		assert.Contains(t, err.Error(), "keep.toml:4:", bad)
+	}
+}
