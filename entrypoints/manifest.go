@@ -129,6 +129,7 @@ type parser struct {
 	path  string
 	keep  func(ns string) bool // nil keeps every namespace
 	build bool                 // the entry being checked is kept: build its slices and maps
+	strs  []string             // where the string lists of entries are cut from, to spare an allocation each
 	errs  []*ManifestError
 }
 
@@ -251,6 +252,7 @@ func (p *parser) entryPoints(t tomlx.Node) []EntryPoint {
 		}
 	}
 	eps := make([]EntryPoint, 0, count)
+	p.strs = make([]string, 0, count) // a guess: one tag or platform an entry
 	var scratch EntryPoint // where entries of namespaces not kept are checked
 	for nsNode := t.First(); nsNode.Valid(); nsNode = nsNode.Next() {
 		ns := nsNode.Key()
@@ -323,9 +325,10 @@ func (p *parser) entryTable(ep *EntryPoint, path []string, t tomlx.Node) {
 		return
 	}
 	hasTarget := false
+	var buf [4]string // kpath on the stack: it is only read when an error is built
 	for n := t.First(); n.Valid(); n = n.Next() {
 		key := n.Key()
-		kpath := append(path[:len(path):len(path)], key)
+		kpath := append(append(buf[:0], path...), key)
 		switch key {
 		case "target":
 			hasTarget = true
@@ -428,10 +431,10 @@ func (p *parser) strings(n tomlx.Node, path []string) []string {
 		p.fail(n, path, true, "want an array of strings, got %s", n.Describe())
 		return nil
 	}
-	var out []string
-	if p.build {
-		out = make([]string, 0, n.Len())
+	if p.build && cap(p.strs)-len(p.strs) < n.Len() {
+		p.strs = make([]string, 0, max(64, 2*cap(p.strs), n.Len()))
 	}
+	start := len(p.strs)
 	i := 0
 	for e := n.First(); e.Valid(); e = e.Next() {
 		if e.Kind() != tomlx.String {
@@ -439,9 +442,12 @@ func (p *parser) strings(n tomlx.Node, path []string) []string {
 			return nil
 		}
 		if p.build {
-			out = append(out, e.Str())
+			p.strs = append(p.strs, e.Str())
 		}
 		i++
 	}
-	return out
+	if !p.build {
+		return nil
+	}
+	return p.strs[start:len(p.strs):len(p.strs)]
 }
