@@ -253,7 +253,7 @@ func (p *parser) entryPoints(t tomlx.Node) []EntryPoint {
 	}
 	eps := make([]EntryPoint, 0, count)
 	p.strs = make([]string, 0, count) // a guess: one tag or platform an entry
-	var scratch EntryPoint // where entries of namespaces not kept are checked
+	var scratch EntryPoint            // where entries of namespaces not kept are checked
 	for nsNode := t.First(); nsNode.Valid(); nsNode = nsNode.Next() {
 		ns := nsNode.Key()
 		nsPath := []string{"entry_points", ns}
