@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 
@@ -207,4 +208,30 @@ func TestConflictChosenEntryPointFailsToLoad(t *testing.T) {
 	assert.False(t, ok, "the name refers to the chosen entry point, which did not load")
 	assert.Equal(t, []string{"other", "hello"}, m.Names(), "the other candidate still loads and is mapped")
 	assert.Contains(t, buf.String(), `level=WARN msg="stevedore: name refers to no extension: the entry point chosen for it did not load" namespace=ns name=hello`)
+}
+
+// TestManyConflicts has every name of a large namespace declared by two
+// distributions: resolving costs a pass over the entry points, not one
+// for each conflict.
+func TestManyConflicts(t *testing.T) {
+	t.Parallel()
+	const n = 5000
+	w := newWorld(t)
+	var first, second []string
+	for i := range n {
+		first = append(first, fmt.Sprintf("e%d = \"example.com/first.E\"", i))
+		second = append(second, fmt.Sprintf("e%d = \"example.com/second.E\"", i))
+	}
+	w.register("example.com/first.E", func() Greeter { return &greeter{prefix: "first"} }).
+		register("example.com/second.E", func() Greeter { return &greeter{prefix: "second"} }).
+		entries("a.toml", "first", "ns", first...).
+		entries("b.toml", "second", "ns", second...)
+	m, err := New[Greeter](context.Background(), "ns", w.opts(WithLogger(slog.New(slog.DiscardHandler)))...)
+	require.NoError(t, err)
+	assert.Equal(t, 2*n, m.Len(), "New loads every candidate")
+	for _, name := range []string{"e0", "e2500", "e4999"} {
+		ext, ok := m.Lookup(name)
+		require.True(t, ok, name)
+		assert.Equal(t, "first, x", ext.Obj.Greet("x"), "the first in catalog order wins")
+	}
 }

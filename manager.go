@@ -547,37 +547,47 @@ type resolver struct {
 // could not settle.
 func (r resolver) resolve(eps []entrypoints.EntryPoint) (chosen map[string]entrypoints.EntryPoint, failed map[string]error) {
 	count := make(map[string]int, len(eps))
+	conflicts := 0
 	for _, ep := range eps {
-		count[ep.Name]++
+		if count[ep.Name]++; count[ep.Name] == 2 {
+			conflicts++
+		}
 	}
+	if conflicts == 0 {
+		return nil, nil
+	}
+	// The candidates of each name, gathered in one pass in catalog order,
+	// so that many conflicts cost no more than a few.
+	candidatesOf := make(map[string][]entrypoints.EntryPoint, conflicts)
+	var names []string // in order of first appearance
 	for _, ep := range eps {
 		if count[ep.Name] < 2 {
 			continue
 		}
-		if _, done := chosen[ep.Name]; done {
-			continue
+		if _, seen := candidatesOf[ep.Name]; !seen {
+			names = append(names, ep.Name)
 		}
-		if _, done := failed[ep.Name]; done {
-			continue
-		}
-		candidates := slices.DeleteFunc(slices.Clone(eps), func(c entrypoints.EntryPoint) bool { return c.Name != ep.Name })
-		winner, err := r.cfg.resolver(r.namespace, ep.Name, slices.Clone(candidates))
+		candidatesOf[ep.Name] = append(candidatesOf[ep.Name], ep)
+	}
+	for _, name := range names {
+		candidates := candidatesOf[name]
+		winner, err := r.cfg.resolver(r.namespace, name, slices.Clone(candidates))
 		if err == nil && !slices.ContainsFunc(candidates, func(c entrypoints.EntryPoint) bool { return sameEntryPoint(c, winner) }) {
-			err = fmt.Errorf("stevedore: the conflict resolver chose an entry point that is not a candidate for %s/%s", r.namespace, ep.Name)
+			err = fmt.Errorf("stevedore: the conflict resolver chose an entry point that is not a candidate for %s/%s", r.namespace, name)
 		}
 		if err != nil {
 			if failed == nil {
 				failed = make(map[string]error)
 			}
-			failed[ep.Name] = err
+			failed[name] = err
 			continue
 		}
 		if chosen == nil {
 			chosen = make(map[string]entrypoints.EntryPoint)
 		}
-		chosen[ep.Name] = winner
+		chosen[name] = winner
 		if r.warn {
-			r.cfg.logger.Warn("stevedore: name conflict", "namespace", r.namespace, "name", ep.Name,
+			r.cfg.logger.Warn("stevedore: name conflict", "namespace", r.namespace, "name", name,
 				"target", winner.Target.String(), "chosen", declaredAt(winner), "candidates", candidatesList(candidates))
 		}
 	}
