@@ -1,6 +1,7 @@
 package entrypoints
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -82,14 +83,19 @@ func withPlatform(goos, goarch string) Option {
 // cannot be read and a manifest that cannot be read or parsed are problems
 // (see Catalog.Problems), never fatal: every other manifest still loads.
 //
-// Discover returns an error only when an option is invalid.
-func Discover(opts ...Option) (*Catalog, error) {
+// Discover stops when ctx is done, between one file and the next, and
+// returns an error that wraps ctx.Err(). Otherwise it returns an error only
+// when an option is invalid.
+func Discover(ctx context.Context, opts ...Option) (*Catalog, error) {
 	d := discovery{env: true, goos: runtime.GOOS, goarch: runtime.GOARCH}
 	for _, opt := range opts {
 		opt(&d)
 	}
 	if slices.Contains(d.fss, nil) {
 		return nil, errors.New("entrypoints: WithFS: nil file system")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, discoverError(err)
 	}
 
 	var jobs []job
@@ -112,11 +118,17 @@ func Discover(opts ...Option) (*Catalog, error) {
 			continue
 		}
 		seen[key] = true
+		if err := ctx.Err(); err != nil {
+			return nil, discoverError(err)
+		}
 		jobs = appendDirJobs(jobs, os.DirFS(dir), func(name string) string {
 			return filepath.Join(dir, filepath.FromSlash(name))
 		})
 	}
 	for i, fsys := range d.fss {
+		if err := ctx.Err(); err != nil {
+			return nil, discoverError(err)
+		}
 		jobs = appendDirJobs(jobs, fsys, func(name string) string {
 			if name == "." {
 				return fmt.Sprintf("(file system %d of WithFS)", i+1)
@@ -128,7 +140,9 @@ func Discover(opts ...Option) (*Catalog, error) {
 		jobs = append(jobs, job{embedded: e})
 	}
 
-	runJobs(jobs)
+	if err := runJobs(ctx, jobs); err != nil {
+		return nil, discoverError(err)
+	}
 
 	var (
 		manifests []*Manifest
@@ -181,15 +195,23 @@ func (j *job) run() {
 	}
 }
 
+// discoverError is the error Discover returns when ctx is done.
+func discoverError(err error) error { return fmt.Errorf("entrypoints: discover: %w", err) }
+
 // runJobs runs the jobs on up to GOMAXPROCS goroutines; each job writes
-// only to itself, so results keep their order.
-func runJobs(jobs []job) {
+// only to itself, so results keep their order. It stops early, returning
+// ctx.Err(), when ctx is done.
+func runJobs(ctx context.Context, jobs []job) error {
+	done := ctx.Done()
 	workers := min(runtime.GOMAXPROCS(0), len(jobs)/8)
 	if workers <= 1 {
 		for i := range jobs {
+			if isDone(done) {
+				return ctx.Err()
+			}
 			jobs[i].run()
 		}
-		return
+		return ctx.Err()
 	}
 	var (
 		next atomic.Int64
@@ -199,12 +221,24 @@ func runJobs(jobs []job) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(jobs); i = int(next.Add(1) - 1) {
+			for i := int(next.Add(1) - 1); i < len(jobs) && !isDone(done); i = int(next.Add(1) - 1) {
 				jobs[i].run()
 			}
 		}()
 	}
 	wg.Wait()
+	return ctx.Err()
+}
+
+// isDone reports whether done is closed, without blocking: cheaper than
+// ctx.Err() between small files.
+func isDone(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
 }
 
 // appendDirJobs appends a job for each manifest in fsys, in lexical order,
