@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -28,7 +29,9 @@ type discovery struct {
 	fss          []fs.FS
 	registry     *Registry
 	logger       *slog.Logger
+	maxSize      int64
 	goos, goarch string
+	beforeRead   func(path string)
 }
 
 // WithSearchPath adds directories of manifests, searched first, in the
@@ -62,6 +65,24 @@ func WithLogger(l *slog.Logger) Option {
 	return func(d *discovery) { d.logger = l }
 }
 
+// WithMaxManifestSize sets the size limit of a manifest file, in bytes:
+// Discover reads no file larger than n, and reports one as a problem that
+// matches ErrTooLarge, naming the file, its size and the limit. The
+// default is DefaultMaxManifestSize (4 MiB). The limit applies to the
+// manifests embedded with RegisterManifest too. Discover returns an error
+// if n is not positive.
+func WithMaxManifestSize(n int64) Option {
+	return func(d *discovery) { d.maxSize = n }
+}
+
+// withBeforeRead makes Discover call fn after the first Stat of each try
+// at reading a manifest and before the read, with the manifest's path as
+// diagnostics name it: tests change the file there. Discover may call fn
+// from several goroutines at once.
+func withBeforeRead(fn func(path string)) Option {
+	return func(d *discovery) { d.beforeRead = fn }
+}
+
 // withPlatform pretends the program runs on goos/goarch, for tests of
 // platform rules.
 func withPlatform(goos, goarch string) Option {
@@ -79,21 +100,38 @@ func withPlatform(goos, goarch string) Option {
 // In each directory or file system it reads *.toml and */entry_points.toml,
 // in lexical order of their paths, skipping names that start with a dot. A
 // directory given twice is read once, where it comes first; one that does
-// not exist is skipped, as PATH does. A directory that
-// cannot be read and a manifest that cannot be read or parsed are problems
-// (see Catalog.Problems), never fatal: every other manifest still loads.
+// not exist is skipped, as PATH does.
 //
-// Discover stops when ctx is done, between one file and the next, and
-// returns an error that wraps ctx.Err(). Otherwise it returns an error only
-// when an option is invalid.
+// Discover reads regular files only, following symbolic links, and none
+// larger than the limit of WithMaxManifestSize (4 MiB by default), which it
+// checks before reading. A manifest that changes while it is read (its
+// size or modification time differs after the read) is read again; one
+// that is still changing after three reads is not used.
+//
+// A directory that cannot be read, and a manifest that cannot be read or
+// parsed, are problems (see Catalog.Problems), never fatal: every other
+// manifest still loads. So is anything named like a manifest that is not a
+// regular file, such as a named pipe or a device (a problem that matches
+// ErrNotRegular), a file over the limit (ErrTooLarge), and a manifest that
+// does not stop changing (ErrChanged). Each such problem is an
+// *fs.PathError that names the file.
+//
+// Discover stops when ctx is done, between one file and the next and while
+// reading one, and returns an error that wraps ctx.Err(). Otherwise it
+// returns an error only when an option is invalid.
 func Discover(ctx context.Context, opts ...Option) (*Catalog, error) {
-	d := discovery{env: true, goos: runtime.GOOS, goarch: runtime.GOARCH}
+	d := discovery{env: true, maxSize: DefaultMaxManifestSize, goos: runtime.GOOS, goarch: runtime.GOARCH}
 	for _, opt := range opts {
 		opt(&d)
 	}
 	if slices.Contains(d.fss, nil) {
 		return nil, errors.New("entrypoints: WithFS: nil file system")
 	}
+	if d.maxSize <= 0 {
+		return nil, fmt.Errorf("entrypoints: WithMaxManifestSize(%d): the limit must be positive", d.maxSize)
+	}
+	// A buffer of the limit's size, and one byte more, must be possible.
+	d.maxSize = min(d.maxSize, math.MaxInt-1)
 	if err := ctx.Err(); err != nil {
 		return nil, discoverError(err)
 	}
@@ -140,7 +178,7 @@ func Discover(ctx context.Context, opts ...Option) (*Catalog, error) {
 		jobs = append(jobs, job{embedded: e})
 	}
 
-	if err := runJobs(ctx, jobs); err != nil {
+	if err := d.runJobs(ctx, jobs); err != nil {
 		return nil, discoverError(err)
 	}
 
@@ -180,15 +218,16 @@ type job struct {
 	err      error
 }
 
-func (j *job) run() {
+func (j *job) run(ctx context.Context, r *reader) {
 	switch {
 	case j.err != nil:
 	case j.embedded != nil:
-		j.manifest, j.err = j.embedded.parse()
+		j.manifest, j.err = j.embedded.parse(ctx, r)
 	default:
-		data, err := fs.ReadFile(j.fsys, j.name)
+		// Listing the directory found a regular file at j.name.
+		data, err := r.readFS(ctx, j.fsys, j.name, j.path, true)
 		if err != nil {
-			j.err = &fs.PathError{Op: "read", Path: j.path, Err: underlying(err)}
+			j.err = err
 			return
 		}
 		j.manifest, j.err = Parse(j.path, data)
@@ -198,18 +237,24 @@ func (j *job) run() {
 // discoverError is the error Discover returns when ctx is done.
 func discoverError(err error) error { return fmt.Errorf("entrypoints: discover: %w", err) }
 
-// runJobs runs the jobs on up to GOMAXPROCS goroutines; each job writes
-// only to itself, so results keep their order. It stops early, returning
-// ctx.Err(), when ctx is done.
-func runJobs(ctx context.Context, jobs []job) error {
+// newReader returns a reader for one goroutine of Discover.
+func (d *discovery) newReader() *reader {
+	return &reader{limit: d.maxSize, beforeRead: d.beforeRead}
+}
+
+// runJobs runs the jobs on up to GOMAXPROCS goroutines, each with a reader
+// of its own; each job writes only to itself, so results keep their order.
+// It stops early, returning ctx.Err(), when ctx is done.
+func (d *discovery) runJobs(ctx context.Context, jobs []job) error {
 	done := ctx.Done()
 	workers := min(runtime.GOMAXPROCS(0), len(jobs)/8)
 	if workers <= 1 {
+		r := d.newReader()
 		for i := range jobs {
 			if isDone(done) {
 				return ctx.Err()
 			}
-			jobs[i].run()
+			jobs[i].run(ctx, r)
 		}
 		return ctx.Err()
 	}
@@ -221,8 +266,9 @@ func runJobs(ctx context.Context, jobs []job) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			r := d.newReader()
 			for i := int(next.Add(1) - 1); i < len(jobs) && !isDone(done); i = int(next.Add(1) - 1) {
-				jobs[i].run()
+				jobs[i].run(ctx, r)
 			}
 		}()
 	}
@@ -242,7 +288,13 @@ func isDone(done <-chan struct{}) bool {
 }
 
 // appendDirJobs appends a job for each manifest in fsys, in lexical order,
-// or a problem when fsys cannot be listed. A missing directory is skipped.
+// after the problems found while listing it, or one problem when fsys
+// cannot be listed. A missing directory is skipped.
+//
+// It asks fs.Stat what a name is only when listing does not say (a
+// symbolic link, or a type the file system does not know), and for each
+// */entry_points.toml: opening a named pipe through os.DirFS would block,
+// so only regular files are opened.
 func appendDirJobs(jobs []job, fsys fs.FS, path func(name string) string) []job {
 	entries, err := fs.ReadDir(fsys, ".")
 	if errors.Is(err, fs.ErrNotExist) {
@@ -259,7 +311,7 @@ func appendDirJobs(jobs []job, fsys fs.FS, path func(name string) string) []job 
 			continue
 		}
 		typ := e.Type()
-		if typ&fs.ModeSymlink != 0 {
+		if typ&(fs.ModeSymlink|fs.ModeIrregular) != 0 {
 			info, err := fs.Stat(fsys, name)
 			if err != nil {
 				problems = append(problems, job{err: &fs.PathError{Op: "stat", Path: path(name), Err: underlying(err)}})
@@ -268,15 +320,22 @@ func appendDirJobs(jobs []job, fsys fs.FS, path func(name string) string) []job 
 			typ = info.Mode().Type()
 		}
 		switch {
-		case typ.IsRegular() && strings.HasSuffix(name, ".toml"):
-			names = append(names, name)
 		case typ.IsDir():
 			sub := name + "/entry_points.toml"
-			if _, err := fs.Stat(fsys, sub); err == nil {
+			info, err := fs.Stat(fsys, sub)
+			switch {
+			case err == nil && info.Mode().IsRegular():
 				names = append(names, sub)
-			} else if !errors.Is(err, fs.ErrNotExist) {
+			case err == nil:
+				problems = append(problems, job{err: notRegularError(path(sub), info.Mode())})
+			case !errors.Is(err, fs.ErrNotExist):
 				problems = append(problems, job{err: &fs.PathError{Op: "stat", Path: path(sub), Err: underlying(err)}})
 			}
+		case !strings.HasSuffix(name, ".toml"):
+		case typ.IsRegular():
+			names = append(names, name)
+		default:
+			problems = append(problems, job{err: notRegularError(path(name), typ)})
 		}
 	}
 	slices.Sort(names)
