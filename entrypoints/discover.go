@@ -1,6 +1,7 @@
 package entrypoints
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -159,9 +160,7 @@ func Discover(ctx context.Context, opts ...Option) (*Catalog, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, discoverError(err)
 		}
-		jobs = appendDirJobs(jobs, os.DirFS(dir), func(name string) string {
-			return filepath.Join(dir, filepath.FromSlash(name))
-		})
+		jobs = appendOSDirJobs(jobs, dir)
 	}
 	for i, fsys := range d.fss {
 		if err := ctx.Err(); err != nil {
@@ -186,15 +185,17 @@ func Discover(ctx context.Context, opts ...Option) (*Catalog, error) {
 		manifests []*Manifest
 		problems  []error
 	)
-	for _, j := range jobs {
-		if j.err != nil {
+	for i := range jobs {
+		j := &jobs[i]
+		switch {
+		case j.err != nil:
 			problems = append(problems, j.err)
 			if d.logger != nil {
 				d.logger.Warn("entrypoints: manifest problem", "err", j.err)
 			}
-			continue
+		case j.manifest != nil: // nil: an */entry_points.toml that is not there
+			manifests = append(manifests, j.manifest)
 		}
-		manifests = append(manifests, j.manifest)
 	}
 	c := newCatalog(manifests, problems, d.goos, d.goarch)
 	if d.logger != nil {
@@ -209,9 +210,10 @@ func Discover(ctx context.Context, opts ...Option) (*Catalog, error) {
 
 // job is one manifest to read and parse, or a problem found while listing.
 type job struct {
-	fsys     fs.FS
-	name     string // inside fsys
 	path     string // in diagnostics
+	fsys     fs.FS  // nil for a file of the operating system's
+	name     string // inside fsys; for a file of the system's, its name if not path
+	optional bool   // an */entry_points.toml: its absence is no problem
 	embedded *embeddedManifest
 
 	manifest *Manifest
@@ -219,19 +221,30 @@ type job struct {
 }
 
 func (j *job) run(ctx context.Context, r *reader) {
+	var (
+		data []byte
+		err  error
+	)
 	switch {
 	case j.err != nil:
+		return
 	case j.embedded != nil:
 		j.manifest, j.err = j.embedded.parse(ctx, r)
-	default:
-		// Listing the directory found a regular file at j.name.
-		data, err := r.readFS(ctx, j.fsys, j.name, j.path, true)
-		if err != nil {
-			j.err = err
+		return
+	case j.fsys == nil:
+		data, err = r.readOS(ctx, cmp.Or(j.name, j.path), j.path)
+		if err != nil && j.optional && isMissing(err) {
 			return
 		}
-		j.manifest, j.err = Parse(j.path, data)
+	default:
+		// Listing the directory found a regular file at j.name.
+		data, err = r.readFS(ctx, j.fsys, j.name, j.path, true)
 	}
+	if err != nil {
+		j.err = err
+		return
+	}
+	j.manifest, j.err = Parse(j.path, data)
 }
 
 // discoverError is the error Discover returns when ctx is done.
@@ -285,6 +298,83 @@ func isDone(done <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// appendOSDirJobs appends a job for each manifest in the operating
+// system's directory dir, in lexical order, after the problems found while
+// listing it, or one problem when dir cannot be listed. A missing
+// directory is skipped.
+//
+// Listing says what each name is without a stat, but for symbolic links;
+// each */entry_points.toml is opened without a stat first, as a job that
+// an absent file does not fail. Reading the files checks what they are.
+func appendOSDirJobs(jobs []job, dir string) []job {
+	// Open dir/. rather than dir: the same directory, but a named pipe
+	// given as dir fails rather than blocks.
+	f, err := os.Open(dir + string(os.PathSeparator) + ".")
+	if errors.Is(err, fs.ErrNotExist) {
+		return jobs
+	}
+	var entries []fs.DirEntry
+	if err == nil {
+		// In directory order: what matters is sorted below, for less.
+		entries, err = f.ReadDir(-1)
+		f.Close()
+	}
+	base := filepath.Clean(dir)
+	if err != nil {
+		return append(jobs, job{err: &fs.PathError{Op: "read", Path: base, Err: underlying(err)}})
+	}
+	// Diagnostics name files by clean paths; open them through dir as
+	// given when cleaning could change which file a path names.
+	var prefix string
+	if strings.Contains(dir, "..") {
+		prefix = dir + string(os.PathSeparator)
+	}
+	join := func(name string) string { return filepath.Join(base, filepath.FromSlash(name)) }
+	const sub = "/entry_points.toml"
+	var (
+		names    []string // relative, slash-separated; those ending in sub are optional
+		problems []job
+	)
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		typ := e.Type()
+		if typ&fs.ModeSymlink != 0 {
+			info, err := os.Stat(join(name))
+			if err != nil {
+				problems = append(problems, job{name: name, err: &fs.PathError{Op: "stat", Path: join(name), Err: underlying(err)}})
+				continue
+			}
+			typ = info.Mode().Type()
+		}
+		switch {
+		case typ.IsDir():
+			names = append(names, name+sub)
+		case !strings.HasSuffix(name, ".toml"):
+		case typ.IsRegular():
+			names = append(names, name)
+		default:
+			problems = append(problems, job{name: name, err: notRegularError(join(name), typ)})
+		}
+	}
+	slices.SortFunc(problems, func(a, b job) int { return strings.Compare(a.name, b.name) })
+	for _, p := range problems {
+		jobs = append(jobs, job{err: p.err})
+	}
+	slices.Sort(names)
+	jobs = slices.Grow(jobs, len(names))
+	for _, name := range names {
+		j := job{path: join(name), optional: strings.HasSuffix(name, sub)}
+		if prefix != "" {
+			j.name = prefix + filepath.FromSlash(name)
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs
 }
 
 // appendDirJobs appends a job for each manifest in fsys, in lexical order,

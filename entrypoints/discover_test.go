@@ -404,3 +404,47 @@ func TestDiscoverContextDone(t *testing.T) {
 	assert.Equal(t, "entrypoints: discover: context canceled", err.Error())
 	assert.Nil(t, c)
 }
+
+func TestDiscoverRelativeDirectory(t *testing.T) {
+	// Not parallel: changes the working directory.
+	dir := writeFiles(t, t.TempDir(), map[string]string{
+		"a.toml":              manifest("a", "ns", `x = "example.com/a.X"`),
+		"b/entry_points.toml": manifest("b", "ns", `y = "example.com/b.Y"`),
+		"sub/.keep":           "",
+	})
+	t.Chdir(filepath.Join(dir, "sub"))
+	for _, search := range []string{"..", "../", "../sub/..", "../."} {
+		c, err := Discover(t.Context(), isolated(WithSearchPath(search))...)
+		require.NoError(t, err)
+		var manifests []string
+		for _, ep := range c.EntryPoints("ns") {
+			manifests = append(manifests, ep.Manifest)
+		}
+		assert.Equal(t, []string{filepath.Join("..", "a.toml"), filepath.Join("..", "b", "entry_points.toml")}, manifests, search)
+	}
+	t.Chdir(dir)
+	c, err := Discover(t.Context(), isolated(WithSearchPath("."))...)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"x@a.toml", "y@entry_points.toml"}, names(c, "ns"))
+	assert.Equal(t, "a.toml", c.EntryPoints("ns")[0].Manifest, "named as filepath.Join names it")
+}
+
+// Through a symbolic link, dir/.. is not where cleaning the path points:
+// the files are read from the directory that was listed.
+func TestDiscoverDotDotThroughSymlink(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, t.TempDir(), map[string]string{
+		"x/real/.keep": "",
+		"x/m.toml":     manifest("listed", "ns", `x = "example.com/a.X"`),
+		"other/m.toml": manifest("lexical", "ns", `x = "example.com/a.X"`),
+	})
+	if err := os.Symlink(filepath.Join(dir, "x", "real"), filepath.Join(dir, "other", "link")); err != nil {
+		t.Skip("no symbolic links:", err)
+	}
+	c, err := Discover(t.Context(), isolated(WithSearchPath(filepath.Join(dir, "other", "link")+string(os.PathSeparator)+".."))...)
+	require.NoError(t, err)
+	require.Empty(t, c.Problems())
+	eps := c.EntryPoints("ns")
+	require.Len(t, eps, 1)
+	assert.Equal(t, "listed", eps[0].Distribution.Name)
+}

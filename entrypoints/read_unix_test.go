@@ -95,3 +95,27 @@ func TestDiscoverHostileFiles(t *testing.T) {
 			"file size 21474836480 bytes is over the limit of 4194304 bytes (see WithMaxManifestSize)")
 	}
 }
+
+// A manifest that becomes a named pipe after the directory was listed is
+// refused when opened, without blocking.
+func TestDiscoverBecomesPipe(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, t.TempDir(), map[string]string{
+		"a.toml":              manifest("a", "ns", `x = "example.com/a.X"`),
+		"b.toml":              manifest("b", "ns", `y = "example.com/b.Y"`),
+		"c/entry_points.toml": manifest("c", "ns", `z = "example.com/c.Z"`),
+	})
+	// The hook runs before reading a.toml, the first file, after listing.
+	swap := rewrite("a.toml", func() {
+		for _, name := range []string{"b.toml", filepath.Join("c", "entry_points.toml")} {
+			require.NoError(t, os.Remove(filepath.Join(dir, name)))
+			require.NoError(t, syscall.Mkfifo(filepath.Join(dir, name), 0o644))
+		}
+	})
+	c := discoverWithin(t, isolated(WithSearchPath(dir), withBeforeRead(swap))...)
+	assert.Equal(t, []string{"x@a.toml"}, names(c, "ns"))
+	problems := c.Problems()
+	require.Len(t, problems, 2)
+	requireProblem(t, problems[0], filepath.Join(dir, "b.toml"), ErrNotRegular, "not a regular file (named pipe)")
+	requireProblem(t, problems[1], filepath.Join(dir, "c", "entry_points.toml"), ErrNotRegular, "not a regular file (named pipe)")
+}
