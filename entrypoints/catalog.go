@@ -47,8 +47,11 @@ func (c *Catalog) Shadowed() []Shadowed { return slices.Clone(c.shadowed) }
 
 // Problems returns why manifests or directories could not be read or
 // parsed, in precedence order: *ManifestError values for manifests that do
-// not parse, *fs.PathError values for what could not be read. A problem
-// never stops discovery; every other manifest is in the catalog.
+// not parse, *fs.PathError values for what could not be read, among them
+// files named like manifests that are not regular files (ErrNotRegular),
+// are over the size limit (ErrTooLarge) or kept changing while read
+// (ErrChanged). A problem never stops discovery; every other manifest is
+// in the catalog.
 func (c *Catalog) Problems() []error { return slices.Clone(c.problems) }
 
 // newCatalog builds a catalog from manifests in precedence order, deciding

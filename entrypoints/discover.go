@@ -49,6 +49,11 @@ func WithEnv(on bool) Option {
 
 // WithFS adds a file system laid out like a manifest directory, searched
 // after the directories. Given more than once, the file systems add up.
+//
+// Discover opens a file of fsys only once its directory listing, or
+// fs.Stat where the listing does not tell, says that it is a regular file,
+// and it checks again on the open file. It checks ctx between reads, but
+// cannot interrupt a Read of fsys that blocks.
 func WithFS(fsys fs.FS) Option {
 	return func(d *discovery) { d.fss = append(d.fss, fsys) }
 }
@@ -111,11 +116,11 @@ func withPlatform(goos, goarch string) Option {
 //
 // A directory that cannot be read, and a manifest that cannot be read or
 // parsed, are problems (see Catalog.Problems), never fatal: every other
-// manifest still loads. So is anything named like a manifest that is not a
-// regular file, such as a named pipe or a device (a problem that matches
-// ErrNotRegular), a file over the limit (ErrTooLarge), and a manifest that
-// does not stop changing (ErrChanged). Each such problem is an
-// *fs.PathError that names the file.
+// manifest still loads. So are these, each an *fs.PathError that names the
+// file: a file named like a manifest that is not a regular file, such as a
+// named pipe or a device (matching ErrNotRegular); a file over the limit,
+// with its size and the limit (ErrTooLarge); and a manifest that does not
+// stop changing (ErrChanged).
 //
 // Discover stops when ctx is done, between one file and the next and while
 // reading one, and returns an error that wraps ctx.Err(). Otherwise it
@@ -212,7 +217,7 @@ func Discover(ctx context.Context, opts ...Option) (*Catalog, error) {
 type job struct {
 	path     string // in diagnostics
 	fsys     fs.FS  // nil for a file of the operating system's
-	name     string // inside fsys; for a file of the system's, its name if not path
+	name     string // inside fsys; with no fsys, the path to open when not path
 	optional bool   // an */entry_points.toml: its absence is no problem
 	embedded *embeddedManifest
 

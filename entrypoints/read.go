@@ -31,12 +31,12 @@ type reader struct {
 // maxReadTries times.
 //
 // Unless the caller knows from the directory listing that name is a
-// regular file (typeKnown), readFS asks fs.Stat first: opening a named
+// regular file (listedRegular), readFS asks fs.Stat first: opening a named
 // pipe through os.DirFS would block until a writer comes.
 //
 // The bytes returned are the reader's buffer, valid until its next read.
-func (r *reader) readFS(ctx context.Context, fsys fs.FS, name, path string, typeKnown bool) ([]byte, error) {
-	if !typeKnown {
+func (r *reader) readFS(ctx context.Context, fsys fs.FS, name, path string, listedRegular bool) ([]byte, error) {
+	if !listedRegular {
 		info, err := fs.Stat(fsys, name)
 		if err != nil {
 			return nil, readError(path, err)

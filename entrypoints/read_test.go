@@ -57,7 +57,7 @@ func (h hugeFS) Open(name string) (fs.File, error) {
 	case ".":
 		return &hugeDir{}, nil
 	case "huge.toml":
-		return hugeFile{h.t}, nil
+		return hugeFile(h), nil
 	}
 	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 }
