@@ -41,7 +41,7 @@ func benchWorld(b *testing.B, n int) (*entrypoints.Catalog, *entrypoints.Registr
 		}
 		fmt.Fprintf(&src, "m%d = %q\n", i, target)
 	}
-	c, err := entrypoints.Discover(entrypoints.WithEnv(false), entrypoints.WithRegistry(reg),
+	c, err := entrypoints.Discover(b.Context(), entrypoints.WithEnv(false), entrypoints.WithRegistry(reg),
 		entrypoints.WithFS(fstest.MapFS{"bench.toml": {Data: []byte(src.String())}}))
 	if err != nil || len(c.EntryPoints("bench")) != n {
 		b.Fatal(err, c.Problems())

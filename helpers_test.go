@@ -94,7 +94,7 @@ func (w *world) opts(extra ...Option) []Option {
 
 func (w *world) catalog() *entrypoints.Catalog {
 	w.t.Helper()
-	c, err := entrypoints.Discover(entrypoints.WithEnv(false), entrypoints.WithFS(w.files), entrypoints.WithRegistry(w.reg))
+	c, err := entrypoints.Discover(w.t.Context(), entrypoints.WithEnv(false), entrypoints.WithFS(w.files), entrypoints.WithRegistry(w.reg))
 	require.NoError(w.t, err)
 	require.Empty(w.t, c.Problems())
 	return c

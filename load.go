@@ -48,7 +48,7 @@ func start[T any](ctx context.Context, namespace string, opts []Option) (*builde
 		if cfg.hasRegistry {
 			dopts = append(slices.Clone(dopts), entrypoints.WithRegistry(cfg.registry))
 		}
-		if catalog, err = entrypoints.Discover(dopts...); err != nil {
+		if catalog, err = entrypoints.Discover(ctx, dopts...); err != nil {
 			return nil, fmt.Errorf("stevedore: discover %s: %w", namespace, err)
 		}
 		for _, p := range catalog.Problems() {

@@ -2,8 +2,8 @@ package entrypoints
 
 import (
 	"cmp"
+	"maps"
 	"slices"
-	"strconv"
 )
 
 // Catalog is what Discover found: every entry point by namespace, the
@@ -47,40 +47,146 @@ func (c *Catalog) Shadowed() []Shadowed { return slices.Clone(c.shadowed) }
 
 // Problems returns why manifests or directories could not be read or
 // parsed, in precedence order: *ManifestError values for manifests that do
-// not parse, *fs.PathError values for what could not be read. A problem
-// never stops discovery; every other manifest is in the catalog.
+// not parse, *fs.PathError values for what could not be read, among them
+// files named like manifests that are not regular files (ErrNotRegular),
+// are over the size limit (ErrTooLarge) or kept changing while read
+// (ErrChanged). A problem never stops discovery; every other manifest is
+// in the catalog.
 func (c *Catalog) Problems() []error { return slices.Clone(c.problems) }
 
 // newCatalog builds a catalog from manifests in precedence order, deciding
-// what is disabled on goos/goarch and what is shadowed.
+// what is disabled on goos/goarch and what is shadowed. It works on
+// indices, and copies each EntryPoint (a large value) once, into place.
 func newCatalog(manifests []*Manifest, problems []error, goos, goarch string) *Catalog {
-	c := &Catalog{entries: make(map[string][]EntryPoint), problems: problems}
-	winners := make(map[string]EntryPoint)
+	c := &Catalog{problems: problems}
+	total := 0
+	for _, m := range manifests {
+		total += len(m.EntryPoints)
+	}
+	var (
+		winners    = make([]entryRef, 0, total) // the first of each identity, in precedence order
+		shadows    []shadow
+		namespaces = make(map[string]*namespaceRefs)
+	)
+	mayShadow, shared := shadowing(manifests)
+	ids := make(map[identity]int32, shared) // the winner of each identity
 	for i, m := range manifests {
-		// A manifest without [distribution] is a distribution of its own,
-		// so its entries never shadow, nor are shadowed by, another's.
-		dist := "d\x00" + m.Distribution.Name
-		if m.Distribution.Name == "" {
-			dist = "m\x00" + strconv.Itoa(i)
-		}
-		for _, ep := range m.EntryPoints {
-			if ep.Distribution.Name == "" {
-				ep.Distribution.Name = m.Path
+		for j := range m.EntryPoints {
+			ep := &m.EntryPoints[j]
+			ref := entryRef{m: int32(i), ep: int32(j), priority: ep.Priority}
+			if mayShadow[i] {
+				id := identity{m.Distribution.Name, ep.Namespace, ep.Name}
+				if by, ok := ids[id]; ok {
+					shadows = append(shadows, shadow{ref, by})
+					continue
+				}
+				ids[id] = int32(len(winners))
 			}
-			ep.Disabled = disabledReason(&ep, goos, goarch)
-			id := dist + "\x00" + ep.Namespace + "\x00" + ep.Name
-			if by, ok := winners[id]; ok {
-				c.shadowed = append(c.shadowed, Shadowed{EntryPoint: ep, By: by})
-				continue
+			ns := namespaces[ep.Namespace]
+			if ns == nil {
+				ns = new(namespaceRefs)
+				namespaces[ep.Namespace] = ns
 			}
-			winners[id] = ep
-			c.entries[ep.Namespace] = append(c.entries[ep.Namespace], ep)
+			ns.winners = append(ns.winners, int32(len(winners)))
+			ns.prioritized = ns.prioritized || ep.Priority != 0
+			winners = append(winners, ref)
 		}
 	}
-	for ns, eps := range c.entries {
-		slices.SortStableFunc(eps, func(a, b EntryPoint) int { return cmp.Compare(b.Priority, a.Priority) })
-		c.namespaces = append(c.namespaces, ns)
+
+	finish := func(ref entryRef, ep *EntryPoint) {
+		m := manifests[ref.m]
+		*ep = m.EntryPoints[ref.ep]
+		if ep.Distribution.Name == "" {
+			ep.Distribution.Name = m.Path
+		}
+		ep.Disabled = disabledReason(ep, goos, goarch)
 	}
-	slices.Sort(c.namespaces)
+	// One backing array holds every namespace's entry points, one
+	// namespace after the other.
+	all := make([]EntryPoint, len(winners))
+	var at []int32 // where each winner is in all, for the shadowed
+	if len(shadows) > 0 {
+		at = make([]int32, len(winners))
+	}
+	c.namespaces = slices.Sorted(maps.Keys(namespaces))
+	c.entries = make(map[string][]EntryPoint, len(namespaces))
+	k := 0
+	for _, name := range c.namespaces {
+		ns := namespaces[name]
+		if ns.prioritized {
+			// Priority (highest first), then precedence and declaration
+			// order, which is the order of winners.
+			slices.SortFunc(ns.winners, func(a, b int32) int {
+				return cmp.Or(cmp.Compare(winners[b].priority, winners[a].priority), cmp.Compare(a, b))
+			})
+		}
+		start := k
+		for _, w := range ns.winners {
+			finish(winners[w], &all[k])
+			if at != nil {
+				at[w] = int32(k)
+			}
+			k++
+		}
+		c.entries[name] = all[start:k:k]
+	}
+	if len(shadows) > 0 {
+		c.shadowed = make([]Shadowed, len(shadows))
+		for i, s := range shadows {
+			finish(s.entryRef, &c.shadowed[i].EntryPoint)
+			c.shadowed[i].By = all[at[s.by]]
+		}
+	}
 	return c
+}
+
+// shadowing says which manifests hold entry points that may shadow or be
+// shadowed, and how many entry points they hold. One manifest never
+// declares a name twice in a namespace (Parse refuses it), so those are
+// the manifests of distributions that ship several. A manifest without
+// [distribution] is a distribution of its own: its entries never shadow,
+// nor are shadowed by, another's.
+func shadowing(manifests []*Manifest) (mayShadow []bool, entries int) {
+	mayShadow = make([]bool, len(manifests))
+	first := make(map[string]int, len(manifests)) // distribution → its first manifest
+	for i, m := range manifests {
+		if m.Distribution.Name == "" {
+			continue
+		}
+		f, ok := first[m.Distribution.Name]
+		if !ok {
+			first[m.Distribution.Name] = i
+			continue
+		}
+		if !mayShadow[f] {
+			mayShadow[f] = true
+			entries += len(manifests[f].EntryPoints)
+		}
+		mayShadow[i] = true
+		entries += len(m.EntryPoints)
+	}
+	return mayShadow, entries
+}
+
+// identity is what makes two entry points of named distributions the
+// same, so that the first shadows the others.
+type identity struct{ dist, namespace, name string }
+
+// entryRef refers to manifests[m].EntryPoints[ep] while a catalog is built.
+type entryRef struct {
+	m, ep    int32
+	priority int
+}
+
+// shadow is a shadowed entry point and the index of the winner that
+// shadows it.
+type shadow struct {
+	entryRef
+	by int32
+}
+
+// namespaceRefs are the winners of a namespace, as indices.
+type namespaceRefs struct {
+	winners     []int32
+	prioritized bool // whether any has a priority other than 0
 }

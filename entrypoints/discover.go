@@ -1,10 +1,13 @@
 package entrypoints
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -27,7 +30,9 @@ type discovery struct {
 	fss          []fs.FS
 	registry     *Registry
 	logger       *slog.Logger
+	maxSize      int64
 	goos, goarch string
+	beforeRead   func(path string)
 }
 
 // WithSearchPath adds directories of manifests, searched first, in the
@@ -44,6 +49,11 @@ func WithEnv(on bool) Option {
 
 // WithFS adds a file system laid out like a manifest directory, searched
 // after the directories. Given more than once, the file systems add up.
+//
+// Discover opens a file of fsys only once its directory listing, or
+// fs.Stat where the listing does not tell, says that it is a regular file,
+// and it checks again on the open file. It checks ctx between reads, but
+// cannot interrupt a Read of fsys that blocks.
 func WithFS(fsys fs.FS) Option {
 	return func(d *discovery) { d.fss = append(d.fss, fsys) }
 }
@@ -59,6 +69,24 @@ func WithRegistry(r *Registry) Option {
 // Debug. Discover is silent without it.
 func WithLogger(l *slog.Logger) Option {
 	return func(d *discovery) { d.logger = l }
+}
+
+// WithMaxManifestSize sets the size limit of a manifest file, in bytes:
+// Discover reads no file larger than n, and reports one as a problem that
+// matches ErrTooLarge, naming the file, its size and the limit. The
+// default is DefaultMaxManifestSize (4 MiB). The limit applies to the
+// manifests embedded with RegisterManifest too. Discover returns an error
+// if n is not positive.
+func WithMaxManifestSize(n int64) Option {
+	return func(d *discovery) { d.maxSize = n }
+}
+
+// withBeforeRead makes Discover call fn after the first Stat of each try
+// at reading a manifest and before the read, with the manifest's path as
+// diagnostics name it: tests change the file there. Discover may call fn
+// from several goroutines at once.
+func withBeforeRead(fn func(path string)) Option {
+	return func(d *discovery) { d.beforeRead = fn }
 }
 
 // withPlatform pretends the program runs on goos/goarch, for tests of
@@ -78,18 +106,40 @@ func withPlatform(goos, goarch string) Option {
 // In each directory or file system it reads *.toml and */entry_points.toml,
 // in lexical order of their paths, skipping names that start with a dot. A
 // directory given twice is read once, where it comes first; one that does
-// not exist is skipped, as PATH does. A directory that
-// cannot be read and a manifest that cannot be read or parsed are problems
-// (see Catalog.Problems), never fatal: every other manifest still loads.
+// not exist is skipped, as PATH does.
 //
-// Discover returns an error only when an option is invalid.
-func Discover(opts ...Option) (*Catalog, error) {
-	d := discovery{env: true, goos: runtime.GOOS, goarch: runtime.GOARCH}
+// Discover reads regular files only, following symbolic links, and none
+// larger than the limit of WithMaxManifestSize (4 MiB by default), which it
+// checks before reading. A manifest that changes while it is read (its
+// size or modification time differs after the read) is read again; one
+// that is still changing after three reads is not used.
+//
+// A directory that cannot be read, and a manifest that cannot be read or
+// parsed, are problems (see Catalog.Problems), never fatal: every other
+// manifest still loads. So are these, each an *fs.PathError that names the
+// file: a file named like a manifest that is not a regular file, such as a
+// named pipe or a device (matching ErrNotRegular); a file over the limit,
+// with its size and the limit (ErrTooLarge); and a manifest that does not
+// stop changing (ErrChanged).
+//
+// Discover stops when ctx is done, between one file and the next and while
+// reading one, and returns an error that wraps ctx.Err(). Otherwise it
+// returns an error only when an option is invalid.
+func Discover(ctx context.Context, opts ...Option) (*Catalog, error) {
+	d := discovery{env: true, maxSize: DefaultMaxManifestSize, goos: runtime.GOOS, goarch: runtime.GOARCH}
 	for _, opt := range opts {
 		opt(&d)
 	}
 	if slices.Contains(d.fss, nil) {
 		return nil, errors.New("entrypoints: WithFS: nil file system")
+	}
+	if d.maxSize <= 0 {
+		return nil, fmt.Errorf("entrypoints: WithMaxManifestSize(%d): the limit must be positive", d.maxSize)
+	}
+	// A buffer of the limit's size, and one byte more, must be possible.
+	d.maxSize = min(d.maxSize, math.MaxInt-1)
+	if err := ctx.Err(); err != nil {
+		return nil, discoverError(err)
 	}
 
 	var jobs []job
@@ -112,11 +162,15 @@ func Discover(opts ...Option) (*Catalog, error) {
 			continue
 		}
 		seen[key] = true
-		jobs = appendDirJobs(jobs, os.DirFS(dir), func(name string) string {
-			return filepath.Join(dir, filepath.FromSlash(name))
-		})
+		if err := ctx.Err(); err != nil {
+			return nil, discoverError(err)
+		}
+		jobs = appendOSDirJobs(jobs, dir)
 	}
 	for i, fsys := range d.fss {
+		if err := ctx.Err(); err != nil {
+			return nil, discoverError(err)
+		}
 		jobs = appendDirJobs(jobs, fsys, func(name string) string {
 			if name == "." {
 				return fmt.Sprintf("(file system %d of WithFS)", i+1)
@@ -128,21 +182,25 @@ func Discover(opts ...Option) (*Catalog, error) {
 		jobs = append(jobs, job{embedded: e})
 	}
 
-	runJobs(jobs)
+	if err := d.runJobs(ctx, jobs); err != nil {
+		return nil, discoverError(err)
+	}
 
 	var (
 		manifests []*Manifest
 		problems  []error
 	)
-	for _, j := range jobs {
-		if j.err != nil {
+	for i := range jobs {
+		j := &jobs[i]
+		switch {
+		case j.err != nil:
 			problems = append(problems, j.err)
 			if d.logger != nil {
 				d.logger.Warn("entrypoints: manifest problem", "err", j.err)
 			}
-			continue
+		case j.manifest != nil: // nil: an */entry_points.toml that is not there
+			manifests = append(manifests, j.manifest)
 		}
-		manifests = append(manifests, j.manifest)
 	}
 	c := newCatalog(manifests, problems, d.goos, d.goarch)
 	if d.logger != nil {
@@ -157,39 +215,66 @@ func Discover(opts ...Option) (*Catalog, error) {
 
 // job is one manifest to read and parse, or a problem found while listing.
 type job struct {
-	fsys     fs.FS
-	name     string // inside fsys
 	path     string // in diagnostics
+	fsys     fs.FS  // nil for a file of the operating system's
+	name     string // inside fsys; with no fsys, the path to open when not path
+	optional bool   // an */entry_points.toml: its absence is no problem
 	embedded *embeddedManifest
 
 	manifest *Manifest
 	err      error
 }
 
-func (j *job) run() {
+func (j *job) run(ctx context.Context, r *reader) {
+	var (
+		data []byte
+		err  error
+	)
 	switch {
 	case j.err != nil:
+		return
 	case j.embedded != nil:
-		j.manifest, j.err = j.embedded.parse()
-	default:
-		data, err := fs.ReadFile(j.fsys, j.name)
-		if err != nil {
-			j.err = &fs.PathError{Op: "read", Path: j.path, Err: underlying(err)}
+		j.manifest, j.err = j.embedded.parse(ctx, r)
+		return
+	case j.fsys == nil:
+		data, err = r.readOS(ctx, cmp.Or(j.name, j.path), j.path)
+		if err != nil && j.optional && isMissing(err) {
 			return
 		}
-		j.manifest, j.err = Parse(j.path, data)
+	default:
+		// Listing the directory found a regular file at j.name.
+		data, err = r.readFS(ctx, j.fsys, j.name, j.path, true)
 	}
+	if err != nil {
+		j.err = err
+		return
+	}
+	j.manifest, j.err = Parse(j.path, data)
 }
 
-// runJobs runs the jobs on up to GOMAXPROCS goroutines; each job writes
-// only to itself, so results keep their order.
-func runJobs(jobs []job) {
+// discoverError is the error Discover returns when ctx is done.
+func discoverError(err error) error { return fmt.Errorf("entrypoints: discover: %w", err) }
+
+// newReader returns a reader for one goroutine of Discover.
+func (d *discovery) newReader() *reader {
+	return &reader{limit: d.maxSize, beforeRead: d.beforeRead}
+}
+
+// runJobs runs the jobs on up to GOMAXPROCS goroutines, each with a reader
+// of its own; each job writes only to itself, so results keep their order.
+// It stops early, returning ctx.Err(), when ctx is done.
+func (d *discovery) runJobs(ctx context.Context, jobs []job) error {
+	done := ctx.Done()
 	workers := min(runtime.GOMAXPROCS(0), len(jobs)/8)
 	if workers <= 1 {
+		r := d.newReader()
 		for i := range jobs {
-			jobs[i].run()
+			if isDone(done) {
+				return ctx.Err()
+			}
+			jobs[i].run(ctx, r)
 		}
-		return
+		return ctx.Err()
 	}
 	var (
 		next atomic.Int64
@@ -199,16 +284,112 @@ func runJobs(jobs []job) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(jobs); i = int(next.Add(1) - 1) {
-				jobs[i].run()
+			r := d.newReader()
+			for i := int(next.Add(1) - 1); i < len(jobs) && !isDone(done); i = int(next.Add(1) - 1) {
+				jobs[i].run(ctx, r)
 			}
 		}()
 	}
 	wg.Wait()
+	return ctx.Err()
+}
+
+// isDone reports whether done is closed, without blocking: cheaper than
+// ctx.Err() between small files.
+func isDone(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
+}
+
+// appendOSDirJobs appends a job for each manifest in the operating
+// system's directory dir, in lexical order, after the problems found while
+// listing it, or one problem when dir cannot be listed. A missing
+// directory is skipped.
+//
+// Listing says what each name is without a stat, but for symbolic links;
+// each */entry_points.toml is opened without a stat first, as a job that
+// an absent file does not fail. Reading the files checks what they are.
+func appendOSDirJobs(jobs []job, dir string) []job {
+	// Open dir/. rather than dir: the same directory, but a named pipe
+	// given as dir fails rather than blocks.
+	f, err := os.Open(dir + string(os.PathSeparator) + ".")
+	if errors.Is(err, fs.ErrNotExist) {
+		return jobs
+	}
+	var entries []fs.DirEntry
+	if err == nil {
+		// In directory order: what matters is sorted below, for less.
+		entries, err = f.ReadDir(-1)
+		f.Close()
+	}
+	base := filepath.Clean(dir)
+	if err != nil {
+		return append(jobs, job{err: &fs.PathError{Op: "read", Path: base, Err: underlying(err)}})
+	}
+	// Diagnostics name files by clean paths; open them through dir as
+	// given when cleaning could change which file a path names.
+	var prefix string
+	if strings.Contains(dir, "..") {
+		prefix = dir + string(os.PathSeparator)
+	}
+	join := func(name string) string { return filepath.Join(base, filepath.FromSlash(name)) }
+	const sub = "/entry_points.toml"
+	var (
+		names    []string // relative, slash-separated; those ending in sub are optional
+		problems []job
+	)
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		typ := e.Type()
+		if typ&fs.ModeSymlink != 0 {
+			info, err := os.Stat(join(name))
+			if err != nil {
+				problems = append(problems, job{name: name, err: &fs.PathError{Op: "stat", Path: join(name), Err: underlying(err)}})
+				continue
+			}
+			typ = info.Mode().Type()
+		}
+		switch {
+		case typ.IsDir():
+			names = append(names, name+sub)
+		case !strings.HasSuffix(name, ".toml"):
+		case typ.IsRegular():
+			names = append(names, name)
+		default:
+			problems = append(problems, job{name: name, err: notRegularError(join(name), typ)})
+		}
+	}
+	slices.SortFunc(problems, func(a, b job) int { return strings.Compare(a.name, b.name) })
+	for _, p := range problems {
+		jobs = append(jobs, job{err: p.err})
+	}
+	slices.Sort(names)
+	jobs = slices.Grow(jobs, len(names))
+	for _, name := range names {
+		j := job{path: join(name), optional: strings.HasSuffix(name, sub)}
+		if prefix != "" {
+			j.name = prefix + filepath.FromSlash(name)
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs
 }
 
 // appendDirJobs appends a job for each manifest in fsys, in lexical order,
-// or a problem when fsys cannot be listed. A missing directory is skipped.
+// after the problems found while listing it, or one problem when fsys
+// cannot be listed. A missing directory is skipped.
+//
+// It asks fs.Stat what a name is only when listing does not say (a
+// symbolic link, or a type the file system does not know), and for each
+// */entry_points.toml: opening a named pipe through os.DirFS would block,
+// so only regular files are opened.
 func appendDirJobs(jobs []job, fsys fs.FS, path func(name string) string) []job {
 	entries, err := fs.ReadDir(fsys, ".")
 	if errors.Is(err, fs.ErrNotExist) {
@@ -225,7 +406,7 @@ func appendDirJobs(jobs []job, fsys fs.FS, path func(name string) string) []job 
 			continue
 		}
 		typ := e.Type()
-		if typ&fs.ModeSymlink != 0 {
+		if typ&(fs.ModeSymlink|fs.ModeIrregular) != 0 {
 			info, err := fs.Stat(fsys, name)
 			if err != nil {
 				problems = append(problems, job{err: &fs.PathError{Op: "stat", Path: path(name), Err: underlying(err)}})
@@ -234,15 +415,22 @@ func appendDirJobs(jobs []job, fsys fs.FS, path func(name string) string) []job 
 			typ = info.Mode().Type()
 		}
 		switch {
-		case typ.IsRegular() && strings.HasSuffix(name, ".toml"):
-			names = append(names, name)
 		case typ.IsDir():
 			sub := name + "/entry_points.toml"
-			if _, err := fs.Stat(fsys, sub); err == nil {
+			info, err := fs.Stat(fsys, sub)
+			switch {
+			case err == nil && info.Mode().IsRegular():
 				names = append(names, sub)
-			} else if !errors.Is(err, fs.ErrNotExist) {
+			case err == nil:
+				problems = append(problems, job{err: notRegularError(path(sub), info.Mode())})
+			case !errors.Is(err, fs.ErrNotExist):
 				problems = append(problems, job{err: &fs.PathError{Op: "stat", Path: path(sub), Err: underlying(err)}})
 			}
+		case !strings.HasSuffix(name, ".toml"):
+		case typ.IsRegular():
+			names = append(names, name)
+		default:
+			problems = append(problems, job{err: notRegularError(path(name), typ)})
 		}
 	}
 	slices.Sort(names)

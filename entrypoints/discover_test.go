@@ -2,6 +2,7 @@ package entrypoints
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -66,7 +67,7 @@ func TestDiscoverPrecedence(t *testing.T) {
 	r.RegisterManifest(fstest.MapFS{"emb.toml": {Data: []byte(manifest("d5", "ns", `x = "example.com/a.X"`))}}, "emb.toml")
 	t.Setenv(EnvPath, env)
 
-	c, err := Discover(WithSearchPath(search1), WithSearchPath(search2), WithFS(fsys), WithRegistry(&r))
+	c, err := Discover(t.Context(), WithSearchPath(search1), WithSearchPath(search2), WithFS(fsys), WithRegistry(&r))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"x@s1.toml", "x@s2.toml", "x@env.toml", "x@fs.toml", "x@emb.toml"}, names(c, "ns"))
 	assert.Empty(t, c.Shadowed(), "different distributions never shadow each other")
@@ -79,7 +80,7 @@ func TestDiscoverOrder(t *testing.T) {
 		"a.toml": manifest("a", "ns", `low = "example.com/a.Low"`, `high = { target = "example.com/a.High", priority = 10 }`, `mid = "example.com/a.Mid"`),
 		"b.toml": manifest("b", "ns", `top = { target = "example.com/b.Top", priority = 20 }`, `later = "example.com/b.Later"`, `neg = { target = "example.com/b.Neg", priority = -1 }`),
 	})
-	c, err := Discover(isolated(WithSearchPath(dir))...)
+	c, err := Discover(t.Context(), isolated(WithSearchPath(dir))...)
 	require.NoError(t, err)
 	// Priority first, then precedence (file order), then declaration order.
 	assert.Equal(t, []string{"top@b.toml", "high@a.toml", "low@a.toml", "mid@a.toml", "later@b.toml", "neg@b.toml"}, names(c, "ns"))
@@ -95,7 +96,7 @@ func TestDiscoverShadowing(t *testing.T) {
 	deployer := writeFiles(t, t.TempDir(), map[string]string{
 		"override.toml": manifest("acme", "ceilometer.poll", `cpu = { target = "example.com/acme.NewCPU", enabled = false }`),
 	})
-	c, err := Discover(WithEnv(false), WithRegistry(&r), WithSearchPath(deployer))
+	c, err := Discover(t.Context(), WithEnv(false), WithRegistry(&r), WithSearchPath(deployer))
 	require.NoError(t, err)
 
 	eps := c.EntryPoints("ceilometer.poll")
@@ -123,7 +124,7 @@ func TestDiscoverConflictsAreKept(t *testing.T) {
 		"e.toml":              manifest("acme", "other.ns", `x = "example.com/a.X"`),
 		"f/entry_points.toml": manifest("", "ns", `x = "example.com/f.X"`),
 	})
-	c, err := Discover(isolated(WithSearchPath(dir))...)
+	c, err := Discover(t.Context(), isolated(WithSearchPath(dir))...)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"x@a.toml", "x@b.toml", "x@c.toml", "x@d.toml", "x@entry_points.toml"}, names(c, "ns"))
 	assert.Empty(t, c.Shadowed(), "manifests without [distribution] never shadow each other")
@@ -145,7 +146,7 @@ func TestDiscoverBrokenManifest(t *testing.T) {
 	var r Registry
 	r.RegisterManifest(fstest.MapFS{}, "absent.toml")
 
-	c, err := Discover(WithEnv(false), WithRegistry(&r), WithSearchPath(dir))
+	c, err := Discover(t.Context(), WithEnv(false), WithRegistry(&r), WithSearchPath(dir))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"one@a.toml", "three@c.toml"}, names(c, "ns"), "the good manifests still load")
 
@@ -171,7 +172,7 @@ func TestDiscoverDisabled(t *testing.T) {
 		`offmac = { target = "example.com/a.OffMac", enabled = false, platforms = ["darwin"] }`,
 		`plain = "example.com/a.Plain"`,
 	))}}
-	c, err := Discover(isolated(WithFS(fsys), withPlatform("linux", "amd64"))...)
+	c, err := Discover(t.Context(), isolated(WithFS(fsys), withPlatform("linux", "amd64"))...)
 	require.NoError(t, err)
 	got := map[string]string{}
 	for _, ep := range c.EntryPoints("ns") {
@@ -196,12 +197,12 @@ func TestDiscoverEnv(t *testing.T) {
 	sep := string(os.PathListSeparator)
 	t.Setenv(EnvPath, b+sep+sep+missing+sep+a)
 
-	c, err := Discover(WithRegistry(&Registry{}))
+	c, err := Discover(t.Context(), WithRegistry(&Registry{}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"x@b.toml", "x@a.toml"}, names(c, "ns"))
 	assert.Empty(t, c.Problems(), "empty and missing directories are skipped")
 
-	c, err = Discover(WithRegistry(&Registry{}), WithEnv(false))
+	c, err = Discover(t.Context(), WithRegistry(&Registry{}), WithEnv(false))
 	require.NoError(t, err)
 	assert.Empty(t, c.Namespaces())
 }
@@ -221,7 +222,7 @@ func TestDiscoverDirectoryLayout(t *testing.T) {
 		"notes.toml.bak":            "not a manifest",
 		"empty-dir/placeholder.txt": "",
 	})
-	c, err := Discover(isolated(WithSearchPath(dir))...)
+	c, err := Discover(t.Context(), isolated(WithSearchPath(dir))...)
 	require.NoError(t, err)
 	assert.Empty(t, c.Problems())
 	assert.Equal(t, []string{"a@a.toml", "a_dir@entry_points.toml", "b@b.toml", "c@entry_points.toml"}, names(c, "ns"))
@@ -230,7 +231,7 @@ func TestDiscoverDirectoryLayout(t *testing.T) {
 func TestDiscoverUnreadableDirectory(t *testing.T) {
 	t.Parallel()
 	file := writeFiles(t, t.TempDir(), map[string]string{"not-a-dir": ""})
-	c, err := Discover(isolated(WithSearchPath(filepath.Join(file, "not-a-dir")))...)
+	c, err := Discover(t.Context(), isolated(WithSearchPath(filepath.Join(file, "not-a-dir")))...)
 	require.NoError(t, err)
 	require.Len(t, c.Problems(), 1)
 	var pe *fs.PathError
@@ -250,7 +251,7 @@ func TestDiscoverDeterministic(t *testing.T) {
 	}
 	dir := writeFiles(t, t.TempDir(), files)
 	render := func() string {
-		c, err := Discover(isolated(WithSearchPath(dir))...)
+		c, err := Discover(t.Context(), isolated(WithSearchPath(dir))...)
 		require.NoError(t, err)
 		var b strings.Builder
 		for _, ns := range c.Namespaces() {
@@ -272,13 +273,13 @@ func TestDiscoverDeterministic(t *testing.T) {
 
 func TestDiscoverInvalidOption(t *testing.T) {
 	t.Parallel()
-	_, err := Discover(isolated(WithFS(nil))...)
+	_, err := Discover(t.Context(), isolated(WithFS(nil))...)
 	require.EqualError(t, err, "entrypoints: WithFS: nil file system")
 }
 
 func TestCatalogReturnsCopies(t *testing.T) {
 	t.Parallel()
-	c, err := Discover(isolated(WithFS(fstest.MapFS{"m.toml": {Data: []byte(manifest("a", "ns", `x = "example.com/a.X"`))}}))...)
+	c, err := Discover(t.Context(), isolated(WithFS(fstest.MapFS{"m.toml": {Data: []byte(manifest("a", "ns", `x = "example.com/a.X"`))}}))...)
 	require.NoError(t, err)
 	eps := c.EntryPoints("ns")
 	eps[0].Name = "changed"
@@ -298,14 +299,14 @@ func TestDiscoverLogger(t *testing.T) {
 		"b.toml": {Data: []byte(manifest("acme", "ns", `x = "example.com/b.X"`))},
 		"c.toml": {Data: []byte("format = 9")},
 	}
-	_, err := Discover(isolated(WithFS(fsys), WithLogger(logger))...)
+	_, err := Discover(t.Context(), isolated(WithFS(fsys), WithLogger(logger))...)
 	require.NoError(t, err)
 	out := buf.String()
 	assert.Contains(t, out, `level=WARN msg="entrypoints: manifest problem" err="c.toml:1:10: format: unsupported format 9`)
 	assert.Contains(t, out, `level=DEBUG msg="entrypoints: entry point shadowed" namespace=ns name=x manifest=b.toml by=a.toml`)
 
 	buf.Reset()
-	_, err = Discover(isolated(WithFS(fsys))...)
+	_, err = Discover(t.Context(), isolated(WithFS(fsys))...)
 	require.NoError(t, err)
 	assert.Empty(t, buf.String(), "silent without a logger")
 }
@@ -330,7 +331,7 @@ func BenchmarkDiscover(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				c, err := Discover(WithEnv(false), WithRegistry(&Registry{}), WithSearchPath(dir))
+				c, err := Discover(b.Context(), WithEnv(false), WithRegistry(&Registry{}), WithSearchPath(dir))
 				if err != nil || len(c.EntryPoints("bench.ns")) != 3*n || len(c.Problems()) != 0 {
 					b.Fatal(err, c.Problems())
 				}
@@ -350,7 +351,7 @@ func TestDiscoverShadowingAcrossSources(t *testing.T) {
 	env := writeFiles(t, t.TempDir(), map[string]string{"env.toml": manifest("acme", "ns", `c = "example.com/env.C"`)})
 	t.Setenv(EnvPath, env)
 
-	c, err := Discover(WithRegistry(&r), WithFS(fsys))
+	c, err := Discover(t.Context(), WithRegistry(&r), WithFS(fsys))
 	require.NoError(t, err)
 	targets := map[string]string{}
 	for _, ep := range c.EntryPoints("ns") {
@@ -373,7 +374,7 @@ func TestDiscoverReadsADirectoryOnce(t *testing.T) {
 	// Not parallel: sets $STEVEDORE_PATH.
 	dir := writeFiles(t, t.TempDir(), map[string]string{"p.toml": manifest("", "ns", `x = "example.com/p.X"`)})
 	t.Setenv(EnvPath, dir)
-	c, err := Discover(WithRegistry(&Registry{}), WithSearchPath(dir, filepath.Join(dir, ".")))
+	c, err := Discover(t.Context(), WithRegistry(&Registry{}), WithSearchPath(dir, filepath.Join(dir, ".")))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"x@p.toml"}, names(c, "ns"))
 	assert.Empty(t, c.Shadowed())
@@ -381,7 +382,7 @@ func TestDiscoverReadsADirectoryOnce(t *testing.T) {
 
 func TestDiscoverUnreadableFS(t *testing.T) {
 	t.Parallel()
-	c, err := Discover(isolated(WithFS(fstest.MapFS{}), WithFS(brokenFS{}))...)
+	c, err := Discover(t.Context(), isolated(WithFS(fstest.MapFS{}), WithFS(brokenFS{}))...)
 	require.NoError(t, err)
 	require.Len(t, c.Problems(), 1)
 	assert.Equal(t, "read (file system 2 of WithFS): "+errBroken.Error(), c.Problems()[0].Error())
@@ -392,3 +393,58 @@ var errBroken = errors.New("broken file system")
 type brokenFS struct{}
 
 func (brokenFS) Open(string) (fs.File, error) { return nil, errBroken }
+
+func TestDiscoverContextDone(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, t.TempDir(), map[string]string{"a.toml": manifest("a", "ns", `x = "example.com/a.X"`)})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	c, err := Discover(ctx, isolated(WithSearchPath(dir))...)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, "entrypoints: discover: context canceled", err.Error())
+	assert.Nil(t, c)
+}
+
+func TestDiscoverRelativeDirectory(t *testing.T) {
+	// Not parallel: changes the working directory.
+	dir := writeFiles(t, t.TempDir(), map[string]string{
+		"a.toml":              manifest("a", "ns", `x = "example.com/a.X"`),
+		"b/entry_points.toml": manifest("b", "ns", `y = "example.com/b.Y"`),
+		"sub/.keep":           "",
+	})
+	t.Chdir(filepath.Join(dir, "sub"))
+	for _, search := range []string{"..", "../", "../sub/..", "../."} {
+		c, err := Discover(t.Context(), isolated(WithSearchPath(search))...)
+		require.NoError(t, err)
+		var manifests []string
+		for _, ep := range c.EntryPoints("ns") {
+			manifests = append(manifests, ep.Manifest)
+		}
+		assert.Equal(t, []string{filepath.Join("..", "a.toml"), filepath.Join("..", "b", "entry_points.toml")}, manifests, search)
+	}
+	t.Chdir(dir)
+	c, err := Discover(t.Context(), isolated(WithSearchPath("."))...)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"x@a.toml", "y@entry_points.toml"}, names(c, "ns"))
+	assert.Equal(t, "a.toml", c.EntryPoints("ns")[0].Manifest, "named as filepath.Join names it")
+}
+
+// Through a symbolic link, dir/.. is not where cleaning the path points:
+// the files are read from the directory that was listed.
+func TestDiscoverDotDotThroughSymlink(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, t.TempDir(), map[string]string{
+		"x/real/.keep": "",
+		"x/m.toml":     manifest("listed", "ns", `x = "example.com/a.X"`),
+		"other/m.toml": manifest("lexical", "ns", `x = "example.com/a.X"`),
+	})
+	if err := os.Symlink(filepath.Join(dir, "x", "real"), filepath.Join(dir, "other", "link")); err != nil {
+		t.Skip("no symbolic links:", err)
+	}
+	c, err := Discover(t.Context(), isolated(WithSearchPath(filepath.Join(dir, "other", "link")+string(os.PathSeparator)+".."))...)
+	require.NoError(t, err)
+	require.Empty(t, c.Problems())
+	eps := c.EntryPoints("ns")
+	require.Len(t, eps, 1)
+	assert.Equal(t, "listed", eps[0].Distribution.Name)
+}

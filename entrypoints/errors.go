@@ -24,6 +24,19 @@ var (
 	// defines a key twice (such as one name twice in a namespace), and by
 	// the value Register panics with when a target is registered twice.
 	ErrDuplicate = errors.New("entrypoints: duplicate")
+
+	// ErrNotRegular is matched by the Catalog problem about a file named
+	// like a manifest that is not a regular file (after following
+	// symbolic links), such as a named pipe or a device.
+	ErrNotRegular = errors.New("entrypoints: not a regular file")
+
+	// ErrTooLarge is matched by the Catalog problem about a manifest file
+	// larger than the limit of WithMaxManifestSize.
+	ErrTooLarge = errors.New("entrypoints: manifest too large")
+
+	// ErrChanged is matched by the Catalog problem about a manifest file
+	// that kept changing while Discover read it.
+	ErrChanged = errors.New("entrypoints: manifest changed while read")
 )
 
 // ManifestError describes a problem in a manifest, at a position when one is

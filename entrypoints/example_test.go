@@ -75,7 +75,7 @@ func ExampleDiscover() {
 	reg.Register("example.com/greeters.Shout", func(name string) string { return "HELLO, " + strings.ToUpper(name) + "!" })
 
 	// What the program does.
-	catalog, err := entrypoints.Discover(entrypoints.WithRegistry(reg), entrypoints.WithEnv(false))
+	catalog, err := entrypoints.Discover(context.Background(), entrypoints.WithRegistry(reg), entrypoints.WithEnv(false))
 	if err != nil {
 		fmt.Println(err)
 		return

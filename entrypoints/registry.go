@@ -2,6 +2,7 @@ package entrypoints
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"reflect"
@@ -148,8 +149,8 @@ func (r *Registry) Targets() []string {
 
 // RegisterManifest adds the manifest at name in fsys (typically an embed.FS)
 // for Discover to find, after the manifests registered before it. It is
-// read and parsed once, on first discovery; a manifest that cannot be read
-// or parsed is a Catalog problem, never a panic. Diagnostics name it by the
+// read and parsed once, by the first discovery that reads it; a manifest
+// that cannot be read or parsed is a Catalog problem, never a panic. Diagnostics name it by the
 // calling package's import path and name, such as
 // "example.com/acme/pollster/entry_points.toml".
 //
@@ -198,26 +199,42 @@ func callerPackage(skip int) string {
 }
 
 // embeddedManifest is a manifest registered with RegisterManifest; its
-// file system is immutable, so it is parsed once.
+// file system is immutable, so it is read and parsed once.
 type embeddedManifest struct {
 	fsys fs.FS
 	name string // inside fsys
 	path string // in diagnostics
 
-	once     sync.Once
+	mu       sync.Mutex
+	done     bool  // read and parsed, or failed for good
+	size     int64 // of the file, when it was read
 	manifest *Manifest
 	err      error
 }
 
-func (e *embeddedManifest) parse() (*Manifest, error) {
-	e.once.Do(func() {
-		data, err := fs.ReadFile(e.fsys, e.name)
-		if err != nil {
-			e.err = &fs.PathError{Op: "read", Path: e.path, Err: underlying(err)}
-			return
+// parse returns the manifest, reading and parsing it with r the first
+// time. What depends on the caller is not kept: a file over r's size limit
+// (another discovery may allow it), one that kept changing, and ctx being
+// done.
+func (e *embeddedManifest) parse(ctx context.Context, r *reader) (*Manifest, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.done {
+		data, err := r.readFS(ctx, e.fsys, e.name, e.path, false)
+		switch {
+		case err == nil:
+			e.size = int64(len(data))
+			e.manifest, e.err = Parse(e.path, data)
+		case errors.Is(err, ErrTooLarge), errors.Is(err, ErrChanged), ctx.Err() != nil:
+			return nil, err
+		default:
+			e.size, e.err = -1, err
 		}
-		e.manifest, e.err = Parse(e.path, data)
-	})
+		e.done = true
+	}
+	if e.size > r.limit {
+		return nil, tooLargeError(e.path, e.size, r.limit)
+	}
 	return e.manifest, e.err
 }
 

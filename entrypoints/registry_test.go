@@ -152,7 +152,7 @@ func TestRegisterManifestNamesCaller(t *testing.T) {
 	t.Parallel()
 	var r Registry
 	r.RegisterManifest(fstest.MapFS{"m.toml": {Data: []byte("format = 7")}}, "m.toml")
-	c, err := Discover(WithEnv(false), WithRegistry(&r))
+	c, err := Discover(t.Context(), WithEnv(false), WithRegistry(&r))
 	require.NoError(t, err)
 	require.Len(t, c.Problems(), 1)
 	assert.Equal(t, "github.com/stevedore-go/stevedore/entrypoints/m.toml:1:10: format: unsupported format 7 (this version reads format 1)",
@@ -179,7 +179,7 @@ func TestDefaultRegistry(t *testing.T) {
 	require.NoError(t, err)
 
 	RegisterManifest(fstest.MapFS{"entry_points.toml": {Data: []byte(manifest(fmt.Sprintf("defaultregistry%d", run), ns, "a = "+strconv.Quote(target)))}}, "entry_points.toml")
-	c, err := Discover(WithEnv(false))
+	c, err := Discover(t.Context(), WithEnv(false))
 	require.NoError(t, err)
 	eps := c.EntryPoints(ns)
 	require.Len(t, eps, 1)
@@ -206,7 +206,7 @@ func TestRegistryConcurrent(t *testing.T) {
 			if _, err := r.Load(context.Background(), EntryPoint{Target: Target{"go", strings.TrimPrefix(target, "go:")}}); err != nil {
 				t.Error(err)
 			}
-			if _, err := Discover(WithEnv(false), WithRegistry(&r)); err != nil {
+			if _, err := Discover(t.Context(), WithEnv(false), WithRegistry(&r)); err != nil {
 				t.Error(err)
 			}
 		}()

@@ -43,9 +43,10 @@ func (o *Options) logger() *slog.Logger {
 }
 
 // Discover gathers the manifests once, for every manager to share, and
-// logs the manifests that could not be read at Warn.
-func Discover(opts Options) (*entrypoints.Catalog, error) {
-	c, err := entrypoints.Discover(slices.Concat(opts.Discovery, []entrypoints.Option{entrypoints.WithRegistry(opts.Registry)})...)
+// logs the manifests that could not be read at Warn. It stops, with an
+// error, when ctx is done.
+func Discover(ctx context.Context, opts Options) (*entrypoints.Catalog, error) {
+	c, err := entrypoints.Discover(ctx, slices.Concat(opts.Discovery, []entrypoints.Option{entrypoints.WithRegistry(opts.Registry)})...)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +71,7 @@ func (o *Options) managerOptions(c *entrypoints.Catalog) []stevedore.Option {
 // An unknown driver is an error that lists the available ones; so is a
 // storage the agent has not created yet.
 func OpenStorage(ctx context.Context, cfg Config, opts Options) (*stevedore.DriverManager[storage.Storage], error) {
-	c, err := Discover(opts)
+	c, err := Discover(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +113,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Agent, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
-	c, err := Discover(opts)
+	c, err := Discover(ctx, opts)
 	if err != nil {
 		return nil, err
 	}

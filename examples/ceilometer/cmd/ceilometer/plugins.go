@@ -72,7 +72,7 @@ func pluginsCommand(*flag.FlagSet) func(*env, context.Context, []string) error {
 // factories are cheap); storage drivers are only resolved, not opened.
 func listPlugins(ctx context.Context, e *env) (pluginsReport, error) {
 	var rep pluginsReport
-	c, err := entrypoints.Discover(slices.Concat(e.opts.Discovery, []entrypoints.Option{entrypoints.WithRegistry(e.opts.Registry)})...)
+	c, err := entrypoints.Discover(ctx, slices.Concat(e.opts.Discovery, []entrypoints.Option{entrypoints.WithRegistry(e.opts.Registry)})...)
 	if err != nil {
 		return rep, err
 	}

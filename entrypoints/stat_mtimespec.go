@@ -1,0 +1,8 @@
+//go:build darwin || freebsd || netbsd
+
+package entrypoints
+
+import "syscall"
+
+// mtime returns the modification time that fstat gave.
+func mtime(st *syscall.Stat_t) syscall.Timespec { return st.Mtimespec }
