@@ -56,8 +56,11 @@ func (c *Catalog) Problems() []error { return slices.Clone(c.problems) }
 
 // newCatalog builds a catalog from manifests in precedence order, deciding
 // what is disabled on goos/goarch and what is shadowed. It works on
-// indices, and copies each EntryPoint (a large value) once, into place.
-func newCatalog(manifests []*Manifest, problems []error, goos, goarch string) *Catalog {
+// indices, and copies each EntryPoint (a large value) at most once, into
+// place. A namespace whose entry points are a whole run of one manifest's,
+// in order, is not copied at all when owned says the manifest is the
+// catalog's to keep (owned may be nil: none is).
+func newCatalog(manifests []*Manifest, owned []bool, problems []error, goos, goarch string) *Catalog {
 	c := &Catalog{problems: problems}
 	total := 0
 	for _, m := range manifests {
@@ -94,23 +97,14 @@ func newCatalog(manifests []*Manifest, problems []error, goos, goarch string) *C
 	}
 
 	finish := func(ref entryRef, ep *EntryPoint) {
-		m := manifests[ref.m]
-		*ep = m.EntryPoints[ref.ep]
 		if ep.Distribution.Name == "" {
-			ep.Distribution.Name = m.Path
+			ep.Distribution.Name = manifests[ref.m].Path
 		}
 		ep.Disabled = disabledReason(ep, goos, goarch)
 	}
-	// One backing array holds every namespace's entry points, one
-	// namespace after the other.
-	all := make([]EntryPoint, len(winners))
-	var at []int32 // where each winner is in all, for the shadowed
-	if len(shadows) > 0 {
-		at = make([]int32, len(winners))
-	}
 	c.namespaces = slices.Sorted(maps.Keys(namespaces))
 	c.entries = make(map[string][]EntryPoint, len(namespaces))
-	k := 0
+	copied := 0
 	for _, name := range c.namespaces {
 		ns := namespaces[name]
 		if ns.prioritized {
@@ -120,11 +114,38 @@ func newCatalog(manifests []*Manifest, problems []error, goos, goarch string) *C
 				return cmp.Or(cmp.Compare(winners[b].priority, winners[a].priority), cmp.Compare(a, b))
 			})
 		}
+		if ns.run = runOf(manifests, winners, ns.winners, owned); ns.run == nil {
+			copied += len(ns.winners)
+		}
+	}
+	// Where each winner ends up, for the shadowed to name it.
+	var at []*EntryPoint
+	if len(shadows) > 0 {
+		at = make([]*EntryPoint, len(winners))
+	}
+	// One backing array holds the entry points that are copied, one
+	// namespace after the other.
+	all := make([]EntryPoint, copied)
+	k := 0
+	for _, name := range c.namespaces {
+		ns := namespaces[name]
+		if ns.run != nil {
+			for i, w := range ns.winners {
+				finish(winners[w], &ns.run[i])
+				if at != nil {
+					at[w] = &ns.run[i]
+				}
+			}
+			c.entries[name] = ns.run
+			continue
+		}
 		start := k
 		for _, w := range ns.winners {
-			finish(winners[w], &all[k])
+			ref := winners[w]
+			all[k] = manifests[ref.m].EntryPoints[ref.ep]
+			finish(ref, &all[k])
 			if at != nil {
-				at[w] = int32(k)
+				at[w] = &all[k]
 			}
 			k++
 		}
@@ -133,11 +154,32 @@ func newCatalog(manifests []*Manifest, problems []error, goos, goarch string) *C
 	if len(shadows) > 0 {
 		c.shadowed = make([]Shadowed, len(shadows))
 		for i, s := range shadows {
+			c.shadowed[i].EntryPoint = manifests[s.m].EntryPoints[s.ep]
 			finish(s.entryRef, &c.shadowed[i].EntryPoint)
-			c.shadowed[i].By = all[at[s.by]]
+			c.shadowed[i].By = *at[s.by]
 		}
 	}
 	return c
+}
+
+// runOf returns the entry points that the winners ws refer to when they
+// are consecutive entries of one owned manifest, in order: the catalog can
+// keep that slice of the manifest rather than a copy. Otherwise nil.
+func runOf(manifests []*Manifest, winners []entryRef, ws []int32, owned []bool) []EntryPoint {
+	if len(ws) == 0 || owned == nil {
+		return nil
+	}
+	first := winners[ws[0]]
+	if !owned[first.m] {
+		return nil
+	}
+	for i, w := range ws {
+		if r := winners[w]; r.m != first.m || r.ep != first.ep+int32(i) {
+			return nil
+		}
+	}
+	end := int(first.ep) + len(ws)
+	return manifests[first.m].EntryPoints[first.ep:end:end]
 }
 
 // shadowing says which manifests hold entry points that may shadow or be
@@ -188,5 +230,6 @@ type shadow struct {
 // namespaceRefs are the winners of a namespace, as indices.
 type namespaceRefs struct {
 	winners     []int32
-	prioritized bool // whether any has a priority other than 0
+	prioritized bool         // whether any has a priority other than 0
+	run         []EntryPoint // the winners, when they are a run of one manifest's entries (see runOf)
 }

@@ -25,7 +25,7 @@ func BenchmarkNewCatalog(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				c := newCatalog(manifests, nil, "linux", "amd64")
+				c := newCatalog(manifests, nil, nil, "linux", "amd64")
 				if len(c.entries["bench.ns"]) != 3*n {
 					b.Fatal(len(c.entries["bench.ns"]))
 				}
@@ -104,12 +104,27 @@ func TestNewCatalogKeepsBehaviour(t *testing.T) {
 		}
 		problems := []error{errors.New("one"), errors.New("two")}
 		want := referenceCatalog(manifests, problems, "linux", "amd64")
-		got := newCatalog(manifests, problems, "linux", "amd64")
+		got := newCatalog(manifests, nil, problems, "linux", "amd64")
 		require.Equal(t, want.Namespaces(), got.Namespaces(), "round %d", round)
 		for _, ns := range want.Namespaces() {
 			require.Equal(t, want.EntryPoints(ns), got.EntryPoints(ns), "round %d, namespace %s", round, ns)
 		}
 		require.Equal(t, want.Shadowed(), got.Shadowed(), "round %d", round)
 		require.Equal(t, want.Problems(), got.Problems(), "round %d", round)
+
+		// The same when the catalog may keep some manifests' entry
+		// points rather than copy them.
+		owned := make([]bool, len(manifests))
+		mine := make([]*Manifest, len(manifests))
+		for i, m := range manifests {
+			c := *m
+			c.EntryPoints = slices.Clone(m.EntryPoints)
+			mine[i], owned[i] = &c, rng.IntN(2) == 0
+		}
+		kept := newCatalog(mine, owned, problems, "linux", "amd64")
+		for _, ns := range want.Namespaces() {
+			require.Equal(t, want.EntryPoints(ns), kept.EntryPoints(ns), "round %d, namespace %s, owned %v", round, ns, owned)
+		}
+		require.Equal(t, want.Shadowed(), kept.Shadowed(), "round %d", round)
 	}
 }

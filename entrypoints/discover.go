@@ -188,6 +188,7 @@ func Discover(ctx context.Context, opts ...Option) (*Catalog, error) {
 
 	var (
 		manifests []*Manifest
+		owned     []bool // parsed here, not cached: the catalog may keep them
 		problems  []error
 	)
 	for i := range jobs {
@@ -200,9 +201,10 @@ func Discover(ctx context.Context, opts ...Option) (*Catalog, error) {
 			}
 		case j.manifest != nil: // nil: an */entry_points.toml that is not there
 			manifests = append(manifests, j.manifest)
+			owned = append(owned, j.embedded == nil)
 		}
 	}
-	c := newCatalog(manifests, problems, d.goos, d.goarch)
+	c := newCatalog(manifests, owned, problems, d.goos, d.goarch)
 	if d.logger != nil {
 		for _, s := range c.shadowed {
 			d.logger.Debug("entrypoints: entry point shadowed",
