@@ -63,7 +63,8 @@ func (inv *invoker[T]) convert(ctx context.Context, ep *entrypoints.EntryPoint, 
 	}
 	in := make([]reflect.Value, 0, rv.Type().NumIn())
 	if plan.withContext {
-		in = append(in, reflect.ValueOf(&ctx).Elem())
+		c := ctx // a copy, so that ctx itself does not escape on the fast paths above
+		in = append(in, reflect.ValueOf(&c).Elem())
 	}
 	for _, a := range inv.args {
 		if a == nil {
