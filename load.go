@@ -44,9 +44,11 @@ func start[T any](ctx context.Context, namespace string, opts []Option) (*builde
 	}
 	catalog := cfg.catalog
 	if catalog == nil {
-		dopts := cfg.discovery
+		// Only this namespace's entry points are built; every manifest is
+		// still checked in full.
+		dopts := append(slices.Clone(cfg.discovery), entrypoints.WithNamespaces(namespace))
 		if cfg.hasRegistry {
-			dopts = append(slices.Clone(dopts), entrypoints.WithRegistry(cfg.registry))
+			dopts = append(dopts, entrypoints.WithRegistry(cfg.registry))
 		}
 		if catalog, err = entrypoints.Discover(ctx, dopts...); err != nil {
 			return nil, fmt.Errorf("stevedore: discover %s: %w", namespace, err)

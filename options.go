@@ -66,8 +66,10 @@ func WithCatalog(c *entrypoints.Catalog) Option {
 
 // WithDiscovery sets the options of the discovery the manager runs, such as
 // entrypoints.WithSearchPath. Without it, the manager discovers with the
-// defaults: $STEVEDORE_PATH and the manifests of the registry. It cannot
-// be combined with WithCatalog.
+// defaults: $STEVEDORE_PATH and the manifests of the registry. The manager
+// discovers only its own namespace (entrypoints.WithNamespaces), so that
+// other namespaces cost nothing but checking. It cannot be combined with
+// WithCatalog.
 func WithDiscovery(opts ...entrypoints.Option) Option {
 	return func(cfg *config) { cfg.discovery, cfg.hasDiscovery = opts, true }
 }

@@ -59,8 +59,9 @@ func (c *Catalog) Problems() []error { return slices.Clone(c.problems) }
 // indices, and copies each EntryPoint (a large value) at most once, into
 // place. A namespace whose entry points are a whole run of one manifest's,
 // in order, is not copied at all when owned says the manifest is the
-// catalog's to keep (owned may be nil: none is).
-func newCatalog(manifests []*Manifest, owned []bool, problems []error, goos, goarch string) *Catalog {
+// catalog's to keep (owned may be nil: none is). Only the namespaces for
+// which keep returns true are in the catalog (all when keep is nil).
+func newCatalog(manifests []*Manifest, owned []bool, problems []error, goos, goarch string, keep func(string) bool) *Catalog {
 	c := &Catalog{problems: problems}
 	total := 0
 	for _, m := range manifests {
@@ -76,6 +77,9 @@ func newCatalog(manifests []*Manifest, owned []bool, problems []error, goos, goa
 	for i, m := range manifests {
 		for j := range m.EntryPoints {
 			ep := &m.EntryPoints[j]
+			if keep != nil && !keep(ep.Namespace) {
+				continue // an embedded manifest, parsed in full once for every discovery
+			}
 			ref := entryRef{m: int32(i), ep: int32(j), priority: ep.Priority}
 			if mayShadow[i] {
 				id := identity{m.Distribution.Name, ep.Namespace, ep.Name}

@@ -25,7 +25,7 @@ func BenchmarkNewCatalog(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				c := newCatalog(manifests, nil, nil, "linux", "amd64")
+				c := newCatalog(manifests, nil, nil, "linux", "amd64", nil)
 				if len(c.entries["bench.ns"]) != 3*n {
 					b.Fatal(len(c.entries["bench.ns"]))
 				}
@@ -104,7 +104,7 @@ func TestNewCatalogKeepsBehaviour(t *testing.T) {
 		}
 		problems := []error{errors.New("one"), errors.New("two")}
 		want := referenceCatalog(manifests, problems, "linux", "amd64")
-		got := newCatalog(manifests, nil, problems, "linux", "amd64")
+		got := newCatalog(manifests, nil, problems, "linux", "amd64", nil)
 		require.Equal(t, want.Namespaces(), got.Namespaces(), "round %d", round)
 		for _, ns := range want.Namespaces() {
 			require.Equal(t, want.EntryPoints(ns), got.EntryPoints(ns), "round %d, namespace %s", round, ns)
@@ -121,7 +121,7 @@ func TestNewCatalogKeepsBehaviour(t *testing.T) {
 			c.EntryPoints = slices.Clone(m.EntryPoints)
 			mine[i], owned[i] = &c, rng.IntN(2) == 0
 		}
-		kept := newCatalog(mine, owned, problems, "linux", "amd64")
+		kept := newCatalog(mine, owned, problems, "linux", "amd64", nil)
 		for _, ns := range want.Namespaces() {
 			require.Equal(t, want.EntryPoints(ns), kept.EntryPoints(ns), "round %d, namespace %s, owned %v", round, ns, owned)
 		}

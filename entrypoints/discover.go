@@ -31,8 +31,29 @@ type discovery struct {
 	registry     *Registry
 	logger       *slog.Logger
 	maxSize      int64
+	namespaces   []string // nil: all
 	goos, goarch string
 	beforeRead   func(path string)
+}
+
+// keep reports whether the catalog holds the entry points of namespace ns.
+func (d *discovery) keep(ns string) bool { return slices.Contains(d.namespaces, ns) }
+
+// keepFunc is keep, or nil when every namespace is kept.
+func (d *discovery) keepFunc() func(string) bool {
+	if d.namespaces == nil {
+		return nil
+	}
+	return d.keep
+}
+
+// WithNamespaces limits the catalog to the entry points of the given
+// namespaces. Discover still reads and checks every manifest in full, so
+// that the same manifests are problems whatever is asked for, but spends
+// no memory on the entry points of other namespaces. Given more than once,
+// the namespaces add up. Managers use it for the namespace they load.
+func WithNamespaces(namespaces ...string) Option {
+	return func(d *discovery) { d.namespaces = append(slices.Clip(d.namespaces), namespaces...) }
 }
 
 // WithSearchPath adds directories of manifests, searched first, in the
@@ -204,7 +225,7 @@ func Discover(ctx context.Context, opts ...Option) (*Catalog, error) {
 			owned = append(owned, j.embedded == nil)
 		}
 	}
-	c := newCatalog(manifests, owned, problems, d.goos, d.goarch)
+	c := newCatalog(manifests, owned, problems, d.goos, d.goarch, d.keepFunc())
 	if d.logger != nil {
 		for _, s := range c.shadowed {
 			d.logger.Debug("entrypoints: entry point shadowed",
@@ -251,7 +272,7 @@ func (j *job) run(ctx context.Context, r *reader) {
 		j.err = err
 		return
 	}
-	j.manifest, j.err = Parse(j.path, data)
+	j.manifest, j.err = parse(j.path, data, r.keep)
 }
 
 // discoverError is the error Discover returns when ctx is done.
@@ -259,7 +280,7 @@ func discoverError(err error) error { return fmt.Errorf("entrypoints: discover: 
 
 // newReader returns a reader for one goroutine of Discover.
 func (d *discovery) newReader() *reader {
-	return &reader{limit: d.maxSize, beforeRead: d.beforeRead}
+	return &reader{limit: d.maxSize, beforeRead: d.beforeRead, keep: d.keepFunc()}
 }
 
 // runJobs runs the jobs on up to GOMAXPROCS goroutines, each with a reader

@@ -448,3 +448,28 @@ func TestDiscoverDotDotThroughSymlink(t *testing.T) {
 	require.Len(t, eps, 1)
 	assert.Equal(t, "listed", eps[0].Distribution.Name)
 }
+
+func TestDiscoverWithNamespaces(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, t.TempDir(), map[string]string{
+		"a.toml":     manifest("a", "ns.a", `x = "example.com/a.X"`) + "[entry_points.\"ns.b\"]\ny = \"example.com/a.Y\"\n",
+		"bad.toml":   manifest("bad", "ns.b", `z = "example.com/bad.Z"`) + "[entry_points.\"ns.c\"]\nw = 1\n",
+		"other.toml": manifest("other", "ns.c", `v = "example.com/other.V"`),
+	})
+	var r Registry
+	r.RegisterManifest(fstest.MapFS{"emb.toml": {Data: []byte(manifest("emb", "ns.b", `e = "example.com/emb.E"`) +
+		"[entry_points.\"ns.a\"]\nf = \"example.com/emb.F\"\n")}}, "emb.toml")
+
+	c, err := Discover(context.Background(), WithEnv(false), WithRegistry(&r), WithSearchPath(dir), WithNamespaces("ns.b"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"ns.b"}, c.Namespaces())
+	assert.Equal(t, []string{"y@a.toml", "e@emb.toml"}, names(c, "ns.b"))
+	assert.Empty(t, c.EntryPoints("ns.a"), "embedded manifests are filtered too")
+	require.Len(t, c.Problems(), 1, "a manifest with a problem in another namespace is still a problem")
+	assert.Contains(t, c.Problems()[0].Error(), "bad.toml:6:5: entry_points.\"ns.c\".w")
+
+	// Given twice, the namespaces add up.
+	c, err = Discover(context.Background(), WithEnv(false), WithRegistry(&r), WithSearchPath(dir), WithNamespaces("ns.a"), WithNamespaces("ns.c"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"ns.a", "ns.c"}, c.Namespaces())
+}

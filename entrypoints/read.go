@@ -22,6 +22,7 @@ const maxReadTries = 3
 type reader struct {
 	limit      int64             // the largest file accepted, in bytes
 	beforeRead func(path string) // a test hook, called after the first Stat of each try
+	keep       func(ns string) bool // the namespaces to build entry points for; nil: all
 	buf        []byte
 }
 
