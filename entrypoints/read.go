@@ -20,8 +20,8 @@ const maxReadTries = 3
 // it reuses from one file to the next: Parse keeps nothing of the bytes it
 // is given.
 type reader struct {
-	limit      int64             // the largest file accepted, in bytes
-	beforeRead func(path string) // a test hook, called after the first Stat of each try
+	limit      int64                // the largest file accepted, in bytes
+	beforeRead func(path string)    // a test hook, called after the first Stat of each try
 	keep       func(ns string) bool // the namespaces to build entry points for; nil: all
 	buf        []byte
 }
