@@ -3,7 +3,10 @@ package entrypoints_test
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/stevedore-go/stevedore/entrypoints"
@@ -115,4 +118,46 @@ func ExampleRegistry_SetLoader() {
 	// Output:
 	// value of $HOME <nil>
 	// entrypoints: no loader for scheme "exec" (target exec:bin/tool)
+}
+
+// Discover reads what deployers put in a directory, within limits, and
+// builds only the namespaces asked for. A file it refuses is a problem to
+// report, not a reason to stop: the other manifests still load.
+func ExampleWithNamespaces() {
+	dir, err := os.MkdirTemp("", "manifests")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	files := map[string]string{
+		"acme.toml": `
+[entry_points."example.greeters"]
+hello = "example.com/acme.Hello"
+[entry_points."example.farewells"]
+bye = "example.com/acme.Bye"
+`,
+		"huge.toml": strings.Repeat("# padding\n", 200),
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+
+	catalog, err := entrypoints.Discover(context.Background(),
+		entrypoints.WithEnv(false), entrypoints.WithRegistry(new(entrypoints.Registry)), entrypoints.WithSearchPath(dir),
+		entrypoints.WithNamespaces("example.greeters"), entrypoints.WithMaxManifestSize(1000))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(catalog.Namespaces())
+	for _, p := range catalog.Problems() {
+		fmt.Println(errors.Is(p, entrypoints.ErrTooLarge), strings.ReplaceAll(p.Error(), dir+string(filepath.Separator), ""))
+	}
+	// Output:
+	// [example.greeters]
+	// true read huge.toml: file size 2000 bytes is over the limit of 1000 bytes (see WithMaxManifestSize)
 }
