@@ -126,11 +126,12 @@ func syntaxError(path string, err error) error {
 // parser checks a parsed manifest. It collects every problem, so that the
 // one it reports is the first in the file whatever order it checks in.
 type parser struct {
-	path  string
-	keep  func(ns string) bool // nil keeps every namespace
-	build bool                 // the entry being checked is kept: build its slices and maps
-	strs  []string             // where the string lists of entries are cut from, to spare an allocation each
-	errs  []*ManifestError
+	path      string
+	keep      func(ns string) bool // nil keeps every namespace
+	build     bool                 // the entry being checked is kept: build its slices and maps
+	strs      []string             // where the string lists of entries are cut from, to spare an allocation each
+	strsGuess int                  // how long to make strs the first time
+	errs      []*ManifestError
 }
 
 // fail records a problem with n, positioned at its value or its key; path
@@ -204,11 +205,11 @@ func (p *parser) distribution(t tomlx.Node) Distribution {
 		case "name":
 			hasName = true
 			if n.Kind() == tomlx.String && strings.TrimSpace(n.Str()) == "" {
-				p.fail(n, append(path, key), true, "empty name")
+				p.fail(n, []string{"distribution", key}, true, "empty name")
 			}
-			d.Name = p.string(n, append(path, key))
+			d.Name = p.string(n, []string{"distribution", key})
 		case "version":
-			d.Version = p.string(n, append(path, key))
+			d.Version = p.string(n, []string{"distribution", key})
 		default:
 			p.unknown(path, n, []string{"name", "version"})
 		}
@@ -252,8 +253,8 @@ func (p *parser) entryPoints(t tomlx.Node) []EntryPoint {
 		}
 	}
 	eps := make([]EntryPoint, 0, count)
-	p.strs = make([]string, 0, count) // a guess: one tag or platform an entry
-	var scratch EntryPoint            // where entries of namespaces not kept are checked
+	p.strsGuess = count    // one tag or platform an entry
+	var scratch EntryPoint // where entries of namespaces not kept are checked
 	for nsNode := t.First(); nsNode.Valid(); nsNode = nsNode.Next() {
 		ns := nsNode.Key()
 		nsPath := []string{"entry_points", ns}
@@ -432,7 +433,7 @@ func (p *parser) strings(n tomlx.Node, path []string) []string {
 		return nil
 	}
 	if p.build && cap(p.strs)-len(p.strs) < n.Len() {
-		p.strs = make([]string, 0, max(64, 2*cap(p.strs), n.Len()))
+		p.strs = make([]string, 0, max(p.strsGuess, 2*cap(p.strs), n.Len()))
 	}
 	start := len(p.strs)
 	i := 0

@@ -42,6 +42,7 @@ type Doc struct {
 	strs  []string // strings that are not slices of src (unescaped)
 	lines []int32  // offsets of line starts
 	index index
+	keys  []keySeg // the parser's buffer, kept for the next parse
 }
 
 // span is a string that is src[off:off+n], or strs[off] when n < 0.
