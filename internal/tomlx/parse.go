@@ -281,12 +281,12 @@ func (p *parser) key(depth int) []keySeg {
 			if strings.HasPrefix(p.src[p.i:], `"""`) {
 				p.fail(p.i, "a multi-line string cannot be a key")
 			}
-			sp = p.basicString()
+			sp = p.singleLine('"')
 		case c == '\'':
 			if strings.HasPrefix(p.src[p.i:], `'''`) {
 				p.fail(p.i, "a multi-line string cannot be a key")
 			}
-			sp = p.literalString()
+			sp = p.singleLine('\'')
 		case isBare(c):
 			for p.i < len(p.src) && isBare(p.src[p.i]) {
 				p.i++
@@ -535,18 +535,18 @@ func (p *parser) value(n int32, depth int) {
 	case c == '"':
 		var s span
 		if strings.HasPrefix(p.src[p.i:], `"""`) {
-			s = p.multilineBasic()
+			s = p.multiline('"')
 		} else {
-			s = p.basicString()
+			s = p.singleLine('"')
 		}
 		nd := &p.d.nodes[n]
 		nd.kind, nd.str = String, s
 	case c == '\'':
 		var s span
 		if strings.HasPrefix(p.src[p.i:], `'''`) {
-			s = p.multilineLiteral()
+			s = p.multiline('\'')
 		} else {
-			s = p.literalString()
+			s = p.singleLine('\'')
 		}
 		nd := &p.d.nodes[n]
 		nd.kind, nd.str = String, s
@@ -642,54 +642,94 @@ func (p *parser) inlineTable(n int32, depth int) {
 	p.d.nodes[n].flags |= frozen
 }
 
-// literalString reads '...'.
-func (p *parser) literalString() span {
-	p.i++ // '
+// singleLine reads a one-line string delimited by q: a literal string
+// ('), or a basic string (") whose escapes it decodes. A string without
+// escapes is a slice of the source.
+func (p *parser) singleLine(q byte) span {
+	p.i++ // the quote
 	start := p.i
+	var b *strings.Builder // nil until an escape needs one
 	for p.i < len(p.src) {
 		c := p.src[p.i]
 		switch {
-		case c == '\'':
+		case c == q:
 			p.i++
-			return span{int32(start), int32(p.i - 1 - start)}
+			if b == nil {
+				return span{int32(start), int32(p.i - 1 - start)}
+			}
+			return p.d.keep(b.String())
+		case c == '\\' && q == '"':
+			if b == nil {
+				b = &strings.Builder{}
+				b.WriteString(p.src[start:p.i])
+			}
+			p.escape(b)
+			continue
 		case c == '\n' || c == '\r':
 			p.fail(p.i, "strings cannot contain newlines")
 		case c < 0x20 && c != '\t' || c == 0x7f:
 			p.fail(p.i, "control character %U in a string", rune(c))
-		case c < utf8.RuneSelf:
-			p.i++
-		default:
-			p.i += p.rune()
 		}
+		n := 1
+		if c >= utf8.RuneSelf {
+			n = p.rune()
+		}
+		if b != nil {
+			b.WriteString(p.src[p.i : p.i+n])
+		}
+		p.i += n
 	}
 	p.fail(p.i, "unterminated string")
 	return span{}
 }
 
-// multilineLiteral reads ”'...”'.
-func (p *parser) multilineLiteral() span {
+// multiline reads a multi-line string delimited by three of q: literal
+// (''') or basic (""") with its escapes and line-ending backslashes
+// decoded. A string without them is a slice of the source.
+func (p *parser) multiline(q byte) span {
 	p.i += 3
 	p.leadingNewline()
 	start := p.i
+	var b *strings.Builder // nil until an escape needs one
 	for p.i < len(p.src) {
 		c := p.src[p.i]
 		switch {
-		case c == '\'':
-			if end, ok := p.closing('\''); ok {
-				return span{int32(start), int32(end - start)}
+		case c == q:
+			from := p.i
+			if end, ok := p.closing(q); ok {
+				if b == nil {
+					return span{int32(start), int32(end - start)}
+				}
+				b.WriteString(p.src[from:end])
+				return p.d.keep(b.String())
 			}
-			p.i++
-		case c == '\n':
-			p.i++
-		case c == '\r':
+		case c == '\\' && q == '"':
+			if b == nil {
+				b = &strings.Builder{}
+				b.WriteString(p.src[start:p.i])
+			}
+			if !p.lineEndingBackslash() {
+				p.escape(b)
+			}
+			continue
+		case c == '\n' || c == '\r':
+			from := p.i
 			p.newline()
+			if b != nil {
+				b.WriteString(p.src[from:p.i])
+			}
+			continue
 		case c < 0x20 && c != '\t' || c == 0x7f:
 			p.fail(p.i, "control character %U in a string", rune(c))
-		case c < utf8.RuneSelf:
-			p.i++
-		default:
-			p.i += p.rune()
 		}
+		n := 1
+		if c >= utf8.RuneSelf {
+			n = p.rune()
+		}
+		if b != nil {
+			b.WriteString(p.src[p.i : p.i+n])
+		}
+		p.i += n
 	}
 	p.fail(p.i, "unterminated multi-line string")
 	return span{}
@@ -720,117 +760,6 @@ func (p *parser) closing(q byte) (end int, ok bool) {
 	end = p.i + n - 3
 	p.i += n
 	return end, true
-}
-
-// basicString reads "...", decoding escapes.
-func (p *parser) basicString() span {
-	p.i++ // "
-	start := p.i
-	// Fast path: no escapes, so the value is a slice of the source.
-	for p.i < len(p.src) {
-		c := p.src[p.i]
-		switch {
-		case c == '"':
-			p.i++
-			return span{int32(start), int32(p.i - 1 - start)}
-		case c == '\\':
-			var b strings.Builder
-			b.WriteString(p.src[start:p.i])
-			return p.d.keep(p.basicSlow(&b))
-		case c == '\n' || c == '\r':
-			p.fail(p.i, "strings cannot contain newlines")
-		case c < 0x20 && c != '\t' || c == 0x7f:
-			p.fail(p.i, "control character %U in a string", rune(c))
-		case c < utf8.RuneSelf:
-			p.i++
-		default:
-			p.i += p.rune()
-		}
-	}
-	p.fail(p.i, "unterminated string")
-	return span{}
-}
-
-func (p *parser) basicSlow(b *strings.Builder) string {
-	for p.i < len(p.src) {
-		c := p.src[p.i]
-		switch {
-		case c == '"':
-			p.i++
-			return b.String()
-		case c == '\\':
-			p.escape(b)
-		case c == '\n' || c == '\r':
-			p.fail(p.i, "strings cannot contain newlines")
-		case c < 0x20 && c != '\t' || c == 0x7f:
-			p.fail(p.i, "control character %U in a string", rune(c))
-		case c < utf8.RuneSelf:
-			b.WriteByte(c)
-			p.i++
-		default:
-			n := p.rune()
-			b.WriteString(p.src[p.i : p.i+n])
-			p.i += n
-		}
-	}
-	p.fail(p.i, "unterminated string")
-	return ""
-}
-
-// multilineBasic reads """...""".
-func (p *parser) multilineBasic() span {
-	p.i += 3
-	p.leadingNewline()
-	start := p.i
-	var b *strings.Builder // nil until an escape needs one
-	for p.i < len(p.src) {
-		c := p.src[p.i]
-		switch {
-		case c == '"':
-			from := p.i
-			if end, ok := p.closing('"'); ok {
-				if b == nil {
-					return span{int32(start), int32(end - start)}
-				}
-				b.WriteString(p.src[from:end])
-				return p.d.keep(b.String())
-			}
-			if b != nil {
-				b.WriteByte(c)
-			}
-			p.i++
-		case c == '\\':
-			if b == nil {
-				b = &strings.Builder{}
-				b.WriteString(p.src[start:p.i])
-			}
-			if p.lineEndingBackslash() {
-				continue
-			}
-			p.escape(b)
-		case c == '\n' || c == '\r':
-			from := p.i
-			p.newline()
-			if b != nil {
-				b.WriteString(p.src[from:p.i])
-			}
-		case c < 0x20 && c != '\t' || c == 0x7f:
-			p.fail(p.i, "control character %U in a string", rune(c))
-		case c < utf8.RuneSelf:
-			if b != nil {
-				b.WriteByte(c)
-			}
-			p.i++
-		default:
-			n := p.rune()
-			if b != nil {
-				b.WriteString(p.src[p.i : p.i+n])
-			}
-			p.i += n
-		}
-	}
-	p.fail(p.i, "unterminated multi-line string")
-	return span{}
 }
 
 // lineEndingBackslash handles a backslash that ends a line in a
