@@ -684,7 +684,7 @@ func (p *parser) singleLine(q byte) span {
 }
 
 // multiline reads a multi-line string delimited by three of q: literal
-// (''') or basic (""") with its escapes and line-ending backslashes
+// (”') or basic (""") with its escapes and line-ending backslashes
 // decoded. A string without them is a slice of the source.
 func (p *parser) multiline(q byte) span {
 	p.i += 3
