@@ -683,9 +683,10 @@ func (p *parser) singleLine(q byte) span {
 	return span{}
 }
 
-// multiline reads a multi-line string delimited by three of q: literal
-// (”') or basic (""") with its escapes and line-ending backslashes
-// decoded. A string without them is a slice of the source.
+// multiline reads a multi-line string delimited by three of q: a literal
+// one (three apostrophes), or a basic one (three quotation marks) whose
+// escapes and line-ending backslashes it decodes. A string without them
+// is a slice of the source.
 func (p *parser) multiline(q byte) span {
 	p.i += 3
 	p.leadingNewline()
