@@ -101,7 +101,6 @@ func ParseString(src string, lim Limits) (doc *Doc, err error) {
 	d.nodes = append(d.nodes[:0], node{kind: Table, keyOff: -1, flags: explicit})
 	d.lines = lineStarts(d.lines[:0], src)
 	p := parser{src: src, d: d, lim: lim, keys: d.keys[:0]}
-	defer func() { d.keys = p.keys[:0] }() // kept for the next parse
 	defer func() {
 		if r := recover(); r != nil {
 			e, ok := r.(*Error)
@@ -109,11 +108,13 @@ func ParseString(src string, lim Limits) (doc *Doc, err error) {
 				panic(r)
 			}
 			e.Pos = d.Position(e.Offset)
+			d.keys = p.keys[:0]
 			d.Release()
 			doc, err = nil, e
 		}
 	}()
 	p.document()
+	d.keys = p.keys[:0] // the parser's buffer, kept for the next parse
 	return d, nil
 }
 
