@@ -115,3 +115,20 @@ func TestParseManyEntriesIsLinear(t *testing.T) {
 	assert.Equal(t, "e99999", m.EntryPoints[MaxEntryPoints-1].Name)
 	assert.Equal(t, MaxEntryPoints+1, m.EntryPoints[MaxEntryPoints-1].Line)
 }
+
+func TestParseReportsTheRightProblem(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, src, want string }{
+		{"platforms not an array", "[entry_points.ns.x]\ntarget = \"a/b.C\"\nplatforms = { a = \"bogus\" }\n",
+			"p.toml:3:13: entry_points.ns.x.platforms: want an array of strings, got a table"},
+		{"an entry that cannot hold a table", "[entry_points.ns]\nx = \"a/b.C\"\n[entry_points.ns.x.y]\n",
+			"p.toml:3:2: entry_points.ns.x: already defined as a string, which cannot hold a table"},
+		{"a deep duplicate key is shortened", "[" + strings.Repeat("a.", 120) + "b]\n[" + strings.Repeat("a.", 120) + "b]\n",
+			"p.toml:2:2: a.a.a.a.(113 more).a.a.a.b: defined twice"},
+	}
+	for _, tt := range tests {
+		_, err := Parse("p.toml", []byte(tt.src))
+		require.Error(t, err, tt.name)
+		assert.Equal(t, tt.want, err.Error(), tt.name)
+	}
+}

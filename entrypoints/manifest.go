@@ -111,7 +111,7 @@ func syntaxError(path string, err error) error {
 	case tomlx.Duplicate:
 		e.Key = tomlx.ShortKey(te.Key)
 		msg := te.Msg
-		if len(te.Key) == 3 && te.Key[0] == "entry_points" {
+		if len(te.Key) == 3 && te.Key[0] == "entry_points" && te.Msg == "defined twice" {
 			msg = fmt.Sprintf("name %s declared twice in namespace %s", tomlx.Quote(te.Key[2], 80), tomlx.Quote(te.Key[1], 80))
 		}
 		e.Err = &kindError{kind: ErrDuplicate, msg: msg}
@@ -341,7 +341,7 @@ func (p *parser) entryTable(ep *EntryPoint, path []string, t tomlx.Node) {
 		case "description":
 			ep.Description = p.string(n, kpath)
 		case "tags":
-			ep.Tags = p.strings(n, kpath)
+			ep.Tags, _ = p.strings(n, kpath)
 		case "priority":
 			switch {
 			case n.Kind() != tomlx.Integer:
@@ -352,8 +352,11 @@ func (p *parser) entryTable(ep *EntryPoint, path []string, t tomlx.Node) {
 				ep.Priority = int(n.Int())
 			}
 		case "platforms":
-			ep.Platforms = p.strings(n, kpath)
-			for e := n.First(); e.Valid() && e.Kind() == tomlx.String; e = e.Next() {
+			var ok bool
+			if ep.Platforms, ok = p.strings(n, kpath); !ok {
+				break
+			}
+			for e := n.First(); e.Valid(); e = e.Next() {
 				if why := checkPlatform(e.Str(), runtime.GOOS, runtime.GOARCH); why != "" {
 					p.fail(n, kpath, true, "%s", why)
 					break
@@ -427,10 +430,12 @@ func (p *parser) string(n tomlx.Node, path []string) string {
 	return n.Str()
 }
 
-func (p *parser) strings(n tomlx.Node, path []string) []string {
+// strings returns the array of strings n (nil for an entry that is not
+// built), and whether n is one.
+func (p *parser) strings(n tomlx.Node, path []string) ([]string, bool) {
 	if n.Kind() != tomlx.Array || n.IsArrayOfTables() {
 		p.fail(n, path, true, "want an array of strings, got %s", n.Describe())
-		return nil
+		return nil, false
 	}
 	if p.build && cap(p.strs)-len(p.strs) < n.Len() {
 		p.strs = make([]string, 0, max(p.strsGuess, 2*cap(p.strs), n.Len()))
@@ -440,7 +445,7 @@ func (p *parser) strings(n tomlx.Node, path []string) []string {
 	for e := n.First(); e.Valid(); e = e.Next() {
 		if e.Kind() != tomlx.String {
 			p.fail(n, path, true, "element %d: want a string, got %s", i, e.Describe())
-			return nil
+			return nil, false
 		}
 		if p.build {
 			p.strs = append(p.strs, e.Str())
@@ -448,7 +453,7 @@ func (p *parser) strings(n tomlx.Node, path []string) []string {
 		i++
 	}
 	if !p.build {
-		return nil
+		return nil, true
 	}
-	return p.strs[start:len(p.strs):len(p.strs)]
+	return p.strs[start:len(p.strs):len(p.strs)], true
 }

@@ -126,6 +126,7 @@ func sameOrder(keys []toml.Key, doc *Doc) string {
 	type table struct {
 		n     Node
 		order []string
+		seen  map[string]bool
 	}
 	tables := map[int32]*table{}
 	for _, k := range keys {
@@ -136,10 +137,11 @@ func sameOrder(keys []toml.Key, doc *Doc) string {
 			}
 			t := tables[n.i]
 			if t == nil {
-				t = &table{n: n}
+				t = &table{n: n, seen: map[string]bool{}}
 				tables[n.i] = t
 			}
-			if !slices.Contains(t.order, seg) {
+			if !t.seen[seg] {
+				t.seen[seg] = true
 				t.order = append(t.order, seg)
 			}
 			n, _ = n.Lookup(seg)
@@ -148,7 +150,7 @@ func sameOrder(keys []toml.Key, doc *Doc) string {
 	for _, t := range tables {
 		var got []string
 		for c := t.n.First(); c.Valid(); c = c.Next() {
-			if slices.Contains(t.order, c.Key()) {
+			if t.seen[c.Key()] {
 				got = append(got, c.Key())
 			}
 		}

@@ -98,9 +98,10 @@ var docs sync.Pool
 // it: d and its Nodes must not be used afterwards. The strings they handed
 // out stay valid. Release is optional.
 func (d *Doc) Release() {
-	if cap(d.nodes) > 1<<16 {
+	if cap(d.nodes) > 1<<16 || cap(d.lines) > 1<<16 || cap(d.strs) > 1<<12 || len(d.index.slots) > 1<<16 || cap(d.keys) > 1<<8 {
 		return // let the collector have a large document's memory
 	}
+	clear(d.keys[:cap(d.keys)]) // they point into the source
 	d.nodes = d.nodes[:0]
 	clear(d.strs)
 	d.src, d.strs, d.lines = "", d.strs[:0], d.lines[:0]

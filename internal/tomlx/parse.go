@@ -334,27 +334,32 @@ func (p *parser) path(table int32, segs []keySeg) []string {
 	return path
 }
 
-// pathTo returns the keys from the root to node t (array items add no key).
+// pathTo returns the keys from the root to node t (array items add no
+// key). Errors are rare, so nodes keep no parent: the walk searches from
+// the root, with one stack of keys.
 func (d *Doc) pathTo(t int32) []string {
-	var walk func(n int32, path []string) []string
-	walk = func(n int32, path []string) []string {
+	var path []string
+	var walk func(n int32) bool
+	walk = func(n int32) bool {
 		for c := d.nodes[n].first; c != 0; c = d.nodes[c].next {
-			p := path
-			if d.nodes[c].keyOff >= 0 && d.nodes[n].kind == Table {
-				p = append(path[:len(path):len(path)], d.text(d.nodes[c].key))
+			keyed := d.nodes[n].kind == Table
+			if keyed {
+				path = append(path, d.text(d.nodes[c].key))
 			}
 			if c == t {
-				return p
+				return true
 			}
-			if k := d.nodes[c].kind; k == Table || k == Array {
-				if found := walk(c, p); found != nil {
-					return found
-				}
+			if k := d.nodes[c].kind; (k == Table || k == Array) && walk(c) {
+				return true
+			}
+			if keyed {
+				path = path[:len(path)-1]
 			}
 		}
-		return nil
+		return false
 	}
-	return walk(0, []string{})
+	walk(0)
+	return path
 }
 
 // header reads [table] or [[array of tables]].

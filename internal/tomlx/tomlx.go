@@ -6,6 +6,7 @@ package tomlx
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -22,9 +23,13 @@ func KeyString(path []string) string {
 	return b.String()
 }
 
-// ShortKey is KeyString with each segment longer than 40 bytes cut short,
-// for messages that must not echo a long input.
+// ShortKey is KeyString with each segment longer than 40 bytes cut short
+// and, past 8 segments, only the first and last 4, for messages that must
+// not echo a long input.
 func ShortKey(path []string) string {
+	if len(path) > 8 {
+		return ShortKey(path[:4]) + ".(" + strconv.Itoa(len(path)-8) + " more)." + ShortKey(path[len(path)-4:])
+	}
 	short := make([]string, len(path))
 	for i, seg := range path {
 		short[i] = seg
