@@ -546,13 +546,6 @@ type resolver struct {
 // point the resolver chose, and the resolver's error for the names it
 // could not settle.
 func (r resolver) resolve(eps []entrypoints.EntryPoint) (chosen map[string]entrypoints.EntryPoint, failed map[string]error) {
-	// One manifest never declares a name twice in a namespace (Parse
-	// refuses it), so entry points of a single manifest cannot conflict.
-	// (Those made by hand, for FromExtensions, name no manifest.)
-	if len(eps) < 2 || eps[0].Manifest != "" &&
-		!slices.ContainsFunc(eps[1:], func(ep entrypoints.EntryPoint) bool { return ep.Manifest != eps[0].Manifest }) {
-		return nil, nil
-	}
 	count := make(map[string]int, len(eps))
 	conflicts := 0
 	for _, ep := range eps {
