@@ -259,12 +259,6 @@ type mapRun[T, R any] struct {
 
 // run calls fn from exts[from] on and returns where to resume.
 func (r *mapRun[T, R]) run(from int, recoverPanics bool) (next int) {
-	// The common case, a context that is never done and no failure so
-	// far, writes results by index, keeping nothing but next in memory
-	// across calls.
-	if r.ctx.Done() == nil && len(r.results) == from && cap(r.results) >= len(r.exts) {
-		return r.runFast(from, recoverPanics)
-	}
 	if recoverPanics {
 		defer func() {
 			if p := recover(); p != nil {
@@ -292,36 +286,6 @@ func (r *mapRun[T, R]) run(from int, recoverPanics bool) (next int) {
 		}
 		r.results = append(r.results, res)
 	}
-	return next
-}
-
-// runFast is run's loop for a context that is never done and results
-// that so far are all successes: the result of exts[i] goes to
-// r.results[i].
-func (r *mapRun[T, R]) runFast(from int, recoverPanics bool) (next int) {
-	if recoverPanics {
-		defer func() {
-			if p := recover(); p != nil {
-				r.results = r.results[:next]
-				r.fail(r.exts[next], &PanicError{Value: p, Stack: debug.Stack()})
-				next++
-			}
-		}()
-	}
-	ctx, exts, fn := r.ctx, r.exts, r.fn
-	results := r.results[:len(exts)]
-	for next = from; next < len(exts); next++ {
-		res, err := fn(ctx, exts[next])
-		if err != nil {
-			r.results = results[:next]
-			if r.fail(exts[next], err); r.stopped {
-				return next
-			}
-			return next + 1 // go on in run's general loop
-		}
-		results[next] = res
-	}
-	r.results = results
 	return next
 }
 
