@@ -1,6 +1,7 @@
 package entrypoints
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -130,5 +131,30 @@ func TestParseReportsTheRightProblem(t *testing.T) {
 		_, err := Parse("p.toml", []byte(tt.src))
 		require.Error(t, err, tt.name)
 		assert.Equal(t, tt.want, err.Error(), tt.name)
+	}
+}
+
+// TestDiscoverHostile puts every hostile manifest in one directory beside a
+// good one: each is a problem naming its file and position, and the good
+// one loads.
+func TestDiscoverHostile(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{"good.toml": manifest("good", "ns", `ok = "example.com/good.OK"`)}
+	i := 0
+	for _, src := range hostile() {
+		files[fmt.Sprintf("hostile%02d.toml", i)] = src
+		i++
+	}
+	dir := writeFiles(t, t.TempDir(), files)
+	c, err := Discover(context.Background(), isolated(WithSearchPath(dir), WithMaxManifestSize(16<<20))...)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"ok@good.toml"}, names(c, "ns"))
+	require.Len(t, c.Problems(), len(files)-1)
+	for _, p := range c.Problems() {
+		var me *ManifestError
+		require.ErrorAs(t, p, &me)
+		assert.Contains(t, me.Path, "hostile")
+		assert.Positive(t, me.Line, "%v", p)
+		assert.Positive(t, me.Col, "%v", p)
 	}
 }
