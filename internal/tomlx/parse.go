@@ -665,10 +665,7 @@ func (p *parser) singleLine(q byte) span {
 			}
 			return p.d.keep(b.String())
 		case c == '\\' && q == '"':
-			if b == nil {
-				b = &strings.Builder{}
-				b.WriteString(p.src[start:p.i])
-			}
+			b = p.builder(b, start)
 			p.escape(b)
 			continue
 		case c == '\n' || c == '\r':
@@ -676,14 +673,11 @@ func (p *parser) singleLine(q byte) span {
 		case c < 0x20 && c != '\t' || c == 0x7f:
 			p.fail(p.i, "control character %U in a string", rune(c))
 		}
-		n := 1
-		if c >= utf8.RuneSelf {
-			n = p.rune()
+		if c < utf8.RuneSelf && b == nil {
+			p.i++ // the common case, inline
+			continue
 		}
-		if b != nil {
-			b.WriteString(p.src[p.i : p.i+n])
-		}
-		p.i += n
+		p.char(b, c)
 	}
 	p.fail(p.i, "unterminated string")
 	return span{}
@@ -711,10 +705,7 @@ func (p *parser) multiline(q byte) span {
 				return p.d.keep(b.String())
 			}
 		case c == '\\' && q == '"':
-			if b == nil {
-				b = &strings.Builder{}
-				b.WriteString(p.src[start:p.i])
-			}
+			b = p.builder(b, start)
 			if !p.lineEndingBackslash() {
 				p.escape(b)
 			}
@@ -729,17 +720,38 @@ func (p *parser) multiline(q byte) span {
 		case c < 0x20 && c != '\t' || c == 0x7f:
 			p.fail(p.i, "control character %U in a string", rune(c))
 		}
-		n := 1
-		if c >= utf8.RuneSelf {
-			n = p.rune()
+		if c < utf8.RuneSelf && b == nil {
+			p.i++ // the common case, inline
+			continue
 		}
-		if b != nil {
-			b.WriteString(p.src[p.i : p.i+n])
-		}
-		p.i += n
+		p.char(b, c)
 	}
 	p.fail(p.i, "unterminated multi-line string")
 	return span{}
+}
+
+// char moves past the character c at p.i, checking its UTF-8, and copies
+// it to b unless b is nil.
+func (p *parser) char(b *strings.Builder, c byte) {
+	n := 1
+	if c >= utf8.RuneSelf {
+		n = p.rune()
+	}
+	if b != nil {
+		b.WriteString(p.src[p.i : p.i+n])
+	}
+	p.i += n
+}
+
+// builder returns b, or when it is nil a new builder holding the string
+// read so far, from start: escapes make a string that is no longer a
+// slice of the source.
+func (p *parser) builder(b *strings.Builder, start int) *strings.Builder {
+	if b == nil {
+		b = &strings.Builder{}
+		b.WriteString(p.src[start:p.i])
+	}
+	return b
 }
 
 // leadingNewline skips the newline that may follow a multi-line string's
