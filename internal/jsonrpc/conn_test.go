@@ -228,7 +228,9 @@ func TestWireFormat(t *testing.T) {
 	}()
 	errc := make(chan error, 1)
 	var got []string
-	go func() { errc <- c.Call(context.Background(), "poll", map[string]any{"resources": []string{"gpu0"}}, &got) }()
+	go func() {
+		errc <- c.Call(context.Background(), "poll", map[string]any{"resources": []string{"gpu0"}}, &got)
+	}()
 	assert.Equal(t, `{"id":1,"jsonrpc":"2.0","method":"poll","params":{"resources":["gpu0"]}}`+"\n", <-lines)
 	_, _ = io.WriteString(toConn, `{"jsonrpc":"2.0","id":1,"result":["ok"]}`+"\r\n")
 	require.NoError(t, <-errc)
