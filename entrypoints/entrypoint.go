@@ -28,6 +28,11 @@ type EntryPoint struct {
 	// Nil when the entry has none.
 	Meta map[string]any
 
+	// SHA256 pins the program an exec: or so: target names: the hex
+	// SHA-256 of its bytes, in lowercase, which the loader checks before
+	// it runs them. Empty when the manifest gives none.
+	SHA256 string
+
 	Distribution Distribution // who ships the entry point
 	Manifest     string       // the manifest that declares it
 	Line         int          // its line in the manifest (a table entry's header line)

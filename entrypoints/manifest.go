@@ -35,7 +35,8 @@ import (
 //	meta        = { vendor = "acme" }
 //
 // An entry is a target string or a table with the keys target (required),
-// description, tags, priority, platforms, enabled and meta. Namespaces that
+// description, tags, priority, platforms, enabled, meta and sha256 (a pin
+// for the program of an exec: or so: target). Namespaces that
 // contain dots must be quoted, as above.
 type Manifest struct {
 	Path         string       // as given to Parse
@@ -47,7 +48,7 @@ type Manifest struct {
 const formatVersion = 1
 
 // entryKeys are the keys an entry table may hold.
-var entryKeys = []string{"target", "description", "tags", "priority", "platforms", "enabled", "meta"}
+var entryKeys = []string{"target", "description", "tags", "priority", "platforms", "enabled", "meta", "sha256"}
 
 // Limits on one manifest, far above what a real one needs, so that no
 // input makes Parse take more than time and memory linear in its size.
@@ -368,6 +369,8 @@ func (p *parser) entryTable(ep *EntryPoint, path []string, t tomlx.Node) {
 			} else {
 				p.fail(n, kpath, true, "want a boolean, got %s", n.Describe())
 			}
+		case "sha256":
+			ep.SHA256 = p.sha256(n, kpath)
 		case "meta":
 			if n.Kind() != tomlx.Table {
 				p.fail(n, kpath, true, "want a table, got %s", n.Describe())
@@ -381,6 +384,25 @@ func (p *parser) entryTable(ep *EntryPoint, path []string, t tomlx.Node) {
 	if !hasTarget {
 		p.fail(t, path, false, `missing "target"`)
 	}
+	if ep.SHA256 != "" && ep.Target.Scheme != "exec" && ep.Target.Scheme != "so" && ep.Target.Scheme != "" {
+		n, _ := t.Lookup("sha256")
+		p.fail(n, append(path[:len(path):len(path)], "sha256"), false, "a pin is for exec: and so: targets, which name a file; %s is linked into the program", ep.Target.Scheme+":")
+	}
+}
+
+// sha256 checks a pin: 64 hexadecimal digits, returned in lowercase.
+func (p *parser) sha256(n tomlx.Node, path []string) string {
+	s := p.string(n, path)
+	if n.Kind() != tomlx.String {
+		return ""
+	}
+	if len(s) != 64 || strings.IndexFunc(s, func(c rune) bool {
+		return !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')
+	}) >= 0 {
+		p.fail(n, path, true, "want the 64 hexadecimal digits of a SHA-256, got %d characters", len(s))
+		return ""
+	}
+	return strings.ToLower(s)
 }
 
 // dottedNamespaceHint recognises an unquoted dotted namespace, such as
