@@ -1,0 +1,315 @@
+// Package execplugin runs exec plugins: programs, in any language, that
+// speak the protocol of docs/exec-protocol.md. Start runs one and
+// completes the handshake; the Plugin it returns is called like any
+// extension, and Close ends it, its children included.
+//
+// Package serve, beside this one, writes plugins in Go.
+//
+// What remains to be built on this (see the project's issue on exec:
+// extensions): the exec: Loader for a Registry, restarts of a crashed
+// plugin, the sha256 pin and the checks on who may write the program.
+package execplugin
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/stevedore-go/stevedore/internal/jsonrpc"
+)
+
+// ProtocolVersion is the version of the protocol this package speaks.
+const ProtocolVersion = 1
+
+// Defaults of Config.
+const (
+	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultShutdownGrace    = 5 * time.Second
+)
+
+// Config says how to start a plugin and who it serves.
+type Config struct {
+	Path string   // the program
+	Dir  string   // its working directory; the host's when empty
+	Env  []string // its environment; the host's when nil
+
+	Namespace, Name string // the entry point it serves
+	Fragment        string // the #fragment of the exec: target
+	Settings        any    // the extension's settings table, sent as JSON; {} when nil
+
+	// Logger receives each line the plugin writes on its standard output
+	// and error, with the entry point's name. Nil discards them.
+	Logger *slog.Logger
+
+	HandshakeTimeout time.Duration // 0 means DefaultHandshakeTimeout
+	ShutdownGrace    time.Duration // 0 means DefaultShutdownGrace
+	MaxMessage       int           // the longest message read; 0 means 16 MiB
+}
+
+// Plugin is a running plugin. It is safe for concurrent use: many calls
+// may be in flight at once.
+type Plugin struct {
+	cfg     Config
+	cmd     *exec.Cmd
+	conn    *jsonrpc.Conn
+	methods []string
+	info    Info
+
+	stdio   bool          // the channel is the plugin's standard input and output
+	exited  chan struct{} // closed when the process has exited
+	waitErr error         // how it exited, once exited is closed
+	stderr  *tail
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Info is who the plugin says it is.
+type Info struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Start runs the program and completes the handshake, within ctx and the
+// handshake timeout. A program that exits first, does not answer in time,
+// or speaks another version of the protocol is ended, and the error says
+// which.
+func Start(ctx context.Context, cfg Config) (*Plugin, error) {
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = DefaultShutdownGrace
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	p := &Plugin{cfg: cfg, exited: make(chan struct{}), stderr: &tail{max: 10}}
+	cmd := exec.Command(cfg.Path)
+	cmd.Dir = cfg.Dir
+	cmd.Env = cfg.Env
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, "STEVEDORE_PLUGIN_PROTOCOL=1")
+	setProcessAttributes(cmd)
+	r, w, closeAfterStart, stdio, err := channel(cmd)
+	p.stdio = stdio
+	if err != nil {
+		return nil, p.errorf("start: %w", err)
+	}
+	p.cmd = cmd
+	if err := p.logOutput(); err != nil {
+		closeAll(closeAfterStart)
+		r.Close()
+		w.Close()
+		return nil, p.errorf("start: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		closeAll(closeAfterStart)
+		r.Close()
+		w.Close()
+		return nil, p.errorf("start: %w", err)
+	}
+	closeAll(closeAfterStart)
+	go func() {
+		p.waitErr = cmd.Wait()
+		close(p.exited)
+	}()
+	p.conn = jsonrpc.New(r, w, jsonrpc.Options{MaxMessage: cfg.MaxMessage})
+	if err := p.handshake(ctx); err != nil {
+		p.kill()
+		<-p.exited
+		p.conn.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Plugin) handshake(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.HandshakeTimeout)
+	defer cancel()
+	settings := p.cfg.Settings
+	if settings == nil {
+		settings = map[string]any{}
+	}
+	params := map[string]any{
+		"protocolVersion": ProtocolVersion,
+		"namespace":       p.cfg.Namespace,
+		"name":            p.cfg.Name,
+		"fragment":        p.cfg.Fragment,
+		"settings":        settings,
+		"host":            Info{Name: "stevedore-go", Version: ""},
+	}
+	var answer struct {
+		ProtocolVersion int      `json:"protocolVersion"`
+		Methods         []string `json:"methods"`
+		Plugin          Info     `json:"plugin"`
+	}
+	err := p.conn.Call(ctx, "initialize", params, &answer)
+	switch {
+	case err == nil && answer.ProtocolVersion != ProtocolVersion:
+		return p.errorf("handshake: the plugin speaks protocol version %d, this host version %d", answer.ProtocolVersion, ProtocolVersion)
+	case err == nil:
+		p.methods, p.info = answer.Methods, answer.Plugin
+		return nil
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
+		return p.errorf("handshake: no answer within %v", p.cfg.HandshakeTimeout)
+	case errors.Is(err, jsonrpc.ErrClosed):
+		select {
+		case <-p.exited:
+			return p.errorf("handshake: the plugin exited first (%v)%s", p.waitErr, p.stderr.String())
+		case <-time.After(time.Second):
+			return p.errorf("handshake: %w", err)
+		}
+	default:
+		return p.errorf("handshake: %w", err)
+	}
+}
+
+// Call calls method with params and decodes the answer into result (when
+// not nil). When ctx is done first, the plugin is told and Call returns
+// ctx.Err() at once. The errors name the entry point and the method; a
+// plugin that exited during the call is reported with its exit status
+// and its last lines of standard error.
+func (p *Plugin) Call(ctx context.Context, method string, params, result any) error {
+	err := p.conn.Call(ctx, method, params, result)
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return err
+	case errors.Is(err, jsonrpc.ErrClosed):
+		select {
+		case <-p.exited:
+			return p.errorf("%s: the plugin exited (%v)%s", method, p.waitErr, p.stderr.String())
+		case <-time.After(time.Second):
+		}
+	}
+	return p.errorf("%s: %w", method, err)
+}
+
+// Notify sends a notification.
+func (p *Plugin) Notify(method string, params any) error {
+	if err := p.conn.Notify(method, params); err != nil {
+		return p.errorf("%s: %w", method, err)
+	}
+	return nil
+}
+
+// Methods returns the methods the plugin said it serves.
+func (p *Plugin) Methods() []string { return append([]string(nil), p.methods...) }
+
+// Info returns who the plugin said it is.
+func (p *Plugin) Info() Info { return p.info }
+
+// Exited is closed when the plugin's process has exited.
+func (p *Plugin) Exited() <-chan struct{} { return p.exited }
+
+// Close ends the plugin: a shutdown request and an exit notification, then
+// the grace period for it to exit, then its process group is terminated
+// and, after the grace period again, killed. Close returns when the
+// process has exited; it is safe to call more than once.
+func (p *Plugin) Close() error {
+	p.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), p.cfg.ShutdownGrace)
+		defer cancel()
+		if err := p.conn.Call(ctx, "shutdown", nil, nil); err == nil {
+			_ = p.conn.Notify("exit", nil)
+		}
+		select {
+		case <-p.exited:
+		case <-time.After(p.cfg.ShutdownGrace):
+			p.terminate()
+			select {
+			case <-p.exited:
+			case <-time.After(p.cfg.ShutdownGrace):
+				p.kill()
+				<-p.exited
+			}
+		}
+		p.conn.Close()
+	})
+	return p.closeErr
+}
+
+func (p *Plugin) errorf(format string, args ...any) error {
+	return fmt.Errorf("execplugin: %s/%s (%s): %w", p.cfg.Namespace, p.cfg.Name, p.cfg.Path, fmt.Errorf(format, args...))
+}
+
+// logOutput sends the plugin's standard output and error to the logger,
+// line by line, keeping the last lines of standard error for errors.
+func (p *Plugin) logOutput() error {
+	for _, stream := range []string{"stdout", "stderr"} {
+		if stream == "stdout" && p.stdio {
+			continue // the channel
+		}
+		var (
+			r   io.ReadCloser
+			err error
+		)
+		if stream == "stdout" {
+			r, err = p.cmd.StdoutPipe()
+		} else {
+			r, err = p.cmd.StderrPipe()
+		}
+		if err != nil {
+			return err
+		}
+		go func() {
+			sc := bufio.NewScanner(r)
+			sc.Buffer(make([]byte, 4096), 64<<10)
+			for sc.Scan() {
+				line := sc.Text()
+				if stream == "stderr" {
+					p.stderr.add(line)
+				}
+				p.cfg.Logger.Info("plugin output", "namespace", p.cfg.Namespace, "name", p.cfg.Name, "stream", stream, "line", line)
+			}
+		}()
+	}
+	return nil
+}
+
+func closeAll(files []io.Closer) {
+	for _, f := range files {
+		_ = f.Close()
+	}
+}
+
+// tail keeps the last lines written to it.
+type tail struct {
+	mu    sync.Mutex
+	max   int
+	lines []string
+}
+
+func (t *tail) add(line string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(line) > 200 {
+		line = line[:200] + "..."
+	}
+	t.lines = append(t.lines, line)
+	if len(t.lines) > t.max {
+		t.lines = t.lines[1:]
+	}
+}
+
+// String returns the lines, for an error: "; stderr: a | b", or "".
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.lines) == 0 {
+		return ""
+	}
+	return "; stderr: " + strings.Join(t.lines, " | ")
+}

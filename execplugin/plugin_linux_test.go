@@ -1,0 +1,85 @@
+package execplugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCloseKillsWhatIgnoresShutdown(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"ignore-shutdown", "ignore-term"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			p, err := start(t, mode, Config{ShutdownGrace: 100 * time.Millisecond})
+			require.NoError(t, err)
+			var child int
+			require.NoError(t, p.Call(context.Background(), "spawn", nil, &child))
+			began := time.Now()
+			require.NoError(t, p.Close())
+			assert.Less(t, time.Since(began), 5*time.Second)
+			// The child, in the plugin's process group, is gone too.
+			deadline := time.Now().Add(5 * time.Second)
+			for alive(child) && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			assert.False(t, alive(child), "the plugin's child %d outlived it", child)
+		})
+	}
+}
+
+// alive reports whether process pid exists and is not a zombie.
+func alive(pid int) bool {
+	if err := syscall.Kill(pid, 0); err != nil {
+		return !errors.Is(err, syscall.ESRCH)
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return !os.IsNotExist(err)
+	}
+	// The state follows the command in parentheses: Z is a zombie.
+	for i := len(stat) - 1; i > 0; i-- {
+		if stat[i] == ')' {
+			return i+2 >= len(stat) || stat[i+2] != 'Z'
+		}
+	}
+	return true
+}
+
+// TestDocumentedPlugin runs the Python plugin that docs/exec-protocol.md
+// gives, written by hand from the protocol alone: the documentation is
+// enough to write a plugin.
+func TestDocumentedPlugin(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 is not installed; install it to run the documented plugin")
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "exec-protocol.md"))
+	require.NoError(t, err)
+	m := regexp.MustCompile("(?s)```python\n(.*?)```").FindSubmatch(doc)
+	require.NotNil(t, m, "the page has a Python plugin")
+	script := filepath.Join(t.TempDir(), "hello.py")
+	require.NoError(t, os.WriteFile(script, m[1], 0o755))
+
+	p, err := Start(context.Background(), Config{Path: script, Namespace: "test.ns", Name: "hello"})
+	require.NoError(t, err)
+	defer p.Close()
+	assert.Equal(t, []string{"poll"}, p.Methods())
+	var samples []map[string]any
+	require.NoError(t, p.Call(context.Background(), "poll", nil, &samples))
+	assert.Equal(t, []map[string]any{{"name": "hello", "volume": float64(1)}}, samples)
+	err = p.Call(context.Background(), "nope", nil, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "method not found: nope (code -32601)")
+	require.NoError(t, p.Close())
+}

@@ -1,0 +1,146 @@
+package execplugin
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// testPlugin is the path of the test plugin, built once for all tests.
+var testPlugin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "execplugin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	testPlugin = filepath.Join(dir, "testplugin")
+	if runtime.GOOS == "windows" {
+		testPlugin += ".exe"
+	}
+	build := exec.Command("go", "build", "-o", testPlugin, "./testdata/testplugin")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building the test plugin:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// start starts the test plugin in mode and closes it when the test ends.
+func start(t *testing.T, mode string, cfg Config) (*Plugin, error) {
+	t.Helper()
+	cfg.Path = testPlugin
+	cfg.Namespace, cfg.Name = "test.ns", "tp"
+	cfg.Env = append(os.Environ(), "TESTPLUGIN_MODE="+mode)
+	p, err := Start(context.Background(), cfg)
+	if p != nil {
+		t.Cleanup(func() { p.Close() })
+	}
+	return p, err
+}
+
+func TestStartCallClose(t *testing.T) {
+	t.Parallel()
+	p, err := start(t, "", Config{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"add", "crash", "fail", "spawn", "wait"}, p.Methods())
+	assert.Equal(t, Info{Name: "testplugin", Version: "1.2.3"}, p.Info())
+
+	var got int
+	require.NoError(t, p.Call(context.Background(), "add", map[string]int{"A": 2, "B": 40}, &got))
+	assert.Equal(t, 42, got)
+
+	err = p.Call(context.Background(), "fail", nil, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "execplugin: test.ns/tp (")
+	assert.Contains(t, err.Error(), "fail: no such GPU")
+
+	require.NoError(t, p.Close())
+	select {
+	case <-p.Exited():
+	default:
+		t.Fatal("Close returned before the plugin exited")
+	}
+	require.NoError(t, p.Close(), "twice is fine")
+}
+
+func TestConcurrentCallsToOnePlugin(t *testing.T) {
+	t.Parallel()
+	p, err := start(t, "", Config{})
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for g := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				var got int
+				if assert.NoError(t, p.Call(context.Background(), "add", map[string]int{"A": g, "B": i}, &got)) {
+					assert.Equal(t, g+i, got)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestHandshakeFailures(t *testing.T) {
+	t.Parallel()
+	t.Run("exits first", func(t *testing.T) {
+		t.Parallel()
+		_, err := start(t, "exit-early", Config{})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "handshake: the plugin exited first (exit status 3)")
+		assert.Contains(t, err.Error(), "cannot start: no GPU", "its last words are in the error")
+	})
+	t.Run("never answers", func(t *testing.T) {
+		t.Parallel()
+		began := time.Now()
+		_, err := start(t, "silent", Config{HandshakeTimeout: 200 * time.Millisecond})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "handshake: no answer within 200ms")
+		assert.Less(t, time.Since(began), 5*time.Second, "the silent plugin is killed, not waited for")
+	})
+	t.Run("not a program", func(t *testing.T) {
+		t.Parallel()
+		_, err := Start(context.Background(), Config{Path: filepath.Join(t.TempDir(), "missing"), Namespace: "test.ns", Name: "tp"})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "execplugin: test.ns/tp")
+		assert.Contains(t, err.Error(), "start:")
+	})
+}
+
+func TestCallCancelled(t *testing.T) {
+	t.Parallel()
+	p, err := start(t, "", Config{})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err = p.Call(ctx, "wait", nil, nil)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	var got int
+	require.NoError(t, p.Call(context.Background(), "add", map[string]int{"A": 1, "B": 1}, &got), "the plugin still serves")
+}
+
+func TestCrashInCall(t *testing.T) {
+	t.Parallel()
+	p, err := start(t, "", Config{})
+	require.NoError(t, err)
+	err = p.Call(context.Background(), "crash", nil, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "crash: the plugin exited (exit status 2)")
+	assert.Contains(t, err.Error(), "segmentation fault (pretend)")
+}

@@ -1,0 +1,45 @@
+//go:build unix
+
+package execplugin
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"syscall"
+)
+
+// channel gives the plugin a pair of pipes as file descriptors 3 (what the
+// host writes) and 4 (what the plugin writes), and returns the host's
+// ends and the plugin's, to close once it has started.
+func channel(cmd *exec.Cmd) (r io.ReadCloser, w io.WriteCloser, closeAfterStart []io.Closer, stdio bool, err error) {
+	pluginIn, hostOut, err := os.Pipe()
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
+	hostIn, pluginOut, err := os.Pipe()
+	if err != nil {
+		pluginIn.Close()
+		hostOut.Close()
+		return nil, nil, nil, false, err
+	}
+	cmd.ExtraFiles = []*os.File{pluginIn, pluginOut}
+	cmd.Env = append(cmd.Env, "STEVEDORE_PLUGIN_CHANNEL=fd:3,4")
+	return hostIn, hostOut, []io.Closer{pluginIn, pluginOut}, false, nil
+}
+
+// terminate asks the plugin's process group to end.
+func (p *Plugin) terminate() { p.signal(syscall.SIGTERM) }
+
+// kill ends the plugin's process group.
+func (p *Plugin) kill() { p.signal(syscall.SIGKILL) }
+
+func (p *Plugin) signal(sig syscall.Signal) {
+	if p.cmd.Process == nil {
+		return
+	}
+	// The plugin leads a process group of its own: signal it all, its
+	// children included, and the plugin itself should the group be gone.
+	_ = syscall.Kill(-p.cmd.Process.Pid, sig)
+	_ = p.cmd.Process.Signal(sig)
+}

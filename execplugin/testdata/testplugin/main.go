@@ -1,0 +1,63 @@
+// Command testplugin is the plugin the tests of execplugin start. What it
+// does wrong, if anything, is chosen by $TESTPLUGIN_MODE.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/stevedore-go/stevedore/execplugin/serve"
+)
+
+type addParams struct{ A, B int }
+
+func main() {
+	mode := os.Getenv("TESTPLUGIN_MODE")
+	fmt.Println("junk on stdout, which must not matter") // the channel is elsewhere
+	fmt.Fprintln(os.Stderr, "starting in mode", strconv.Quote(mode))
+	switch mode {
+	case "exit-early":
+		fmt.Fprintln(os.Stderr, "cannot start: no GPU")
+		os.Exit(3)
+	case "silent":
+		time.Sleep(time.Hour)
+	case "ignore-term":
+		signal.Ignore(syscall.SIGTERM)
+	}
+	s := serve.New("testplugin", "1.2.3")
+	serve.Handle(s, "add", func(_ context.Context, p addParams) (int, error) { return p.A + p.B, nil })
+	serve.Handle(s, "fail", func(context.Context, struct{}) (any, error) { return nil, fmt.Errorf("no such GPU") })
+	serve.Handle(s, "crash", func(context.Context, struct{}) (any, error) {
+		fmt.Fprintln(os.Stderr, "segmentation fault (pretend)")
+		os.Exit(2)
+		return nil, nil
+	})
+	serve.Handle(s, "wait", func(ctx context.Context, _ struct{}) (any, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	serve.Handle(s, "spawn", func(context.Context, struct{}) (int, error) {
+		// A child that would outlive the plugin if nothing ended it.
+		cmd := exec.Command("sleep", "3600")
+		if err := cmd.Start(); err != nil {
+			return 0, err
+		}
+		return cmd.Process.Pid, nil
+	})
+	if mode == "ignore-shutdown" || mode == "ignore-term" {
+		serve.Handle(s, "block", func(context.Context, struct{}) (any, error) { select {} })
+	}
+	if err := s.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if mode == "ignore-shutdown" || mode == "ignore-term" {
+		time.Sleep(time.Hour) // exit is asked for: do not
+	}
+}
