@@ -52,6 +52,11 @@ type Config struct {
 	HandshakeTimeout time.Duration // 0 means DefaultHandshakeTimeout
 	ShutdownGrace    time.Duration // 0 means DefaultShutdownGrace
 	MaxMessage       int           // the longest message read; 0 means 16 MiB
+
+	// program, when set, is Path opened and checked: where the system
+	// allows, the plugin is started from it rather than from Path, so that
+	// what was checked is what runs.
+	program *os.File
 }
 
 // Plugin is a running plugin. It is safe for concurrent use: many calls
@@ -105,6 +110,9 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 	p.stdio = stdio
 	if err != nil {
 		return nil, p.errorf("start: %w", err)
+	}
+	if cfg.program != nil {
+		runOpened(cmd, cfg.program)
 	}
 	p.cmd = cmd
 	if err := p.logOutput(); err != nil {

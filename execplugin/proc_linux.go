@@ -1,6 +1,8 @@
 package execplugin
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
 	"syscall"
 )
@@ -10,4 +12,12 @@ import (
 // host die, even by SIGKILL.
 func setProcessAttributes(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}
+
+// runOpened starts the program from f, a file the host opened and
+// checked, through /proc/self/fd: no one can swap the file between the
+// check and the start.
+func runOpened(cmd *exec.Cmd, f *os.File) {
+	cmd.ExtraFiles = append(cmd.ExtraFiles, f)
+	cmd.Path = fmt.Sprintf("/proc/self/fd/%d", 2+len(cmd.ExtraFiles))
 }

@@ -4,6 +4,7 @@ package execplugin
 
 import (
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"syscall"
@@ -42,4 +43,13 @@ func (p *Plugin) signal(sig syscall.Signal) {
 	// children included, and the plugin itself should the group be gone.
 	_ = syscall.Kill(-p.cmd.Process.Pid, sig)
 	_ = p.cmd.Process.Signal(sig)
+}
+
+// fileOwner returns the user who owns the file info describes.
+func fileOwner(info fs.FileInfo) (int, bool) {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return int(st.Uid), true
 }

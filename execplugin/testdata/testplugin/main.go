@@ -19,6 +19,9 @@ type addParams struct{ A, B int }
 
 func main() {
 	mode := os.Getenv("TESTPLUGIN_MODE")
+	if marker := os.Getenv("TESTPLUGIN_MARKER"); marker != "" {
+		_ = os.WriteFile(marker, []byte("ran"), 0o644) // proof that it ran
+	}
 	fmt.Println("junk on stdout, which must not matter") // the channel is elsewhere
 	fmt.Fprintln(os.Stderr, "starting in mode", strconv.Quote(mode))
 	switch mode {

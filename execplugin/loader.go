@@ -1,0 +1,148 @@
+package execplugin
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
+)
+
+var (
+	// ErrPinMismatch is matched by the error of loading an entry point
+	// whose program's SHA-256 is not the manifest's sha256: it is never
+	// started.
+	ErrPinMismatch = errors.New("execplugin: sha256 mismatch")
+
+	// ErrUnsafeFile is matched by the error of loading an entry point whose
+	// program or manifest others than its owner (or root) may write.
+	ErrUnsafeFile = errors.New("execplugin: file writable by others")
+)
+
+// Loader starts the programs of exec: targets, for a Registry:
+//
+//	reg.SetLoader("exec", execplugin.NewLoader(execplugin.WithLogger(logger)))
+//
+// The value an entry point loads to is its *Plugin, started and past its
+// handshake. A Loader is safe for concurrent use.
+type Loader struct {
+	cfg           Config
+	allowWritable bool
+}
+
+// LoaderOption configures a Loader.
+type LoaderOption func(*Loader)
+
+// WithLogger receives the plugins' output, a line a record.
+func WithLogger(l *slog.Logger) LoaderOption { return func(x *Loader) { x.cfg.Logger = l } }
+
+// WithEnv gives the plugins exactly this environment (and the protocol's
+// variables) instead of the host's.
+func WithEnv(env []string) LoaderOption {
+	return func(x *Loader) { x.cfg.Env = append([]string{}, env...) }
+}
+
+// WithTimeouts sets how long a plugin may take to answer the handshake,
+// and how long it is given to exit when closed before it is terminated.
+func WithTimeouts(handshake, shutdownGrace time.Duration) LoaderOption {
+	return func(x *Loader) { x.cfg.HandshakeTimeout, x.cfg.ShutdownGrace = handshake, shutdownGrace }
+}
+
+// WithWritableFiles lets programs and manifests that users other than
+// their owner may write be loaded. By default they are refused: whoever
+// may write them may run code in the host.
+func WithWritableFiles(allow bool) LoaderOption { return func(x *Loader) { x.allowWritable = allow } }
+
+// NewLoader returns a Loader.
+func NewLoader(opts ...LoaderOption) *Loader {
+	l := &Loader{}
+	for _, opt := range opts {
+		opt(l)
+	}
+	return l
+}
+
+// Load starts the program that ep's exec: target names: PATH[#NAME], PATH
+// relative to the directory of the manifest, which must be a file on disk.
+// The program must be a regular file; unless WithWritableFiles, neither it
+// nor the manifest may be writable by users other than their owner, and
+// the owner must be root or the user the host runs as. With a sha256 pin,
+// the bytes hashed are the bytes run: a mismatch means the program never
+// starts.
+func (l *Loader) Load(ctx context.Context, ep entrypoints.EntryPoint) (any, error) {
+	fail := func(err error) error { return fmt.Errorf("execplugin: load %s (%s): %w", ep, ep.Target, err) }
+	if ep.Target.Scheme != "exec" {
+		return nil, fail(fmt.Errorf("not an exec: target"))
+	}
+	rel, fragment, _ := strings.Cut(ep.Target.Ref, "#")
+	path := filepath.FromSlash(rel)
+	if !filepath.IsAbs(path) {
+		info, err := os.Stat(ep.Manifest)
+		if err != nil || !info.Mode().IsRegular() {
+			return nil, fail(fmt.Errorf("the path is relative to its manifest, which is not a file on disk (%s)", ep.Manifest))
+		}
+		path = filepath.Join(filepath.Dir(ep.Manifest), path)
+		if !l.allowWritable {
+			if err := checkOwner(ep.Manifest, info); err != nil {
+				return nil, fail(err)
+			}
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fail(err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fail(err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fail(fmt.Errorf("%s is not a regular file", path))
+	}
+	if !l.allowWritable {
+		if err := checkOwner(path, info); err != nil {
+			return nil, fail(err)
+		}
+	}
+	if ep.SHA256 != "" {
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			return nil, fail(err)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); got != ep.SHA256 {
+			return nil, fail(fmt.Errorf("%w: %s has sha256 %s, the manifest pins %s", ErrPinMismatch, path, got, ep.SHA256))
+		}
+	}
+	cfg := l.cfg
+	cfg.Path, cfg.Dir = path, filepath.Dir(path)
+	cfg.Namespace, cfg.Name, cfg.Fragment = ep.Namespace, ep.Name, fragment
+	if ep.SHA256 != "" {
+		cfg.program = f // run the bytes just hashed, where the system allows
+	}
+	p, err := Start(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// checkOwner returns why a file is unsafe to trust, or nil.
+func checkOwner(path string, info fs.FileInfo) error {
+	if info.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("%w: %s is writable by its group or others (mode %v)", ErrUnsafeFile, path, info.Mode().Perm())
+	}
+	if owner, ok := fileOwner(info); ok && owner != 0 && owner != os.Getuid() {
+		return fmt.Errorf("%w: %s belongs to user %d, neither root nor this program's user", ErrUnsafeFile, path, owner)
+	}
+	return nil
+}

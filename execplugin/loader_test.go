@@ -1,0 +1,154 @@
+package execplugin
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stevedore-go/stevedore"
+	"github.com/stevedore-go/stevedore/entrypoints"
+)
+
+// deployment lays out what a deployer adds: a directory with a manifest
+// and the plugin's program in bin/, and returns the directory.
+func deployment(t *testing.T, entry string) string {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "bin"), 0o755))
+	src, err := os.Open(testPlugin)
+	require.NoError(t, err)
+	defer src.Close()
+	dst, err := os.OpenFile(filepath.Join(dir, "bin", "tp"), os.O_CREATE|os.O_WRONLY, 0o755)
+	require.NoError(t, err)
+	_, err = io.Copy(dst, src)
+	require.NoError(t, err)
+	require.NoError(t, dst.Close())
+	manifest := "[distribution]\nname = \"acme\"\n[entry_points.\"test.ns\"]\n" + entry + "\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "entry_points.toml"), []byte(manifest), 0o644))
+	return dir
+}
+
+func pluginHash(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(testPlugin)
+	require.NoError(t, err)
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// load discovers dir and loads its entry point tp through a Loader.
+func load(t *testing.T, dir string, opts ...LoaderOption) (any, error) {
+	t.Helper()
+	c, err := entrypoints.Discover(context.Background(), entrypoints.WithEnv(false),
+		entrypoints.WithRegistry(new(entrypoints.Registry)), entrypoints.WithSearchPath(dir))
+	require.NoError(t, err)
+	require.Empty(t, c.Problems())
+	eps := c.EntryPoints("test.ns")
+	require.Len(t, eps, 1)
+	v, err := NewLoader(opts...).Load(context.Background(), eps[0])
+	if p, ok := v.(*Plugin); ok {
+		t.Cleanup(func() { p.Close() })
+	}
+	return v, err
+}
+
+func TestLoader(t *testing.T) {
+	t.Parallel()
+	v, err := load(t, deployment(t, `tp = "exec:bin/tp#gpu0"`))
+	require.NoError(t, err)
+	p := v.(*Plugin)
+	var got int
+	require.NoError(t, p.Call(context.Background(), "add", map[string]int{"A": 1, "B": 2}, &got))
+	assert.Equal(t, 3, got)
+	assert.Equal(t, "gpu0", p.cfg.Fragment)
+}
+
+func TestLoaderPin(t *testing.T) {
+	t.Parallel()
+	t.Run("match", func(t *testing.T) {
+		t.Parallel()
+		_, err := load(t, deployment(t, fmt.Sprintf(`tp = { target = "exec:bin/tp", sha256 = %q }`, pluginHash(t))))
+		require.NoError(t, err)
+	})
+	t.Run("mismatch: never runs", func(t *testing.T) {
+		t.Parallel()
+		marker := filepath.Join(t.TempDir(), "ran")
+		wrong := "0000000000000000000000000000000000000000000000000000000000000000"
+		_, err := load(t, deployment(t, fmt.Sprintf(`tp = { target = "exec:bin/tp", sha256 = %q }`, wrong)),
+			WithEnv(append(os.Environ(), "TESTPLUGIN_MARKER="+marker)))
+		require.ErrorIs(t, err, ErrPinMismatch)
+		assert.Contains(t, err.Error(), "the manifest pins "+wrong)
+		assert.NoFileExists(t, marker, "the program ran")
+	})
+}
+
+func TestLoaderRefusesWritableFiles(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix permissions")
+	}
+	t.Parallel()
+	t.Run("program", func(t *testing.T) {
+		t.Parallel()
+		dir := deployment(t, `tp = "exec:bin/tp"`)
+		require.NoError(t, os.Chmod(filepath.Join(dir, "bin", "tp"), 0o777))
+		_, err := load(t, dir)
+		require.ErrorIs(t, err, ErrUnsafeFile)
+		assert.Contains(t, err.Error(), "is writable by its group or others (mode -rwxrwxrwx)")
+		_, err = load(t, dir, WithWritableFiles(true))
+		require.NoError(t, err, "unless the program opts out")
+	})
+	t.Run("manifest", func(t *testing.T) {
+		t.Parallel()
+		dir := deployment(t, `tp = "exec:bin/tp"`)
+		require.NoError(t, os.Chmod(filepath.Join(dir, "entry_points.toml"), 0o664))
+		_, err := load(t, dir)
+		require.ErrorIs(t, err, ErrUnsafeFile)
+		assert.Contains(t, err.Error(), "entry_points.toml is writable")
+	})
+}
+
+func TestLoaderNeedsAManifestOnDisk(t *testing.T) {
+	t.Parallel()
+	target, err := entrypoints.ParseTarget("exec:bin/tp")
+	require.NoError(t, err)
+	_, err = NewLoader().Load(context.Background(), entrypoints.EntryPoint{Namespace: "test.ns", Name: "tp", Target: target, Manifest: "example.com/acme/entry_points.toml"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not a file on disk (example.com/acme/entry_points.toml)")
+}
+
+// TestManagerOfPlugins loads an exec extension through a manager, as any
+// other: with the plugin handle as the extension type, no adapter is
+// needed, and closing the manager ends the plugin.
+func TestManagerOfPlugins(t *testing.T) {
+	t.Parallel()
+	reg := new(entrypoints.Registry)
+	reg.SetLoader("exec", NewLoader())
+	ctx := context.Background()
+	m, err := stevedore.New[*Plugin](ctx, "test.ns", stevedore.WithRegistry(reg),
+		stevedore.WithDiscovery(entrypoints.WithEnv(false), entrypoints.WithSearchPath(deployment(t, `tp = "exec:bin/tp"`))))
+	require.NoError(t, err)
+	require.Empty(t, m.Failures())
+	sums, err := stevedore.Map(ctx, m, func(ctx context.Context, ext *stevedore.Extension[*Plugin]) (int, error) {
+		var n int
+		err := ext.Obj.Call(ctx, "add", map[string]int{"A": 20, "B": 22}, &n)
+		return n, err
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []int{42}, sums)
+	ext, _ := m.Lookup("tp")
+	require.NoError(t, m.Close())
+	select {
+	case <-ext.Obj.Exited():
+	default:
+		t.Fatal("closing the manager did not end the plugin")
+	}
+}
