@@ -83,3 +83,44 @@ func TestDocumentedPlugin(t *testing.T) {
 	assert.Contains(t, err.Error(), "method not found: nope (code -32601)")
 	require.NoError(t, p.Close())
 }
+
+func TestProtocolBreakers(t *testing.T) {
+	t.Parallel()
+	for mode, want := range map[string]string{
+		"garbage":   "jsonrpc: protocol error: line 1: not JSON",
+		"long-line": "jsonrpc: protocol error: line 1: longer than 1024 bytes",
+	} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			began := time.Now()
+			_, err := start(t, mode, Config{MaxMessage: 1024})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "handshake:")
+			assert.Contains(t, err.Error(), want)
+			assert.Less(t, time.Since(began), 5*time.Second, "the plugin is ended, not waited for")
+		})
+	}
+}
+
+// TestNoOrphanWhenTheHostIsKilled starts a host (this test binary, in a
+// mode of its own) that starts a plugin, kills the host with SIGKILL, and
+// checks that the plugin is gone within a second.
+func TestNoOrphanWhenTheHostIsKilled(t *testing.T) {
+	t.Parallel()
+	host := exec.Command(os.Args[0], "-test.run=^$")
+	host.Env = append(os.Environ(), "EXECPLUGIN_TEST_HOST="+testPlugin)
+	out, err := host.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, host.Start())
+	var pid int
+	_, err = fmt.Fscan(out, &pid)
+	require.NoError(t, err, "the host reports its plugin's pid")
+	require.True(t, alive(pid))
+	require.NoError(t, host.Process.Signal(syscall.SIGKILL))
+	_ = host.Wait()
+	deadline := time.Now().Add(time.Second)
+	for alive(pid) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	assert.False(t, alive(pid), "plugin %d outlived its host by more than a second", pid)
+}

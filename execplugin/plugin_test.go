@@ -19,6 +19,10 @@ import (
 var testPlugin string
 
 func TestMain(m *testing.M) {
+	if plugin := os.Getenv("EXECPLUGIN_TEST_HOST"); plugin != "" {
+		runHost(plugin)
+		return
+	}
 	dir, err := os.MkdirTemp("", "execplugin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -143,4 +147,17 @@ func TestCrashInCall(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "crash: the plugin exited (exit status 2)")
 	assert.Contains(t, err.Error(), "segmentation fault (pretend)")
+}
+
+// runHost is this test binary acting as a host for
+// TestNoOrphanWhenTheHostIsKilled: it starts the plugin, prints its pid,
+// and waits to be killed.
+func runHost(plugin string) {
+	p, err := Start(context.Background(), Config{Path: plugin, Namespace: "test.ns", Name: "tp"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(p.cmd.Process.Pid)
+	time.Sleep(time.Hour)
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,6 +30,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "cannot start: no GPU")
 		os.Exit(3)
 	case "silent":
+		time.Sleep(time.Hour)
+	case "garbage", "long-line":
+		// Break the protocol on the channel itself.
+		out := os.NewFile(4, "host-out")
+		line := "this is not JSON-RPC\n"
+		if mode == "long-line" {
+			line = `{"jsonrpc":"2.0","method":"log","params":"` + strings.Repeat("x", 4096) + "\"}\n"
+		}
+		_, _ = out.WriteString(line)
 		time.Sleep(time.Hour)
 	case "ignore-term":
 		signal.Ignore(syscall.SIGTERM)
