@@ -72,12 +72,16 @@ func NewLoader(opts ...LoaderOption) *Loader {
 }
 
 // Load starts the program that ep's exec: target names: PATH[#NAME], PATH
-// relative to the directory of the manifest, which must be a file on disk.
+// relative to the directory of the manifest, which must then be a file on
+// disk; the plugin runs in that directory.
 // The program must be a regular file; unless WithWritableFiles, neither it
 // nor the manifest may be writable by users other than their owner, and
 // the owner must be root or the user the host runs as. With a sha256 pin,
 // the bytes hashed are the bytes run: a mismatch means the program never
-// starts.
+// starts. On Linux the pinned program is run from the descriptor it was
+// checked through (/proc/self/fd/N, which /proc must provide), so it sees
+// that path as its $0, and keeps the descriptor open; elsewhere it is run
+// by its path, a moment after the check.
 func (l *Loader) Load(ctx context.Context, ep entrypoints.EntryPoint) (any, error) {
 	fail := func(err error) error { return fmt.Errorf("execplugin: load %s (%s): %w", ep, ep.Target, err) }
 	if ep.Target.Scheme != "exec" {
@@ -85,17 +89,24 @@ func (l *Loader) Load(ctx context.Context, ep entrypoints.EntryPoint) (any, erro
 	}
 	rel, fragment, _ := strings.Cut(ep.Target.Ref, "#")
 	path := filepath.FromSlash(rel)
-	if !filepath.IsAbs(path) {
-		info, err := os.Stat(ep.Manifest)
-		if err != nil || !info.Mode().IsRegular() {
-			return nil, fail(fmt.Errorf("the path is relative to its manifest, which is not a file on disk (%s)", ep.Manifest))
+	// The manifest says what runs: whoever may write it may choose the
+	// program and its pin. One on disk is checked as the program is.
+	dir := ""
+	if info, err := os.Stat(ep.Manifest); err == nil && info.Mode().IsRegular() {
+		if dir, err = filepath.Abs(filepath.Dir(ep.Manifest)); err != nil {
+			return nil, fail(err)
 		}
-		path = filepath.Join(filepath.Dir(ep.Manifest), path)
 		if !l.allowWritable {
 			if err := checkOwner(ep.Manifest, info); err != nil {
 				return nil, fail(err)
 			}
 		}
+	}
+	if !filepath.IsAbs(path) {
+		if dir == "" {
+			return nil, fail(fmt.Errorf("the path is relative to its manifest, which is not a file on disk (%s)", ep.Manifest))
+		}
+		path = filepath.Join(dir, path)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -124,7 +135,10 @@ func (l *Loader) Load(ctx context.Context, ep entrypoints.EntryPoint) (any, erro
 		}
 	}
 	cfg := l.cfg
-	cfg.Path, cfg.Dir = path, filepath.Dir(path)
+	cfg.Path, cfg.Dir = path, dir // the plugin runs in its manifest's directory
+	if cfg.Dir == "" {
+		cfg.Dir = filepath.Dir(path)
+	}
 	cfg.Namespace, cfg.Name, cfg.Fragment = ep.Namespace, ep.Name, fragment
 	if ep.SHA256 != "" {
 		cfg.program = f // run the bytes just hashed, where the system allows

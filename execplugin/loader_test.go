@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -151,4 +152,56 @@ func TestManagerOfPlugins(t *testing.T) {
 	default:
 		t.Fatal("closing the manager did not end the plugin")
 	}
+}
+
+// TestLoaderChecksTheManifestOfAnAbsoluteTarget: whoever may write the
+// manifest chooses what runs, whatever the target's path.
+func TestLoaderChecksTheManifestOfAnAbsoluteTarget(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix permissions")
+	}
+	t.Parallel()
+	dir := deployment(t, `tp = "exec:bin/tp"`)
+	abs := filepath.ToSlash(filepath.Join(dir, "bin", "tp"))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "entry_points.toml"),
+		[]byte("[entry_points.\"test.ns\"]\ntp = \"exec:"+abs+"\"\n"), 0o644))
+	_, err := load(t, dir)
+	require.NoError(t, err)
+	require.NoError(t, os.Chmod(filepath.Join(dir, "entry_points.toml"), 0o666))
+	_, err = load(t, dir)
+	require.ErrorIs(t, err, ErrUnsafeFile)
+}
+
+// TestLoaderRelativeSearchPath discovers the manifest through a relative
+// directory: the program is still found, and runs in the manifest's
+// directory.
+func TestLoaderRelativeSearchPath(t *testing.T) {
+	t.Parallel()
+	dir := deployment(t, `tp = "exec:bin/tp"`)
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	rel, err := filepath.Rel(wd, dir)
+	require.NoError(t, err)
+	v, err := load(t, rel)
+	require.NoError(t, err)
+	p := v.(*Plugin)
+	assert.Equal(t, dir, p.cfg.Dir)
+	var got int
+	require.NoError(t, p.Call(context.Background(), "add", map[string]int{"A": 1, "B": 1}, &got))
+}
+
+func TestConcurrentLoads(t *testing.T) {
+	t.Parallel()
+	dir := deployment(t, `tp = "exec:bin/tp"`)
+	env := append(make([]string, 0, 200), os.Environ()...) // spare capacity, as callers' slices have
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := load(t, dir, WithEnv(env))
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
 }

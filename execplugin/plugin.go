@@ -19,12 +19,17 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stevedore-go/stevedore/internal/jsonrpc"
 )
+
+// ErrClosed is matched by the error of a call on a closed Plugin.
+var ErrClosed = errors.New("execplugin: plugin closed")
 
 // ProtocolVersion is the version of the protocol this package speaks.
 const ProtocolVersion = 1
@@ -68,13 +73,15 @@ type Plugin struct {
 	methods []string
 	info    Info
 
-	stdio   bool          // the channel is the plugin's standard input and output
-	exited  chan struct{} // closed when the process has exited
-	waitErr error         // how it exited, once exited is closed
+	stdio   bool           // the channel is the plugin's standard input and output
+	readers sync.WaitGroup // the goroutines that log its output
+	exited  chan struct{}  // closed when the process has exited
+	waitErr error          // how it exited, once exited is closed
 	stderr  *tail
 
 	closeOnce sync.Once
 	closeErr  error
+	closed    atomic.Bool
 }
 
 // Info is who the plugin says it is.
@@ -84,7 +91,10 @@ type Info struct {
 }
 
 // Start runs the program and completes the handshake, within ctx and the
-// handshake timeout. A program that exits first, does not answer in time,
+// handshake timeout. On Linux the plugin gets a parent-death signal: the
+// kernel kills it when the thread that started it ends, which for a Go
+// program is when the program ends, unless Start is called from a
+// goroutine locked to its thread (runtime.LockOSThread) that then exits. A program that exits first, does not answer in time,
 // or speaks another version of the protocol is ended, and the error says
 // which.
 func Start(ctx context.Context, cfg Config) (*Plugin, error) {
@@ -100,11 +110,13 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 	p := &Plugin{cfg: cfg, exited: make(chan struct{}), stderr: &tail{max: 10}}
 	cmd := exec.Command(cfg.Path)
 	cmd.Dir = cfg.Dir
-	cmd.Env = cfg.Env
-	if cmd.Env == nil {
-		cmd.Env = os.Environ()
+	env := cfg.Env
+	if env == nil {
+		env = os.Environ()
 	}
-	cmd.Env = append(cmd.Env, "STEVEDORE_PLUGIN_PROTOCOL=1")
+	// A copy: the caller's slice, shared by every plugin a Loader starts,
+	// is never appended to.
+	cmd.Env = append(slices.Clone(env), "STEVEDORE_PLUGIN_PROTOCOL=1")
 	setProcessAttributes(cmd)
 	r, w, closeAfterStart, stdio, err := channel(cmd)
 	p.stdio = stdio
@@ -115,31 +127,53 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 		runOpened(cmd, cfg.program)
 	}
 	p.cmd = cmd
-	if err := p.logOutput(); err != nil {
-		closeAll(closeAfterStart)
-		r.Close()
-		w.Close()
-		return nil, p.errorf("start: %w", err)
-	}
-	if err := cmd.Start(); err != nil {
-		closeAll(closeAfterStart)
-		r.Close()
-		w.Close()
-		return nil, p.errorf("start: %w", err)
+	output, err := p.logOutput()
+	closeAfterStart = append(closeAfterStart, output...)
+	if err == nil {
+		err = cmd.Start()
 	}
 	closeAll(closeAfterStart)
-	go func() {
-		p.waitErr = cmd.Wait()
-		close(p.exited)
-	}()
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, p.errorf("start: %w", err)
+	}
 	p.conn = jsonrpc.New(r, w, jsonrpc.Options{MaxMessage: cfg.MaxMessage})
+	go func() {
+		err := cmd.Wait()
+		// Its last lines of output, unless its children keep the pipes
+		// open; then the channel, whatever it still holds, so that calls
+		// in flight end even if a child holds the channel open too.
+		waitTimeout(&p.readers, 200*time.Millisecond)
+		p.waitErr = err
+		close(p.exited)
+		select {
+		case <-p.conn.Done():
+		case <-time.After(200 * time.Millisecond):
+			p.conn.Close()
+		}
+	}()
 	if err := p.handshake(ctx); err != nil {
 		p.kill()
 		<-p.exited
 		p.conn.Close()
+		p.killGroup()
 		return nil, err
 	}
 	return p, nil
+}
+
+// waitTimeout waits for wg, d at most.
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
 }
 
 func (p *Plugin) handshake(ctx context.Context) error {
@@ -189,6 +223,9 @@ func (p *Plugin) handshake(ctx context.Context) error {
 // plugin that exited during the call is reported with its exit status
 // and its last lines of standard error.
 func (p *Plugin) Call(ctx context.Context, method string, params, result any) error {
+	if p.closed.Load() {
+		return p.errorf("%s: %w", method, ErrClosed)
+	}
 	err := p.conn.Call(ctx, method, params, result)
 	switch {
 	case err == nil:
@@ -222,29 +259,37 @@ func (p *Plugin) Info() Info { return p.info }
 // Exited is closed when the plugin's process has exited.
 func (p *Plugin) Exited() <-chan struct{} { return p.exited }
 
-// Close ends the plugin: a shutdown request and an exit notification, then
-// the grace period for it to exit, then its process group is terminated
-// and, after the grace period again, killed. Close returns when the
-// process has exited; it is safe to call more than once.
+// Close ends the plugin: a shutdown request and an exit notification, and
+// the end of its channel; a plugin that has not exited a grace period
+// later is terminated, and killed after another. What the plugin started
+// and left behind (its process group, on Unix) is killed then too. Close
+// returns when the process has exited, with an error when it had to be
+// ended by force; it is safe to call more than once.
 func (p *Plugin) Close() error {
 	p.closeOnce.Do(func() {
+		p.closed.Store(true)
+		grace := time.NewTimer(p.cfg.ShutdownGrace)
+		defer grace.Stop()
 		ctx, cancel := context.WithTimeout(context.Background(), p.cfg.ShutdownGrace)
-		defer cancel()
 		if err := p.conn.Call(ctx, "shutdown", nil, nil); err == nil {
 			_ = p.conn.Notify("exit", nil)
 		}
+		cancel()
+		p.conn.Close() // the end of the channel, which a plugin must heed too
 		select {
 		case <-p.exited:
-		case <-time.After(p.cfg.ShutdownGrace):
+		case <-grace.C:
 			p.terminate()
 			select {
 			case <-p.exited:
+				p.closeErr = p.errorf("close: did not exit within %v; terminated", p.cfg.ShutdownGrace)
 			case <-time.After(p.cfg.ShutdownGrace):
 				p.kill()
 				<-p.exited
+				p.closeErr = p.errorf("close: did not exit within %v, nor when terminated; killed", p.cfg.ShutdownGrace)
 			}
 		}
-		p.conn.Close()
+		p.killGroup()
 	})
 	return p.closeErr
 }
@@ -254,25 +299,29 @@ func (p *Plugin) errorf(format string, args ...any) error {
 }
 
 // logOutput sends the plugin's standard output and error to the logger,
-// line by line, keeping the last lines of standard error for errors.
-func (p *Plugin) logOutput() error {
+// line by line, keeping the last lines of standard error for errors. It
+// returns the plugin's ends of the pipes, to close once it has started.
+func (p *Plugin) logOutput() ([]io.Closer, error) {
+	var theirs []io.Closer
 	for _, stream := range []string{"stdout", "stderr"} {
 		if stream == "stdout" && p.stdio {
 			continue // the channel
 		}
-		var (
-			r   io.ReadCloser
-			err error
-		)
-		if stream == "stdout" {
-			r, err = p.cmd.StdoutPipe()
-		} else {
-			r, err = p.cmd.StderrPipe()
-		}
+		r, w, err := os.Pipe()
 		if err != nil {
-			return err
+			closeAll(theirs)
+			return nil, err
 		}
+		theirs = append(theirs, w)
+		if stream == "stdout" {
+			p.cmd.Stdout = w
+		} else {
+			p.cmd.Stderr = w
+		}
+		p.readers.Add(1)
 		go func() {
+			defer p.readers.Done()
+			defer r.Close()
 			sc := bufio.NewScanner(r)
 			sc.Buffer(make([]byte, 4096), 64<<10)
 			for sc.Scan() {
@@ -284,7 +333,7 @@ func (p *Plugin) logOutput() error {
 			}
 		}()
 	}
-	return nil
+	return theirs, nil
 }
 
 func closeAll(files []io.Closer) {

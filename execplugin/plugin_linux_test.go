@@ -18,16 +18,27 @@ import (
 
 func TestCloseKillsWhatIgnoresShutdown(t *testing.T) {
 	t.Parallel()
-	for _, mode := range []string{"ignore-shutdown", "ignore-term"} {
-		t.Run(mode, func(t *testing.T) {
+	for mode, want := range map[string]string{
+		"":                "",
+		"ignore-shutdown": "close: did not exit within 100ms; terminated",
+		"ignore-term":     "close: did not exit within 100ms, nor when terminated; killed",
+	} {
+		t.Run("mode "+mode, func(t *testing.T) {
 			t.Parallel()
 			p, err := start(t, mode, Config{ShutdownGrace: 100 * time.Millisecond})
 			require.NoError(t, err)
 			var child int
 			require.NoError(t, p.Call(context.Background(), "spawn", nil, &child))
 			began := time.Now()
-			require.NoError(t, p.Close())
+			err = p.Close()
+			if want == "" {
+				require.NoError(t, err, "an orderly end")
+			} else {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), want)
+			}
 			assert.Less(t, time.Since(began), 5*time.Second)
+			require.ErrorIs(t, p.Call(context.Background(), "add", nil, nil), ErrClosed)
 			// The child, in the plugin's process group, is gone too.
 			deadline := time.Now().Add(5 * time.Second)
 			for alive(child) && time.Now().Before(deadline) {
@@ -123,4 +134,28 @@ func TestNoOrphanWhenTheHostIsKilled(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	assert.False(t, alive(pid), "plugin %d outlived its host by more than a second", pid)
+}
+
+// TestCrashWithAChild has the plugin start a child, which inherits
+// whatever the plugin does not close, then crash: the calls in flight end
+// with the crash, not when the child ends.
+func TestCrashWithAChild(t *testing.T) {
+	t.Parallel()
+	p, err := start(t, "", Config{})
+	require.NoError(t, err)
+	var child int
+	require.NoError(t, p.Call(context.Background(), "spawn", nil, &child))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	began := time.Now()
+	err = p.Call(ctx, "crash", nil, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the plugin exited (exit status 2)")
+	assert.Less(t, time.Since(began), 10*time.Second)
+	p.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for alive(child) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	assert.False(t, alive(child), "the crashed plugin's child %d is still running", child)
 }

@@ -45,3 +45,6 @@ func runOpened(*exec.Cmd, *os.File) {}
 
 // fileOwner is not known here.
 func fileOwner(fs.FileInfo) (int, bool) { return 0, false }
+
+// killGroup does nothing here: there is no process group to reach.
+func (p *Plugin) killGroup() {}

@@ -53,3 +53,11 @@ func fileOwner(info fs.FileInfo) (int, bool) {
 	}
 	return int(st.Uid), true
 }
+
+// killGroup kills what is left of the plugin's process group once the
+// plugin has exited: the children it left behind.
+func (p *Plugin) killGroup() {
+	if p.cmd.Process != nil {
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	}
+}

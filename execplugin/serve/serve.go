@@ -107,6 +107,10 @@ func (s *Server) Run() error {
 func channel() (io.ReadCloser, io.WriteCloser, error) {
 	switch ch := os.Getenv("STEVEDORE_PLUGIN_CHANNEL"); ch {
 	case "fd:3,4":
+		// Children the plugin starts must not hold the channel open: the
+		// host would not see the plugin end.
+		closeOnExec(3)
+		closeOnExec(4)
 		return os.NewFile(3, "host-in"), os.NewFile(4, "host-out"), nil
 	case "stdio", "":
 		return os.Stdin, os.Stdout, nil
@@ -184,8 +188,11 @@ func (s *Server) handle(ctx context.Context, req *jsonrpc.Request) (any, error) 
 	result, err := h(ctx, req.Params)
 	if err != nil {
 		var e *jsonrpc.Error
-		if errors.As(err, &e) {
+		switch {
+		case errors.As(err, &e):
 			return nil, e
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+			return nil, &jsonrpc.Error{Code: jsonrpc.CodeCancelled, Message: err.Error()}
 		}
 		return nil, &jsonrpc.Error{Code: -32000, Message: err.Error()}
 	}

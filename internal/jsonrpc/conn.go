@@ -211,6 +211,9 @@ func (c *Conn) Call(ctx context.Context, method string, params, result any) erro
 		if !ok {
 			return c.closedError()
 		}
+		if err := ctx.Err(); err != nil {
+			return err // the answer came as the caller gave up: the caller's word wins
+		}
 		if resp.err != nil {
 			return resp.err
 		}
@@ -223,7 +226,7 @@ func (c *Conn) Call(ctx context.Context, method string, params, result any) erro
 		return nil
 	case <-ctx.Done():
 		c.forget(id)
-		_ = c.Notify(CancelMethod, map[string]int64{"id": id})
+		c.tryNotify(CancelMethod, map[string]int64{"id": id})
 		return ctx.Err()
 	case <-c.done:
 		return c.closedError()
@@ -252,6 +255,19 @@ func (c *Conn) Notify(method string, params any) error {
 		msg["params"] = params
 	}
 	return c.send(context.Background(), msg)
+}
+
+// tryNotify sends a notification unless the writer's queue is full: a
+// cancellation must never block the caller that gave up.
+func (c *Conn) tryNotify(method string, params any) {
+	line, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": method, "params": params})
+	if err != nil {
+		return
+	}
+	select {
+	case c.writes <- append(line, '\n'):
+	default:
+	}
 }
 
 // send queues one message for the writer.
@@ -316,7 +332,7 @@ func readLine(br *bufio.Reader, max int) ([]byte, error) {
 	var line []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
-		if len(line)+len(chunk) > max+2 { // the line and its \r\n
+		if len(line)+len(chunk) > max+1 && !(len(line)+len(chunk) == max+2 && bytes.HasSuffix(chunk, []byte("\r\n"))) { // the line and its \n or \r\n
 			return nil, errTooLong
 		}
 		line = append(line, chunk...)
@@ -407,7 +423,7 @@ func (c *Conn) serve(m *wire) {
 			var e *Error
 			if !errors.As(err, &e) {
 				e = &Error{Code: CodeInternalError, Message: err.Error()}
-				if ctx.Err() != nil {
+				if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 					e.Code = CodeCancelled
 				}
 			}
