@@ -27,6 +27,16 @@ type invoker[T any] struct {
 	args          []any
 	settings      *Settings
 	recoverPanics bool // in Defaults methods
+	adapter       func(context.Context, entrypoints.EntryPoint, any) (T, error)
+}
+
+// adapts reports whether convert hands plugin to the adapter.
+func (inv *invoker[T]) adapts(plugin any) bool {
+	if _, ok := plugin.(T); ok || inv.adapter == nil {
+		return false
+	}
+	rv := reflect.ValueOf(plugin)
+	return rv.IsValid() && rv.Kind() != reflect.Func
 }
 
 // convert returns plugin as a T, or the stage that failed and why.
@@ -45,6 +55,13 @@ func (inv *invoker[T]) convert(ctx context.Context, ep *entrypoints.EntryPoint, 
 	rv := reflect.ValueOf(plugin)
 	if !rv.IsValid() {
 		return zero, StageInvoke, wrongType("the target resolved to nil, want %v", want)
+	}
+	if inv.adapter != nil && rv.Kind() != reflect.Func {
+		obj, err := inv.adapter(ctx, *ep, plugin)
+		if err != nil {
+			return zero, StageInvoke, fmt.Errorf("stevedore: adapting %T to %v: %w", plugin, want, err)
+		}
+		return obj, "", nil
 	}
 	// For an interface T the assertion above decided assignability; for a
 	// concrete T it missed assignable types that are not identical, such

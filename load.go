@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
@@ -59,7 +60,11 @@ func start[T any](ctx context.Context, namespace string, opts []Option) (*builde
 	}
 	m := newManager[T](namespace, cfg)
 	m.entryPoints = catalog.EntryPoints(namespace)
-	inv := invoker[T]{args: cfg.invokeArgs, settings: cfg.settings, recoverPanics: cfg.recoverPanics}
+	adapter, err := adapterFor[T](cfg)
+	if err != nil {
+		return nil, err
+	}
+	inv := invoker[T]{args: cfg.invokeArgs, settings: cfg.settings, recoverPanics: cfg.recoverPanics, adapter: adapter}
 	b := &builder[T]{ctx: ctx, m: m, cfg: cfg, registry: cfg.registry, inv: inv, after: after}
 
 	for i := range m.entryPoints {
@@ -208,10 +213,17 @@ func (b *builder[T]) loadOne(ep *entrypoints.EntryPoint, began time.Time) (*Exte
 		if stage == "" {
 			stage = StageInvoke // a panic in a factory
 		}
+		if c, ok := plugin.(io.Closer); ok && b.inv.adapts(plugin) {
+			// Loaded for this extension alone (an extension in another
+			// process, say): nothing else will end it.
+			err = errors.Join(err, b.closeQuietly(c))
+		}
 		return nil, &LoadError{EntryPoint: *ep, Stage: stage, Err: err}
 	}
 	m.emit(Loaded, ep, nil, m.since(converted))
-	return b.newExtension(ep, plugin, obj), nil
+	ext := b.newExtension(ep, plugin, obj)
+	ext.adapted = b.inv.adapts(plugin)
+	return ext, nil
 }
 
 // newExtension stores ext in a block of extensions allocated together,
@@ -241,6 +253,15 @@ func (b *builder[T]) invoke(ep *entrypoints.EntryPoint, plugin any) (obj T, stag
 		defer recoverInto(&err)
 	}
 	return b.inv.convert(b.ctx, ep, plugin)
+}
+
+// closeQuietly closes c, turning a panic into an error unless recovery
+// is off.
+func (b *builder[T]) closeQuietly(c io.Closer) (err error) {
+	if b.cfg.recoverPanics {
+		defer recoverInto(&err)
+	}
+	return c.Close()
 }
 
 // fail records a load failure, reports it to the listeners (d is how long

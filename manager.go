@@ -7,6 +7,7 @@ import (
 	"io"
 	"iter"
 	"log/slog"
+	"reflect"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -22,6 +23,8 @@ type Extension[T any] struct {
 	EntryPoint entrypoints.EntryPoint // where it was declared
 	Plugin     any                    // the value its target resolved to, often a factory
 	Obj        T                      // the extension itself: Plugin, or what Plugin made
+
+	adapted bool // Obj is what WithAdapter made of Plugin
 }
 
 // Manager holds the extensions loaded from one namespace, in load order
@@ -154,19 +157,39 @@ func (m *Manager[T]) Close() error {
 
 // closeExtension closes ext.Obj if it is an io.Closer.
 func (m *Manager[T]) closeExtension(ext *Extension[T]) (err error) {
-	c, ok := any(ext.Obj).(io.Closer)
-	if !ok {
+	var closers []io.Closer
+	if c, ok := any(ext.Obj).(io.Closer); ok {
+		closers = append(closers, c)
+	}
+	// What an adapter was given (an extension in another process, say)
+	// is the manager's to close too.
+	if c, ok := ext.Plugin.(io.Closer); ok && ext.adapted && !sameCloser(c, closers) {
+		closers = append(closers, c)
+	}
+	if len(closers) == 0 {
 		return nil
 	}
 	began := m.now()
-	func() {
-		if m.recoverPanics {
-			defer recoverInto(&err)
-		}
-		err = c.Close()
-	}()
+	for _, c := range closers {
+		func() {
+			if m.recoverPanics {
+				defer recoverInto(&err)
+			}
+			err = errors.Join(err, c.Close())
+		}()
+	}
 	m.emit(Closed, &ext.EntryPoint, err, m.since(began))
 	return err
+}
+
+// sameCloser reports whether c is already among closers.
+func sameCloser(c io.Closer, closers []io.Closer) bool {
+	for _, o := range closers {
+		if reflect.TypeOf(o).Comparable() && reflect.TypeOf(o) == reflect.TypeOf(c) && o == c {
+			return true
+		}
+	}
+	return false
 }
 
 // emit reports an event to the listeners; it builds the event only when

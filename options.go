@@ -1,6 +1,7 @@
 package stevedore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,6 +37,8 @@ type config struct {
 	afterLoadCheck any // func(*Extension[T]) bool for the manager's T
 	afterCheckType reflect.Type
 	hasAfterCheck  bool
+	adapter        any // func(context.Context, entrypoints.EntryPoint, any) (T, error) for the manager's T
+	adapterType    reflect.Type
 	optionProblems []error
 }
 
@@ -176,6 +179,34 @@ func WithAfterLoadCheck[T any](check func(*Extension[T]) bool) Option {
 	return func(cfg *config) {
 		cfg.afterLoadCheck, cfg.afterCheckType, cfg.hasAfterCheck = check, reflect.TypeFor[T](), true
 	}
+}
+
+// WithAdapter turns what a target loads to into the extension type T when
+// it is neither a T nor a function to call: typically the handle of an
+// extension in another process, such as an *execplugin.Plugin, wrapped in
+// a type that implements T by calling it. fn runs once for each such
+// extension, at load, with the entry point; its error (or panic) fails
+// that extension alone. Closing the manager closes what fn was given, as
+// well as the T it returned, when either is an io.Closer.
+//
+// Given to a manager of another T, the constructor fails with
+// ErrWrongType.
+func WithAdapter[T any](fn func(ctx context.Context, ep entrypoints.EntryPoint, loaded any) (T, error)) Option {
+	return func(cfg *config) { cfg.adapter, cfg.adapterType = fn, reflect.TypeFor[T]() }
+}
+
+// adapterFor returns the adapter for a manager of T, or an error when it
+// was made for another type.
+func adapterFor[T any](cfg *config) (func(context.Context, entrypoints.EntryPoint, any) (T, error), error) {
+	if cfg.adapter == nil {
+		return nil, nil
+	}
+	fn, ok := cfg.adapter.(func(context.Context, entrypoints.EntryPoint, any) (T, error))
+	if !ok {
+		return nil, &kindError{kind: ErrWrongType, msg: fmt.Sprintf(
+			"stevedore: WithAdapter[%v] given to a manager of %v", cfg.adapterType, reflect.TypeFor[T]())}
+	}
+	return fn, nil
 }
 
 // afterLoadCheckFor returns the after-load check for a manager of T, or an

@@ -205,3 +205,48 @@ func TestConcurrentLoads(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// Adder is an extension point of a host, which an exec plugin implements
+// through an adapter.
+type Adder interface{ Add(ctx context.Context, a, b int) (int, error) }
+
+type pluginAdder struct{ p *Plugin }
+
+func (a pluginAdder) Add(ctx context.Context, x, y int) (int, error) {
+	var n int
+	err := a.p.Call(ctx, "add", map[string]int{"A": x, "B": y}, &n)
+	return n, err
+}
+
+// TestAdapter loads an exec plugin as the host's own extension type, and
+// closing the manager ends the plugin.
+func TestAdapter(t *testing.T) {
+	t.Parallel()
+	reg := new(entrypoints.Registry)
+	reg.SetLoader("exec", NewLoader())
+	var plugin *Plugin
+	adapt := func(_ context.Context, _ entrypoints.EntryPoint, loaded any) (Adder, error) {
+		p, ok := loaded.(*Plugin)
+		if !ok {
+			return nil, fmt.Errorf("not an exec plugin: %T", loaded)
+		}
+		plugin = p
+		return pluginAdder{p}, nil
+	}
+	ctx := context.Background()
+	m, err := stevedore.New[Adder](ctx, "test.ns", stevedore.WithRegistry(reg), stevedore.WithAdapter(adapt),
+		stevedore.WithDiscovery(entrypoints.WithEnv(false), entrypoints.WithSearchPath(deployment(t, `tp = "exec:bin/tp"`))))
+	require.NoError(t, err)
+	require.Empty(t, m.Failures())
+	ext, ok := m.Lookup("tp")
+	require.True(t, ok)
+	n, err := ext.Obj.Add(ctx, 40, 2)
+	require.NoError(t, err)
+	assert.Equal(t, 42, n)
+	require.NoError(t, m.Close())
+	select {
+	case <-plugin.Exited():
+	default:
+		t.Fatal("closing the manager did not end the plugin behind the adapter")
+	}
+}

@@ -214,6 +214,14 @@ func (c *Conn) Call(ctx context.Context, method string, params, result any) erro
 		if err := ctx.Err(); err != nil {
 			return err // the answer came as the caller gave up: the caller's word wins
 		}
+		if resp.err != nil && resp.err.Code == CodeCancelled {
+			// The other side's clock reached the deadline first: the
+			// caller's is about to, and its word wins.
+			if d, ok := ctx.Deadline(); ok && time.Until(d) < 100*time.Millisecond {
+				<-ctx.Done()
+				return ctx.Err()
+			}
+		}
 		if resp.err != nil {
 			return resp.err
 		}
