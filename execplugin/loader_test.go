@@ -208,7 +208,9 @@ func TestConcurrentLoads(t *testing.T) {
 
 // Adder is an extension point of a host, which an exec plugin implements
 // through an adapter.
-type Adder interface{ Add(ctx context.Context, a, b int) (int, error) }
+type Adder interface {
+	Add(ctx context.Context, a, b int) (int, error)
+}
 
 type pluginAdder struct{ p *Plugin }
 
