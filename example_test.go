@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"testing/fstest"
 
 	"github.com/stevedore-go/stevedore"
 	"github.com/stevedore-go/stevedore/entrypoints"
@@ -337,4 +338,46 @@ func ExampleWithListener() {
 	// resolved hello
 	// loaded hello
 	// [hello]
+}
+
+// remote stands for the handle of an extension in another process, such
+// as an *execplugin.Plugin: something to call, and to close.
+type remote struct{ lang string }
+
+func (r *remote) Call(method, arg string) string { return r.lang + ":" + method + "(" + arg + ")" }
+func (r *remote) Close() error                   { fmt.Println("closed", r.lang); return nil }
+
+// remoteGreeter is the host's Greeter, implemented by calling a remote.
+type remoteGreeter struct{ r *remote }
+
+func (g remoteGreeter) Greet(name string) string { return g.r.Call("greet", name) }
+
+// A loader may yield a handle rather than a Greeter: an adapter, written
+// once for the extension point, makes one of the other.
+func ExampleWithAdapter() {
+	reg := new(entrypoints.Registry)
+	reg.Register("example.com/remote.Klingon", &remote{lang: "tlh"})
+	manifest := "[entry_points.\"example.remote\"]\nklingon = \"example.com/remote.Klingon\"\n"
+
+	adapt := func(_ context.Context, ep entrypoints.EntryPoint, loaded any) (Greeter, error) {
+		r, ok := loaded.(*remote)
+		if !ok {
+			return nil, fmt.Errorf("%s: not a remote greeter: %T", ep, loaded)
+		}
+		return remoteGreeter{r}, nil
+	}
+	ctx := context.Background()
+	m, err := stevedore.New[Greeter](ctx, "example.remote", stevedore.WithRegistry(reg), stevedore.WithAdapter(adapt),
+		stevedore.WithDiscovery(entrypoints.WithEnv(false), entrypoints.WithFS(fstest.MapFS{"remote.toml": {Data: []byte(manifest)}})))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for name, g := range m.All() {
+		fmt.Println(name, g.Greet("Worf"))
+	}
+	m.Close() // closes the handles it adapted
+	// Output:
+	// klingon tlh:greet(Worf)
+	// closed tlh
 }
