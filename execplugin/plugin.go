@@ -130,7 +130,7 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 	output, err := p.logOutput()
 	closeAfterStart = append(closeAfterStart, output...)
 	if err == nil {
-		err = cmd.Start()
+		err = startRetrying(cmd)
 	}
 	closeAll(closeAfterStart)
 	if err != nil {
@@ -161,6 +161,25 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// startRetrying starts cmd, trying again a few times when the program is
+// "busy": another goroutine of this process forking at the moment the
+// program's file was written (Go issue 22315) leaves a copy of the writing
+// descriptor open for an instant.
+func startRetrying(cmd *exec.Cmd) error {
+	for try := 1; ; try++ {
+		err := cmd.Start()
+		if err == nil || !isBusy(err) || try == 5 {
+			return err
+		}
+		time.Sleep(time.Duration(try) * 20 * time.Millisecond)
+		// A failed Start cannot be reused: clone what it set up.
+		next := exec.Command(cmd.Path)
+		next.Args, next.Dir, next.Env, next.ExtraFiles = cmd.Args, cmd.Dir, cmd.Env, cmd.ExtraFiles
+		next.Stdin, next.Stdout, next.Stderr, next.SysProcAttr = cmd.Stdin, cmd.Stdout, cmd.Stderr, cmd.SysProcAttr
+		*cmd = *next
+	}
 }
 
 // waitTimeout waits for wg, d at most.

@@ -48,3 +48,6 @@ func fileOwner(fs.FileInfo) (int, bool) { return 0, false }
 
 // killGroup does nothing here: there is no process group to reach.
 func (p *Plugin) killGroup() {}
+
+// isBusy is never true here.
+func isBusy(error) bool { return false }

@@ -3,6 +3,7 @@
 package execplugin
 
 import (
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -61,3 +62,6 @@ func (p *Plugin) killGroup() {
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	}
 }
+
+// isBusy reports whether err says the program's file is open for writing.
+func isBusy(err error) bool { return errors.Is(err, syscall.ETXTBSY) }
