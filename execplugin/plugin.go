@@ -91,12 +91,14 @@ type Info struct {
 }
 
 // Start runs the program and completes the handshake, within ctx and the
-// handshake timeout. On Linux the plugin gets a parent-death signal: the
-// kernel kills it when the thread that started it ends, which for a Go
-// program is when the program ends, unless Start is called from a
-// goroutine locked to its thread (runtime.LockOSThread) that then exits. A program that exits first, does not answer in time,
+// handshake timeout. A program that exits first, does not answer in time,
 // or speaks another version of the protocol is ended, and the error says
 // which.
+//
+// On Linux the plugin gets a parent-death signal: the kernel kills it when
+// the thread that started it ends, which for a Go program is when the
+// program ends, unless Start is called from a goroutine locked to its
+// thread (runtime.LockOSThread) that then exits.
 func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 	if cfg.HandshakeTimeout <= 0 {
 		cfg.HandshakeTimeout = DefaultHandshakeTimeout
