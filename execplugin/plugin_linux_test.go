@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -162,4 +163,55 @@ func TestCrashWithAChild(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	assert.False(t, alive(child), "the crashed plugin's child %d is still running", child)
+}
+
+// TestPythonSDK starts a plugin written with execplugin/python's one-file
+// SDK.
+func TestPythonSDK(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 is not installed; install it to test the Python SDK")
+	}
+	sdk, err := filepath.Abs("python")
+	require.NoError(t, err)
+	script, err := filepath.Abs(filepath.Join("testdata", "pyplugin", "plugin.py"))
+	require.NoError(t, err)
+	p, err := Start(context.Background(), Config{Path: script, Namespace: "test.ns", Name: "py",
+		Env: append(os.Environ(), "PYTHONPATH="+sdk)})
+	require.NoError(t, err)
+	defer p.Close()
+	assert.Equal(t, []string{"add", "boom", "deadline", "fail", "wait"}, p.Methods())
+	assert.Equal(t, Info{Name: "pyplugin", Version: "2.0"}, p.Info())
+
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var got int
+			if assert.NoError(t, p.Call(ctx, "add", map[string]int{"A": i, "B": 1}, &got)) {
+				assert.Equal(t, i+1, got)
+			}
+		}()
+	}
+	wg.Wait()
+
+	err = p.Call(ctx, "fail", nil, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "fail: no such GPU (code -32042)")
+	err = p.Call(ctx, "boom", nil, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "boom: unexpected (code -32000)")
+
+	var before bool
+	dctx, cancel := context.WithTimeout(ctx, time.Minute)
+	require.NoError(t, p.Call(dctx, "deadline", nil, &before))
+	cancel()
+	assert.True(t, before, "the plugin sees the caller's deadline")
+
+	cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, p.Call(cctx, "wait", nil, nil), context.DeadlineExceeded)
+	require.NoError(t, p.Close(), "an orderly end")
 }
