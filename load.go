@@ -245,7 +245,14 @@ func (b *builder[T]) resolveTarget(ep *entrypoints.EntryPoint) (plugin any, err 
 	if b.cfg.recoverPanics {
 		defer recoverInto(&err)
 	}
-	return b.registry.Load(b.ctx, *ep)
+	ctx := b.ctx
+	if ep.Target.Scheme != "go" && b.cfg.settings != nil {
+		// Loaders of other schemes (exec:) may hand the table on.
+		if t, ok := b.cfg.settings.table(ep.Namespace, ep.Name); ok {
+			ctx = entrypoints.ContextWithSettings(ctx, t)
+		}
+	}
+	return b.registry.Load(ctx, *ep)
 }
 
 func (b *builder[T]) invoke(ep *entrypoints.EntryPoint, plugin any) (obj T, stage Stage, err error) {

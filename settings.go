@@ -132,6 +132,20 @@ func (s *Settings) decode(path []string, rv reflect.Value) error {
 	return s.value(path, n, rv.Elem())
 }
 
+// table returns the settings table of the extension name in namespace ns,
+// as decoded TOML values, and whether there is one.
+func (s *Settings) table(ns, name string) (map[string]any, bool) {
+	n := s.doc.Root()
+	for _, seg := range append(strings.Split(ns, "."), name) {
+		var ok bool
+		if n, ok = n.Lookup(seg); !ok {
+			return nil, false
+		}
+	}
+	t, ok := n.Any().(map[string]any)
+	return t, ok
+}
+
 // settingsError is a problem in a settings document, in the format of the
 // manifest errors: "path:line:col: key: message".
 type settingsError struct {

@@ -161,3 +161,19 @@ bye = "example.com/acme.Bye"
 	// [example.greeters]
 	// true read huge.toml: file size 2000 bytes is over the limit of 1000 bytes (see WithMaxManifestSize)
 }
+
+// A loader of a scheme of its own can read the settings table that a
+// manager puts in the context for the extension it loads.
+func ExampleSettingsFromContext() {
+	reg := new(entrypoints.Registry)
+	reg.SetLoader("remote", entrypoints.LoaderFunc(func(ctx context.Context, ep entrypoints.EntryPoint) (any, error) {
+		settings, _ := entrypoints.SettingsFromContext(ctx)
+		return fmt.Sprintf("%s at %v", ep.Target.Ref, settings["address"]), nil
+	}))
+	target, _ := entrypoints.ParseTarget("remote:gpu")
+	ctx := entrypoints.ContextWithSettings(context.Background(), map[string]any{"address": "10.0.0.7:9000"})
+	v, err := reg.Load(ctx, entrypoints.EntryPoint{Namespace: "acme.pollsters", Name: "gpu", Target: target})
+	fmt.Println(v, err)
+	// Output:
+	// gpu at 10.0.0.7:9000 <nil>
+}

@@ -32,3 +32,21 @@ func (g goLoader) Load(_ context.Context, ep EntryPoint) (any, error) {
 	}
 	return nil, &kindError{kind: ErrNotRegistered, msg: fmt.Sprintf("entrypoints: %s is not registered (%s)", ep.Target, hint)}
 }
+
+// settingsKey is the context key of an extension's settings table.
+type settingsKey struct{}
+
+// ContextWithSettings returns a copy of ctx that carries the settings
+// table of the extension being loaded, for a Loader that passes it on: the
+// exec: loader gives it to the plugin in its handshake. Managers do this
+// for the settings given with stevedore.WithSettings.
+func ContextWithSettings(ctx context.Context, table map[string]any) context.Context {
+	return context.WithValue(ctx, settingsKey{}, table)
+}
+
+// SettingsFromContext returns the settings table that ContextWithSettings
+// put in ctx.
+func SettingsFromContext(ctx context.Context) (map[string]any, bool) {
+	t, ok := ctx.Value(settingsKey{}).(map[string]any)
+	return t, ok
+}

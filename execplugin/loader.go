@@ -78,7 +78,9 @@ func NewLoader(opts ...LoaderOption) *Loader {
 // nor the manifest may be writable by users other than their owner, and
 // the owner must be root or the user the host runs as. With a sha256 pin,
 // the bytes hashed are the bytes run: a mismatch means the program never
-// starts. On Linux the pinned program is run from the descriptor it was
+// starts. The plugin's handshake carries the extension's settings table
+// when ctx has one (entrypoints.ContextWithSettings; managers given
+// stevedore.WithSettings do this). On Linux the pinned program is run from the descriptor it was
 // checked through (/proc/self/fd/N, which /proc must provide), so it sees
 // that path as its $0, and keeps the descriptor open; elsewhere it is run
 // by its path, a moment after the check.
@@ -140,6 +142,9 @@ func (l *Loader) Load(ctx context.Context, ep entrypoints.EntryPoint) (any, erro
 		cfg.Dir = filepath.Dir(path)
 	}
 	cfg.Namespace, cfg.Name, cfg.Fragment = ep.Namespace, ep.Name, fragment
+	if t, ok := entrypoints.SettingsFromContext(ctx); ok {
+		cfg.Settings = t // from stevedore.WithSettings, through the manager
+	}
 	if ep.SHA256 != "" {
 		cfg.program = f // run the bytes just hashed, where the system allows
 	}

@@ -252,3 +252,23 @@ func TestAdapter(t *testing.T) {
 		t.Fatal("closing the manager did not end the plugin behind the adapter")
 	}
 }
+
+// TestSettingsReachThePlugin gives a manager settings: the plugin's
+// handshake carries its table.
+func TestSettingsReachThePlugin(t *testing.T) {
+	t.Parallel()
+	reg := new(entrypoints.Registry)
+	reg.SetLoader("exec", NewLoader())
+	settings, err := stevedore.ParseSettings("settings.toml", []byte("[test.ns.tp]\ninterval = \"10s\"\nlabels = [\"a\", \"b\"]\n"))
+	require.NoError(t, err)
+	ctx := context.Background()
+	m, err := stevedore.New[*Plugin](ctx, "test.ns", stevedore.WithRegistry(reg), stevedore.WithSettings(settings),
+		stevedore.WithDiscovery(entrypoints.WithEnv(false), entrypoints.WithSearchPath(deployment(t, `tp = "exec:bin/tp"`))))
+	require.NoError(t, err)
+	defer m.Close()
+	ext, ok := m.Lookup("tp")
+	require.True(t, ok, "%v", m.Failures())
+	var got map[string]any
+	require.NoError(t, ext.Obj.Call(ctx, "settings", nil, &got))
+	assert.Equal(t, map[string]any{"interval": "10s", "labels": []any{"a", "b"}}, got)
+}

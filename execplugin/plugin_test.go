@@ -60,7 +60,7 @@ func TestStartCallClose(t *testing.T) {
 	t.Parallel()
 	p, err := start(t, "", Config{})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"add", "crash", "fail", "spawn", "wait"}, p.Methods())
+	assert.Equal(t, []string{"add", "crash", "fail", "settings", "spawn", "wait"}, p.Methods())
 	assert.Equal(t, Info{Name: "testplugin", Version: "1.2.3"}, p.Info())
 
 	var got int

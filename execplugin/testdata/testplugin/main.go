@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -44,6 +45,12 @@ func main() {
 		signal.Ignore(syscall.SIGTERM)
 	}
 	s := serve.New("testplugin", "1.2.3")
+	var settings json.RawMessage
+	s.OnInit(func(_ context.Context, init serve.Init) error {
+		settings = init.Settings
+		return nil
+	})
+	serve.Handle(s, "settings", func(context.Context, struct{}) (json.RawMessage, error) { return settings, nil })
 	serve.Handle(s, "add", func(_ context.Context, p addParams) (int, error) { return p.A + p.B, nil })
 	serve.Handle(s, "fail", func(context.Context, struct{}) (any, error) { return nil, fmt.Errorf("no such GPU") })
 	serve.Handle(s, "crash", func(context.Context, struct{}) (any, error) {
