@@ -54,6 +54,14 @@ func Register(target string, sym any) { defaultRegistry.Register(target, sym) }
 // target cannot be mistyped. See Registry.RegisterFunc.
 func RegisterFunc(fn any) { defaultRegistry.registerFunc(fn) }
 
+// SetLoader makes l the loader of targets with the given scheme in the
+// default registry, as a program does once at startup:
+//
+//	entrypoints.SetLoader("exec", execplugin.NewLoader())
+//
+// See Registry.SetLoader.
+func SetLoader(scheme string, l Loader) { defaultRegistry.SetLoader(scheme, l) }
+
 // RegisterManifest adds the manifest at name in fsys (typically an embed.FS)
 // to the default registry, for Discover to find. See
 // Registry.RegisterManifest.

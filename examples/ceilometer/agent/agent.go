@@ -123,7 +123,9 @@ func New(ctx context.Context, cfg Config, opts Options) (*Agent, error) {
 	a := &Agent{cfg: cfg, logger: opts.logger(), unhandled: map[string]int{}, polling: map[string]bool{}}
 	common := opts.managerOptions(c)
 
-	pollOpts := slices.Concat(common, []stevedore.Option{stevedore.WithInvokeArgs(cfg.Host)})
+	// Pollsters in other processes (exec: targets, in any language) poll
+	// through an adapter.
+	pollOpts := slices.Concat(common, []stevedore.Option{stevedore.WithInvokeArgs(cfg.Host), stevedore.WithAdapter(pollster.AdaptExec)})
 	if len(cfg.Pollsters) == 0 {
 		a.pollsters, err = stevedore.New[pollster.Pollster](ctx, pollster.Namespace, pollOpts...)
 	} else {

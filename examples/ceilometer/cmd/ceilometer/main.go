@@ -34,7 +34,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/stevedore-go/stevedore/entrypoints"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/agent"
+	"github.com/stevedore-go/stevedore/execplugin"
 
 	// The built-in storage drivers; pollsters and handlers come with the
 	// agent package.
@@ -128,6 +130,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// Plugins in other processes, in any language: exec: targets.
+	entrypoints.SetLoader("exec", execplugin.NewLoader(execplugin.WithLogger(logger)))
 	cfg, settings, err := agent.LoadConfig(*configPath)
 	if err != nil {
 		fmt.Fprintln(stderr, "ceilometer:", err)

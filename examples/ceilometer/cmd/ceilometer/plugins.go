@@ -89,7 +89,8 @@ func listPlugins(ctx context.Context, e *env) (pluginsReport, error) {
 		err       error
 	}
 	var results []loaded
-	pollsters, err := stevedore.New[pollster.Pollster](ctx, pollster.Namespace, append(quiet, stevedore.WithInvokeArgs(e.cfg.Host))...)
+	pollsters, err := stevedore.New[pollster.Pollster](ctx, pollster.Namespace,
+		append(quiet, stevedore.WithInvokeArgs(e.cfg.Host), stevedore.WithAdapter(pollster.AdaptExec))...)
 	results = append(results, loaded{pollster.Namespace, failuresOf(pollsters), err})
 	handlers, err := stevedore.New[notification.Handler](ctx, notification.Namespace, quiet...)
 	results = append(results, loaded{notification.Namespace, failuresOf(handlers), err})

@@ -1,0 +1,1 @@
+../../../../execplugin/python/stevedore_plugin.py
