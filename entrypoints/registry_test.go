@@ -240,3 +240,15 @@ func TestRegisterFunc(t *testing.T) {
 	}
 	assert.NotNil(t, catchPanic(func() { r.RegisterFunc(newCPU) }), "twice")
 }
+
+func TestSetLoaderOfTheDefaultRegistry(t *testing.T) {
+	// Not parallel: changes the default registry, then restores it.
+	SetLoader("defaulttest", LoaderFunc(func(context.Context, EntryPoint) (any, error) { return "loaded", nil }))
+	defer SetLoader("defaulttest", nil)
+	v, err := defaultRegistry.Load(context.Background(), EntryPoint{Target: Target{Scheme: "defaulttest", Ref: "x"}})
+	require.NoError(t, err)
+	assert.Equal(t, "loaded", v)
+	SetLoader("defaulttest", nil)
+	_, err = defaultRegistry.Load(context.Background(), EntryPoint{Target: Target{Scheme: "defaulttest", Ref: "x"}})
+	require.ErrorIs(t, err, ErrUnknownScheme)
+}
