@@ -114,7 +114,12 @@ func (l *Loader) Load(ctx context.Context, ep entrypoints.EntryPoint) (any, erro
 	if err != nil {
 		return nil, fail(err)
 	}
-	defer f.Close()
+	keep := false // a pinned program's file goes to the Plugin, which restarts from it
+	defer func() {
+		if !keep {
+			f.Close()
+		}
+	}()
 	info, err := f.Stat()
 	if err != nil {
 		return nil, fail(err)
@@ -152,6 +157,7 @@ func (l *Loader) Load(ctx context.Context, ep entrypoints.EntryPoint) (any, erro
 	if err != nil {
 		return nil, err
 	}
+	keep = cfg.program != nil
 	return p, nil
 }
 

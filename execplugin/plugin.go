@@ -1,13 +1,12 @@
 // Package execplugin runs exec plugins: programs, in any language, that
 // speak the protocol of docs/exec-protocol.md. Start runs one and
 // completes the handshake; the Plugin it returns is called like any
-// extension, and Close ends it, its children included.
+// extension, is started again should it crash, and Close ends it, its
+// children included. Loader loads exec: targets for a Registry, with the
+// checks a program to run deserves: its sha256 pin, and who may write it.
 //
-// Package serve, beside this one, writes plugins in Go.
-//
-// What remains to be built on this (see the project's issue on exec:
-// extensions): the exec: Loader for a Registry, restarts of a crashed
-// plugin, the sha256 pin and the checks on who may write the program.
+// Package serve, beside this one, writes plugins in Go; the file
+// python/stevedore_plugin.py writes them in Python.
 package execplugin
 
 import (
@@ -22,7 +21,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/stevedore-go/stevedore/internal/jsonrpc"
@@ -58,16 +56,22 @@ type Config struct {
 	ShutdownGrace    time.Duration // 0 means DefaultShutdownGrace
 	MaxMessage       int           // the longest message read; 0 means 16 MiB
 
+	// MaxRestarts is how many times a plugin that exits on its own is
+	// started again within RestartWindow before it is given up on: 0 means
+	// DefaultMaxRestarts, a negative number never.
+	MaxRestarts   int
+	RestartWindow time.Duration // 0 means DefaultRestartWindow
+
 	// program, when set, is Path opened and checked: where the system
 	// allows, the plugin is started from it rather than from Path, so that
-	// what was checked is what runs.
+	// what was checked is what runs, restarts included. The Plugin owns it
+	// and closes it.
 	program *os.File
 }
 
-// Plugin is a running plugin. It is safe for concurrent use: many calls
-// may be in flight at once.
-type Plugin struct {
-	cfg     Config
+// process is one run of the plugin's program.
+type process struct {
+	cfg     *Config
 	cmd     *exec.Cmd
 	conn    *jsonrpc.Conn
 	methods []string
@@ -78,10 +82,6 @@ type Plugin struct {
 	exited  chan struct{}  // closed when the process has exited
 	waitErr error          // how it exited, once exited is closed
 	stderr  *tail
-
-	closeOnce sync.Once
-	closeErr  error
-	closed    atomic.Bool
 }
 
 // Info is who the plugin says it is.
@@ -106,10 +106,27 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = DefaultShutdownGrace
 	}
+	if cfg.MaxRestarts == 0 {
+		cfg.MaxRestarts = DefaultMaxRestarts
+	}
+	if cfg.RestartWindow <= 0 {
+		cfg.RestartWindow = DefaultRestartWindow
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	p := &Plugin{cfg: cfg, exited: make(chan struct{}), stderr: &tail{max: 10}}
+	p := &Plugin{cfg: cfg}
+	proc, err := startProcess(ctx, &p.cfg)
+	if err != nil {
+		return nil, err
+	}
+	p.cur = proc
+	return p, nil
+}
+
+// startProcess runs the program once and completes the handshake.
+func startProcess(ctx context.Context, cfg *Config) (*process, error) {
+	p := &process{cfg: cfg, exited: make(chan struct{}), stderr: &tail{max: 10}}
 	cmd := exec.Command(cfg.Path)
 	cmd.Dir = cfg.Dir
 	env := cfg.Env
@@ -197,7 +214,7 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
 	}
 }
 
-func (p *Plugin) handshake(ctx context.Context) error {
+func (p *process) handshake(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.HandshakeTimeout)
 	defer cancel()
 	settings := p.cfg.Settings
@@ -238,15 +255,8 @@ func (p *Plugin) handshake(ctx context.Context) error {
 	}
 }
 
-// Call calls method with params and decodes the answer into result (when
-// not nil). When ctx is done first, the plugin is told and Call returns
-// ctx.Err() at once. The errors name the entry point and the method; a
-// plugin that exited during the call is reported with its exit status
-// and its last lines of standard error.
-func (p *Plugin) Call(ctx context.Context, method string, params, result any) error {
-	if p.closed.Load() {
-		return p.errorf("%s: %w", method, ErrClosed)
-	}
+// call is Plugin.Call on this run of the program.
+func (p *process) call(ctx context.Context, method string, params, result any) error {
 	err := p.conn.Call(ctx, method, params, result)
 	switch {
 	case err == nil:
@@ -263,66 +273,42 @@ func (p *Plugin) Call(ctx context.Context, method string, params, result any) er
 	return p.errorf("%s: %w", method, err)
 }
 
-// Notify sends a notification.
-func (p *Plugin) Notify(method string, params any) error {
-	if err := p.conn.Notify(method, params); err != nil {
-		return p.errorf("%s: %w", method, err)
+// stop ends this run of the program, as Plugin.Close describes.
+func (p *process) stop() error {
+	var err error
+	grace := time.NewTimer(p.cfg.ShutdownGrace)
+	defer grace.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.ShutdownGrace)
+	if p.conn.Call(ctx, "shutdown", nil, nil) == nil {
+		_ = p.conn.Notify("exit", nil)
 	}
-	return nil
-}
-
-// Methods returns the methods the plugin said it serves.
-func (p *Plugin) Methods() []string { return append([]string(nil), p.methods...) }
-
-// Info returns who the plugin said it is.
-func (p *Plugin) Info() Info { return p.info }
-
-// Exited is closed when the plugin's process has exited.
-func (p *Plugin) Exited() <-chan struct{} { return p.exited }
-
-// Close ends the plugin: a shutdown request and an exit notification, and
-// the end of its channel; a plugin that has not exited a grace period
-// later is terminated, and killed after another. What the plugin started
-// and left behind (its process group, on Unix) is killed then too. Close
-// returns when the process has exited, with an error when it had to be
-// ended by force; it is safe to call more than once.
-func (p *Plugin) Close() error {
-	p.closeOnce.Do(func() {
-		p.closed.Store(true)
-		grace := time.NewTimer(p.cfg.ShutdownGrace)
-		defer grace.Stop()
-		ctx, cancel := context.WithTimeout(context.Background(), p.cfg.ShutdownGrace)
-		if err := p.conn.Call(ctx, "shutdown", nil, nil); err == nil {
-			_ = p.conn.Notify("exit", nil)
-		}
-		cancel()
-		p.conn.Close() // the end of the channel, which a plugin must heed too
+	cancel()
+	p.conn.Close() // the end of the channel, which a plugin must heed too
+	select {
+	case <-p.exited:
+	case <-grace.C:
+		p.terminate()
 		select {
 		case <-p.exited:
-		case <-grace.C:
-			p.terminate()
-			select {
-			case <-p.exited:
-				p.closeErr = p.errorf("close: did not exit within %v; terminated", p.cfg.ShutdownGrace)
-			case <-time.After(p.cfg.ShutdownGrace):
-				p.kill()
-				<-p.exited
-				p.closeErr = p.errorf("close: did not exit within %v, nor when terminated; killed", p.cfg.ShutdownGrace)
-			}
+			err = p.errorf("close: did not exit within %v; terminated", p.cfg.ShutdownGrace)
+		case <-time.After(p.cfg.ShutdownGrace):
+			p.kill()
+			<-p.exited
+			err = p.errorf("close: did not exit within %v, nor when terminated; killed", p.cfg.ShutdownGrace)
 		}
-		p.killGroup()
-	})
-	return p.closeErr
+	}
+	p.killGroup()
+	return err
 }
 
-func (p *Plugin) errorf(format string, args ...any) error {
+func (p *process) errorf(format string, args ...any) error {
 	return fmt.Errorf("execplugin: %s/%s (%s): %w", p.cfg.Namespace, p.cfg.Name, p.cfg.Path, fmt.Errorf(format, args...))
 }
 
 // logOutput sends the plugin's standard output and error to the logger,
 // line by line, keeping the last lines of standard error for errors. It
 // returns the plugin's ends of the pipes, to close once it has started.
-func (p *Plugin) logOutput() ([]io.Closer, error) {
+func (p *process) logOutput() ([]io.Closer, error) {
 	var theirs []io.Closer
 	for _, stream := range []string{"stdout", "stderr"} {
 		if stream == "stdout" && p.stdio {

@@ -158,6 +158,34 @@ func runHost(plugin string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	fmt.Println(p.cmd.Process.Pid)
+	fmt.Println(p.cur.cmd.Process.Pid)
 	time.Sleep(time.Hour)
+}
+
+// TestRestart crashes the plugin: the next call starts it again, until the
+// restart budget is spent.
+func TestRestart(t *testing.T) {
+	t.Parallel()
+	p, err := start(t, "", Config{MaxRestarts: 2})
+	require.NoError(t, err)
+	ctx := context.Background()
+	add := func() error {
+		var got int
+		err := p.Call(ctx, "add", map[string]int{"A": 1, "B": 2}, &got)
+		if err == nil && got != 3 {
+			return fmt.Errorf("got %d", got)
+		}
+		return err
+	}
+	for i := 1; i <= 2; i++ {
+		require.Error(t, p.Call(ctx, "crash", nil, nil))
+		require.NoError(t, add(), "restart %d", i)
+		assert.Equal(t, i, p.Restarts())
+	}
+	require.Error(t, p.Call(ctx, "crash", nil, nil))
+	err = add()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "exited 3 times within 1m0s, not started again; the last time: exit status 2")
+	assert.Contains(t, err.Error(), "segmentation fault (pretend)")
+	require.ErrorIs(t, add(), err, "given up on for good")
 }

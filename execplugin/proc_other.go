@@ -30,9 +30,9 @@ func channel(cmd *exec.Cmd) (r io.ReadCloser, w io.WriteCloser, closeAfterStart 
 func setProcessAttributes(*exec.Cmd) {}
 
 // terminate and kill end the plugin alone; its children are not reached.
-func (p *Plugin) terminate() { p.kill() }
+func (p *process) terminate() { p.kill() }
 
-func (p *Plugin) kill() {
+func (p *process) kill() {
 	if p.cmd.Process != nil {
 		_ = p.cmd.Process.Kill()
 	}
@@ -47,7 +47,7 @@ func runOpened(*exec.Cmd, *os.File) {}
 func fileOwner(fs.FileInfo) (int, bool) { return 0, false }
 
 // killGroup does nothing here: there is no process group to reach.
-func (p *Plugin) killGroup() {}
+func (p *process) killGroup() {}
 
 // isBusy is never true here.
 func isBusy(error) bool { return false }

@@ -31,12 +31,12 @@ func channel(cmd *exec.Cmd) (r io.ReadCloser, w io.WriteCloser, closeAfterStart 
 }
 
 // terminate asks the plugin's process group to end.
-func (p *Plugin) terminate() { p.signal(syscall.SIGTERM) }
+func (p *process) terminate() { p.signal(syscall.SIGTERM) }
 
 // kill ends the plugin's process group.
-func (p *Plugin) kill() { p.signal(syscall.SIGKILL) }
+func (p *process) kill() { p.signal(syscall.SIGKILL) }
 
-func (p *Plugin) signal(sig syscall.Signal) {
+func (p *process) signal(sig syscall.Signal) {
 	if p.cmd.Process == nil {
 		return
 	}
@@ -57,7 +57,7 @@ func fileOwner(info fs.FileInfo) (int, bool) {
 
 // killGroup kills what is left of the plugin's process group once the
 // plugin has exited: the children it left behind.
-func (p *Plugin) killGroup() {
+func (p *process) killGroup() {
 	if p.cmd.Process != nil {
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	}

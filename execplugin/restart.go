@@ -1,0 +1,156 @@
+package execplugin
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of the restart policy in Config.
+const (
+	DefaultMaxRestarts   = 5
+	DefaultRestartWindow = time.Minute
+	firstBackoff         = 100 * time.Millisecond
+	maxBackoff           = 5 * time.Second
+)
+
+// Plugin is a plugin's program, running. It is safe for concurrent use:
+// many calls may be in flight at once.
+//
+// A plugin that exits on its own (it crashed, or was killed) fails the
+// calls in flight; the next call starts it again, after a pause that
+// doubles with each restart (from 100 ms to 5 s). After Config.MaxRestarts
+// restarts within Config.RestartWindow it is not started again, and every
+// call fails with the reason.
+type Plugin struct {
+	cfg Config
+
+	mu       sync.Mutex
+	cur      *process
+	restarts []time.Time // when it was restarted, within the window
+	failed   error       // why it is not restarted again
+
+	closeOnce sync.Once
+	closeErr  error
+	closed    atomic.Bool
+}
+
+// Call calls method with params and decodes the answer into result (when
+// not nil). When ctx is done first, the plugin is told and Call returns
+// ctx.Err() at once. The errors name the entry point and the method; a
+// plugin that exited during the call is reported with its exit status
+// and its last lines of standard error.
+func (p *Plugin) Call(ctx context.Context, method string, params, result any) error {
+	proc, err := p.process(ctx, method)
+	if err != nil {
+		return err
+	}
+	return proc.call(ctx, method, params, result)
+}
+
+// Notify sends a notification to the running program.
+func (p *Plugin) Notify(method string, params any) error {
+	proc, err := p.process(context.Background(), method)
+	if err != nil {
+		return err
+	}
+	if err := proc.conn.Notify(method, params); err != nil {
+		return proc.errorf("%s: %w", method, err)
+	}
+	return nil
+}
+
+// Methods returns the methods the plugin said it serves.
+func (p *Plugin) Methods() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.cur.methods...)
+}
+
+// Info returns who the plugin said it is.
+func (p *Plugin) Info() Info {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cur.info
+}
+
+// Exited is closed when the plugin's current process has exited.
+func (p *Plugin) Exited() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cur.exited
+}
+
+// Restarts returns how many times the plugin was started again within
+// the restart window.
+func (p *Plugin) Restarts() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.restarts)
+}
+
+// Close ends the plugin: a shutdown request and an exit notification, and
+// the end of its channel; a plugin that has not exited a grace period
+// later is terminated, and killed after another. What the plugin started
+// and left behind (its process group, on Unix) is killed then too. Close
+// returns when the process has exited, with an error when it had to be
+// ended by force; it is safe to call more than once. Calls after it fail
+// with ErrClosed.
+func (p *Plugin) Close() error {
+	p.closeOnce.Do(func() {
+		p.closed.Store(true)
+		p.mu.Lock()
+		proc := p.cur
+		p.mu.Unlock()
+		p.closeErr = proc.stop()
+		if p.cfg.program != nil {
+			_ = p.cfg.program.Close()
+		}
+	})
+	return p.closeErr
+}
+
+// process returns the running process, starting the program again if it
+// exited on its own, within the restart policy.
+func (p *Plugin) process(ctx context.Context, method string) (*process, error) {
+	if p.closed.Load() {
+		return nil, p.cur.errorf("%s: %w", method, ErrClosed)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.cur.exited:
+	default:
+		return p.cur, nil
+	}
+	if p.failed != nil {
+		return nil, p.failed
+	}
+	now := time.Now()
+	for len(p.restarts) > 0 && now.Sub(p.restarts[0]) > p.cfg.RestartWindow {
+		p.restarts = p.restarts[1:]
+	}
+	if p.cfg.MaxRestarts < 0 || len(p.restarts) >= p.cfg.MaxRestarts {
+		p.failed = p.cur.errorf("exited %d times within %v, not started again; the last time: %v%s",
+			len(p.restarts)+1, p.cfg.RestartWindow, p.cur.waitErr, p.cur.stderr.String())
+		p.cfg.Logger.Error("plugin failed for good", "namespace", p.cfg.Namespace, "name", p.cfg.Name, "err", p.failed)
+		return nil, p.failed
+	}
+	backoff := min(firstBackoff<<len(p.restarts), maxBackoff)
+	select {
+	case <-time.After(backoff):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	p.restarts = append(p.restarts, time.Now())
+	p.cfg.Logger.Warn("plugin exited; starting it again", "namespace", p.cfg.Namespace, "name", p.cfg.Name,
+		"exit", fmt.Sprint(p.cur.waitErr), "restarts", len(p.restarts))
+	proc, err := startProcess(ctx, &p.cfg)
+	if err != nil {
+		return nil, err
+	}
+	p.cur = proc
+	return proc, nil
+}
