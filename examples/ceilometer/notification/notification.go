@@ -86,6 +86,10 @@ func (n *Notification) Validate() error {
 	}
 	if n.Timestamp.IsZero() {
 		missing = append(missing, "timestamp")
+	} else if y := n.Timestamp.Year(); y < 1970 || y >= 2200 {
+		// Samples carry the notification's time, and storage keeps no
+		// other: a notification of the year 0 is a broken one.
+		return fmt.Errorf("timestamp %s is outside 1970 to 2199", n.Timestamp.Format(time.RFC3339))
 	}
 	if n.Payload == nil {
 		missing = append(missing, "payload")

@@ -113,6 +113,9 @@ func TestDecode(t *testing.T) {
 		{"bad timestamp", `{"event_type":"a","publisher_id":"p","timestamp":"yesterday","payload":{}}`, 0, []string{
 			`notification 0: timestamp: "yesterday" is not a date and time`,
 		}},
+		{"timestamp of the year 0", `{"event_type":"a","publisher_id":"p","timestamp":"0000-01-01 0:00:00","payload":{}}`, 0, []string{
+			"notification 0: timestamp 0000-01-01T00:00:00Z is outside 1970 to 2199",
+		}},
 		{"empty", "  ", 0, []string{"body: empty"}},
 		{"broken array", "[{", 0, []string{"body: not a JSON array of notifications: unexpected end of JSON input"}},
 		{"trailing data", one + one, 0, []string{"notification 0: invalid character '{' after top-level value"}},
