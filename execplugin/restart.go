@@ -116,7 +116,7 @@ func (p *Plugin) Close() error {
 // exited on its own, within the restart policy.
 func (p *Plugin) process(ctx context.Context, method string) (*process, error) {
 	if p.closed.Load() {
-		return nil, p.cur.errorf("%s: %w", method, ErrClosed)
+		return nil, p.errorf("%s: %w", method, ErrClosed)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -124,6 +124,9 @@ func (p *Plugin) process(ctx context.Context, method string) (*process, error) {
 	case <-p.cur.exited:
 	default:
 		return p.cur, nil
+	}
+	if p.closed.Load() { // Close came while this call waited: start nothing
+		return nil, p.errorf("%s: %w", method, ErrClosed)
 	}
 	if p.failed != nil {
 		return nil, p.failed
@@ -133,7 +136,7 @@ func (p *Plugin) process(ctx context.Context, method string) (*process, error) {
 		p.restarts = p.restarts[1:]
 	}
 	if p.cfg.MaxRestarts < 0 || len(p.restarts) >= p.cfg.MaxRestarts {
-		p.failed = p.cur.errorf("exited %d times within %v, not started again; the last time: %v%s",
+		p.failed = p.errorf("exited %d times within %v, not started again; the last time: %v%s",
 			len(p.restarts)+1, p.cfg.RestartWindow, p.cur.waitErr, p.cur.stderr.String())
 		p.cfg.Logger.Error("plugin failed for good", "namespace", p.cfg.Namespace, "name", p.cfg.Name, "err", p.failed)
 		return nil, p.failed
@@ -153,4 +156,8 @@ func (p *Plugin) process(ctx context.Context, method string) (*process, error) {
 	}
 	p.cur = proc
 	return proc, nil
+}
+
+func (p *Plugin) errorf(format string, args ...any) error {
+	return fmt.Errorf("execplugin: %s/%s (%s): %w", p.cfg.Namespace, p.cfg.Name, p.cfg.Path, fmt.Errorf(format, args...))
 }
