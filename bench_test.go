@@ -3,6 +3,8 @@ package stevedore
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -21,28 +23,37 @@ func (m meter) Value() int { return int(m) }
 // factories returning exactly the extension type (called directly) and
 // factories returning a concrete type (called through reflection).
 
+// benchEntries registers n targets in reg, the value of target i made by
+// value, and returns a manifest that declares them in namespace "bench".
+func benchEntries(reg *entrypoints.Registry, n int, value func(i int) any) []byte {
+	var src strings.Builder
+	src.WriteString("[distribution]\nname = \"bench\"\n[entry_points.bench]\n")
+	for i := range n {
+		target := fmt.Sprintf("example.com/bench.M%d", i)
+		reg.Register(target, value(i))
+		fmt.Fprintf(&src, "m%d = %q\n", i, target)
+	}
+	return []byte(src.String())
+}
+
 // benchWorld registers n entry points in namespace "bench" and returns a
 // catalog of them and their registry.
 func benchWorld(b *testing.B, n int) (*entrypoints.Catalog, *entrypoints.Registry) {
 	b.Helper()
 	reg := new(entrypoints.Registry)
-	var src strings.Builder
-	src.WriteString("[distribution]\nname = \"bench\"\n[entry_points.bench]\n")
-	for i := range n {
-		target := fmt.Sprintf("example.com/bench.M%d", i)
+	src := benchEntries(reg, n, func(i int) any {
 		v := meter(i)
 		switch i % 3 {
 		case 0:
-			reg.Register(target, v) // a value, used as is
+			return v // a value, used as is
 		case 1:
-			reg.Register(target, func() Meter { return v }) // a factory of exactly Meter
-		case 2:
-			reg.Register(target, func() (*meter, error) { return &v, nil }) // a factory of a concrete type, called by reflection
+			return func() Meter { return v } // a factory of exactly Meter
+		default:
+			return func() (*meter, error) { return &v, nil } // a factory of a concrete type, called by reflection
 		}
-		fmt.Fprintf(&src, "m%d = %q\n", i, target)
-	}
+	})
 	c, err := entrypoints.Discover(b.Context(), entrypoints.WithEnv(false), entrypoints.WithRegistry(reg),
-		entrypoints.WithFS(fstest.MapFS{"bench.toml": {Data: []byte(src.String())}}))
+		entrypoints.WithFS(fstest.MapFS{"bench.toml": {Data: src}}))
 	if err != nil || len(c.EntryPoints("bench")) != n {
 		b.Fatal(err, c.Problems())
 	}
@@ -164,5 +175,60 @@ func BenchmarkDispatchNames(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// diskWorld writes one manifest of n entry points in namespace "bench" to
+// a temporary directory, registers their targets, and returns the options
+// that discover and load them from there.
+func diskWorld(b *testing.B, n int) []Option {
+	b.Helper()
+	reg := new(entrypoints.Registry)
+	src := benchEntries(reg, n, func(i int) any {
+		v := meter(i)
+		return func() Meter { return v }
+	})
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bench.toml"), src, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return []Option{WithRegistry(reg), WithDiscovery(entrypoints.WithEnv(false), entrypoints.WithSearchPath(dir))}
+}
+
+// BenchmarkNewFromDisk measures what a program pays to start: discovering
+// one manifest of n entry points on disk, loading them all, and calling
+// each once. ns/entry shows how the cost per entry point grows with n.
+func BenchmarkNewFromDisk(b *testing.B) {
+	for _, n := range []int{100, 1_000, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("entrypoints=%d", n), func(b *testing.B) {
+			opts := diskWorld(b, n)
+			ctx := context.Background()
+			value := func(_ context.Context, ext *Extension[Meter]) (int, error) { return ext.Obj.Value(), nil }
+			b.ReportAllocs()
+			for b.Loop() {
+				m, err := New[Meter](ctx, "bench", opts...)
+				if err != nil || m.Len() != n {
+					b.Fatal(err, m.Len())
+				}
+				if got, err := Map(ctx, m, value); err != nil || len(got) != n {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/entry")
+		})
+	}
+}
+
+// BenchmarkNewDriverFromDisk picks one driver out of 1,000 entry points in
+// a manifest on disk, discovery included.
+func BenchmarkNewDriverFromDisk(b *testing.B) {
+	opts := diskWorld(b, 1000)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		d, err := NewDriver[Meter](ctx, "bench", "m500", opts...)
+		if err != nil || d.Driver().Value() != 500 {
+			b.Fatal(err)
+		}
 	}
 }

@@ -32,7 +32,10 @@ type invoker[T any] struct {
 
 // adapts reports whether convert hands plugin to the adapter.
 func (inv *invoker[T]) adapts(plugin any) bool {
-	if _, ok := plugin.(T); ok || inv.adapter == nil {
+	if inv.adapter == nil {
+		return false
+	}
+	if _, ok := plugin.(T); ok {
 		return false
 	}
 	rv := reflect.ValueOf(plugin)
@@ -56,7 +59,7 @@ func (inv *invoker[T]) convert(ctx context.Context, ep *entrypoints.EntryPoint, 
 	if !rv.IsValid() {
 		return zero, StageInvoke, wrongType("the target resolved to nil, want %v", want)
 	}
-	if inv.adapter != nil && rv.Kind() != reflect.Func {
+	if inv.adapts(plugin) {
 		obj, err := inv.adapter(ctx, *ep, plugin)
 		if err != nil {
 			return zero, StageInvoke, fmt.Errorf("stevedore: adapting %T to %v: %w", plugin, want, err)

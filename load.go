@@ -208,12 +208,13 @@ func (b *builder[T]) loadOne(ep *entrypoints.EntryPoint, began time.Time) (*Exte
 	m.emit(Resolved, ep, nil, m.since(began))
 
 	converted := m.now()
+	adapted := b.inv.adapts(plugin)
 	obj, stage, err := b.invoke(ep, plugin)
 	if err != nil {
 		if stage == "" {
 			stage = StageInvoke // a panic in a factory
 		}
-		if c, ok := plugin.(io.Closer); ok && b.inv.adapts(plugin) {
+		if c, ok := plugin.(io.Closer); ok && adapted {
 			// Loaded for this extension alone (an extension in another
 			// process, say): nothing else will end it.
 			err = errors.Join(err, b.closeQuietly(c))
@@ -222,7 +223,7 @@ func (b *builder[T]) loadOne(ep *entrypoints.EntryPoint, began time.Time) (*Exte
 	}
 	m.emit(Loaded, ep, nil, m.since(converted))
 	ext := b.newExtension(ep, plugin, obj)
-	ext.adapted = b.inv.adapts(plugin)
+	ext.adapted = adapted
 	return ext, nil
 }
 

@@ -301,8 +301,11 @@ func (p *process) stop() error {
 	return err
 }
 
-func (p *process) errorf(format string, args ...any) error {
-	return fmt.Errorf("execplugin: %s/%s (%s): %w", p.cfg.Namespace, p.cfg.Name, p.cfg.Path, fmt.Errorf(format, args...))
+func (p *process) errorf(format string, args ...any) error { return p.cfg.errorf(format, args...) }
+
+// errorf makes an error that names the entry point and the program.
+func (cfg *Config) errorf(format string, args ...any) error {
+	return fmt.Errorf("execplugin: %s/%s (%s): %w", cfg.Namespace, cfg.Name, cfg.Path, fmt.Errorf(format, args...))
 }
 
 // logOutput sends the plugin's standard output and error to the logger,

@@ -158,6 +158,4 @@ func (p *Plugin) process(ctx context.Context, method string) (*process, error) {
 	return proc, nil
 }
 
-func (p *Plugin) errorf(format string, args ...any) error {
-	return fmt.Errorf("execplugin: %s/%s (%s): %w", p.cfg.Namespace, p.cfg.Name, p.cfg.Path, fmt.Errorf(format, args...))
-}
+func (p *Plugin) errorf(format string, args ...any) error { return p.cfg.errorf(format, args...) }

@@ -181,9 +181,6 @@ type Node struct {
 // Root returns the document's top-level table.
 func (d *Doc) Root() Node { return Node{d, 0} }
 
-// Source returns the document's source text (without a byte order mark).
-func (d *Doc) Source() string { return d.src }
-
 // Position converts a byte offset in the source to a line and column.
 func (d *Doc) Position(off int) Position {
 	if off < 0 {
@@ -206,18 +203,6 @@ func lineStarts(lines []int32, src string) []int32 {
 	}
 }
 
-// LineCol converts a byte offset in src to a 1-based line and column.
-func LineCol(src []byte, offset int) (line, col int) {
-	offset = min(max(offset, 0), len(src))
-	line, start := 1, 0
-	for i, c := range src[:offset] {
-		if c == '\n' {
-			line, start = line+1, i+1
-		}
-	}
-	return line, offset - start + 1
-}
-
 func (n Node) node() *node { return &n.d.nodes[n.i] }
 
 // Valid reports whether n is a value, not the zero Node.
@@ -233,9 +218,6 @@ func (n Node) Kind() Kind {
 
 // Key returns the key n is stored under in its table, "" for an array item.
 func (n Node) Key() string { return n.d.text(n.node().key) }
-
-// Offset returns where n's value starts in the source.
-func (n Node) Offset() int { return int(n.node().off) }
 
 // Pos returns where n's value starts: for a table, the '[' of the header
 // that defined it, its '{', or where it was first implied.

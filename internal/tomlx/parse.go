@@ -75,12 +75,12 @@ func StripBOM(src []byte) []byte {
 // Parse reads src once, in time and memory linear in its length. An error
 // is an *Error.
 func Parse(src []byte, lim Limits) (doc *Doc, err error) {
-	return ParseString(string(StripBOM(src)), lim)
+	return parse(string(StripBOM(src)), lim)
 }
 
-// ParseString is Parse for a source already in a string, which the Doc
-// shares rather than copies. A byte order mark must already be removed.
-func ParseString(src string, lim Limits) (doc *Doc, err error) {
+// parse is Parse for a source already in a string, which the Doc
+// shares. A byte order mark must already be removed.
+func parse(src string, lim Limits) (doc *Doc, err error) {
 	if lim.MaxDepth <= 0 {
 		lim.MaxDepth = DefaultMaxDepth
 	}

@@ -1,12 +1,20 @@
 #!/usr/bin/env python3
 """A Ceilometer pollster in Python: the host's uptime, from /proc/uptime.
 
-It speaks the exec plugin protocol through the one-file SDK beside it
-(a link to execplugin/python/stevedore_plugin.py in this repository).
+It speaks the exec plugin protocol through the one-file SDK,
+execplugin/python/stevedore_plugin.py: a deployment puts a copy of it beside
+this file (or on PYTHONPATH); run from this repository, it is found there.
 """
+import os
 import socket
+import sys
 
-from stevedore_plugin import Plugin, PluginError
+try:
+    from stevedore_plugin import Plugin, PluginError
+except ImportError:
+    here = os.path.dirname(os.path.realpath(__file__))
+    sys.path.append(os.path.join(here, "..", "..", "..", "..", "execplugin", "python"))
+    from stevedore_plugin import Plugin, PluginError
 
 plugin = Plugin("python-uptime-pollster", "0.1.0")
 

@@ -1,1 +1,0 @@
-../../../../execplugin/python/stevedore_plugin.py
