@@ -3,7 +3,9 @@ package execplugin
 import (
 	"context"
 	"os"
+	"slices"
 	"testing"
+	"time"
 )
 
 // BenchmarkCall is the round trip of a small call to a Go plugin in
@@ -18,12 +20,16 @@ func BenchmarkCall(b *testing.B) {
 	params := map[string]int{"A": 1, "B": 2}
 	b.Run("one caller", func(b *testing.B) {
 		b.ReportAllocs()
+		var times []time.Duration
 		for b.Loop() {
+			start := time.Now()
 			var got int
 			if err := p.Call(ctx, "add", params, &got); err != nil || got != 3 {
 				b.Fatal(err, got)
 			}
+			times = append(times, time.Since(start))
 		}
+		reportPercentiles(b, times)
 	})
 	b.Run("8 callers", func(b *testing.B) {
 		b.ReportAllocs()
@@ -56,5 +62,20 @@ func BenchmarkStart(b *testing.B) {
 		b.StopTimer()
 		p.Close()
 		b.StartTimer()
+	}
+}
+
+// reportPercentiles reports the median and the 90th and 99th percentiles
+// of the times each call took, beside the mean that ns/op is.
+func reportPercentiles(b *testing.B, times []time.Duration) {
+	if len(times) == 0 {
+		return
+	}
+	slices.Sort(times)
+	for _, q := range []struct {
+		name string
+		at   int
+	}{{"p50-ns", 50}, {"p90-ns", 90}, {"p99-ns", 99}} {
+		b.ReportMetric(float64(times[(len(times)-1)*q.at/100].Nanoseconds()), q.name)
 	}
 }

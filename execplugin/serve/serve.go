@@ -107,11 +107,7 @@ func (s *Server) Run() error {
 func channel() (io.ReadCloser, io.WriteCloser, error) {
 	switch ch := os.Getenv("STEVEDORE_PLUGIN_CHANNEL"); ch {
 	case "fd:3,4":
-		// Children the plugin starts must not hold the channel open: the
-		// host would not see the plugin end.
-		closeOnExec(3)
-		closeOnExec(4)
-		return os.NewFile(3, "host-in"), os.NewFile(4, "host-out"), nil
+		return openChannelFD(3, "host-in"), openChannelFD(4, "host-out"), nil
 	case "stdio", "":
 		return os.Stdin, os.Stdout, nil
 	default:

@@ -112,6 +112,30 @@ type wire struct {
 	Error    *Error          `json:"error,omitempty"`
 }
 
+// request is a request or notification, as written: a notification has no
+// ID.
+type request struct {
+	JSONRPC  string `json:"jsonrpc"`
+	ID       *int64 `json:"id,omitempty"`
+	Method   string `json:"method"`
+	Params   any    `json:"params,omitempty"`
+	Deadline string `json:"deadline,omitempty"`
+}
+
+// resultResponse and errorResponse are answers, as written: a result of
+// nil is written as null, as JSON-RPC requires.
+type resultResponse struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Result  any             `json:"result"`
+}
+
+type errorResponse struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Error   *Error          `json:"error"`
+}
+
 // New starts a session that reads from r and writes to w. It ends when r
 // reaches end of file or fails, when the other side breaks the protocol,
 // or on Close; Close closes w and r when they are io.Closers.
@@ -195,12 +219,9 @@ func (c *Conn) Call(ctx context.Context, method string, params, result any) erro
 	c.pending[id] = ch
 	c.mu.Unlock()
 
-	msg := map[string]any{"jsonrpc": "2.0", "id": id, "method": method}
-	if params != nil {
-		msg["params"] = params
-	}
+	msg := &request{JSONRPC: "2.0", ID: &id, Method: method, Params: params}
 	if d, ok := ctx.Deadline(); ok {
-		msg["deadline"] = d.UTC().Format(time.RFC3339Nano)
+		msg.Deadline = d.UTC().Format(time.RFC3339Nano)
 	}
 	if err := c.send(ctx, msg); err != nil {
 		c.forget(id)
@@ -258,17 +279,13 @@ func (c *Conn) closedError() error {
 // Notify sends a notification. It does not wait for the other side to
 // read it.
 func (c *Conn) Notify(method string, params any) error {
-	msg := map[string]any{"jsonrpc": "2.0", "method": method}
-	if params != nil {
-		msg["params"] = params
-	}
-	return c.send(context.Background(), msg)
+	return c.send(context.Background(), &request{JSONRPC: "2.0", Method: method, Params: params})
 }
 
 // tryNotify sends a notification unless the writer's queue is full: a
 // cancellation must never block the caller that gave up.
 func (c *Conn) tryNotify(method string, params any) {
-	line, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": method, "params": params})
+	line, err := json.Marshal(&request{JSONRPC: "2.0", Method: method, Params: params})
 	if err != nil {
 		return
 	}
@@ -426,7 +443,7 @@ func (c *Conn) serve(m *wire) {
 		c.mu.Lock()
 		delete(c.serving, key)
 		c.mu.Unlock()
-		answer := map[string]any{"jsonrpc": "2.0", "id": m.ID}
+		var answer any = &resultResponse{JSONRPC: "2.0", ID: m.ID, Result: result}
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {
@@ -435,9 +452,7 @@ func (c *Conn) serve(m *wire) {
 					e.Code = CodeCancelled
 				}
 			}
-			answer["error"] = e
-		} else {
-			answer["result"] = result
+			answer = &errorResponse{JSONRPC: "2.0", ID: m.ID, Error: e}
 		}
 		_ = c.send(context.Background(), answer)
 	}()

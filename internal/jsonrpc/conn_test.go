@@ -231,7 +231,7 @@ func TestWireFormat(t *testing.T) {
 	go func() {
 		errc <- c.Call(context.Background(), "poll", map[string]any{"resources": []string{"gpu0"}}, &got)
 	}()
-	assert.Equal(t, `{"id":1,"jsonrpc":"2.0","method":"poll","params":{"resources":["gpu0"]}}`+"\n", <-lines)
+	assert.Equal(t, `{"jsonrpc":"2.0","id":1,"method":"poll","params":{"resources":["gpu0"]}}`+"\n", <-lines)
 	_, _ = io.WriteString(toConn, `{"jsonrpc":"2.0","id":1,"result":["ok"]}`+"\r\n")
 	require.NoError(t, <-errc)
 	assert.Equal(t, []string{"ok"}, got)
