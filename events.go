@@ -21,8 +21,14 @@ const (
 	Shadowed                        // hidden by the same entry point earlier in precedence
 	Resolved                        // its target resolved to a value (Duration: resolving)
 	Loaded                          // it became an extension (Duration: invoking its factory)
-	Failed                          // it did not load, or a check on it panicked; Err is the *LoadError (Duration: until the failure)
+	Failed                          // it did not load, or a check on it panicked; Err is the *LoadError (Duration: until the failure); or its process is given up on (Err: why)
 	Closed                          // its Close method returned (Duration: the call; Err: its error)
+
+	// An extension that runs in a process of its own (exec:) reports these
+	// after it loaded, from the goroutine that saw them happen. When it
+	// exits too often to be started again, Failed follows, with the reason.
+	Exited    // its process exited on its own, or was ended because it stopped answering (Err: how)
+	Restarted // its process was started again
 )
 
 var eventKindNames = [...]string{
@@ -33,6 +39,8 @@ var eventKindNames = [...]string{
 	Loaded:     "loaded",
 	Failed:     "failed",
 	Closed:     "closed",
+	Exited:     "exited",
+	Restarted:  "restarted",
 }
 
 // String returns the kind's name, such as "loaded".
@@ -56,8 +64,11 @@ type Event struct {
 
 // Listener observes what managers do with entry points, for metrics,
 // tracing or debugging. Events are delivered in order on the goroutine
-// that constructs or closes the manager; a listener shared by managers
-// that are built concurrently must be safe for concurrent use.
+// that constructs or closes the manager, except those of an extension's
+// process (Exited, Restarted and the Failed that may follow), which come
+// from the goroutine that saw them, at any time while the manager is
+// open. A listener shared by managers that are built concurrently, or
+// given exec: extensions, must be safe for concurrent use.
 type Listener interface {
 	OnEvent(Event)
 }

@@ -247,10 +247,17 @@ func (b *builder[T]) resolveTarget(ep *entrypoints.EntryPoint) (plugin any, err 
 		defer recoverInto(&err)
 	}
 	ctx := b.ctx
-	if ep.Target.Scheme != "go" && b.cfg.settings != nil {
-		// Loaders of other schemes (exec:) may hand the table on.
-		if t, ok := b.cfg.settings.table(ep.Namespace, ep.Name); ok {
-			ctx = entrypoints.ContextWithSettings(ctx, t)
+	if ep.Target.Scheme != "go" {
+		// Loaders of other schemes (exec:) may hand the table on, and
+		// report what happens to the process after the load.
+		if b.cfg.settings != nil {
+			if t, ok := b.cfg.settings.table(ep.Namespace, ep.Name); ok {
+				ctx = entrypoints.ContextWithSettings(ctx, t)
+			}
+		}
+		if len(b.m.listeners) > 0 {
+			m, ep := b.m, *ep
+			ctx = entrypoints.ContextWithReporter(ctx, func(r entrypoints.Report) { m.report(&ep, r) })
 		}
 	}
 	return b.registry.Load(ctx, *ep)

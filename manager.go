@@ -204,6 +204,19 @@ func (m *Manager[T]) emit(kind EventKind, ep *entrypoints.EntryPoint, err error,
 	}
 }
 
+// report turns what a loader reports about an extension's process into
+// an event.
+func (m *Manager[T]) report(ep *entrypoints.EntryPoint, r entrypoints.Report) {
+	switch r.Kind {
+	case entrypoints.ProcessExited:
+		m.emit(Exited, ep, r.Err, 0)
+	case entrypoints.ProcessRestarted:
+		m.emit(Restarted, ep, nil, 0)
+	case entrypoints.ProcessGivenUp:
+		m.emit(Failed, ep, r.Err, 0)
+	}
+}
+
 // now and since time events only when someone listens.
 func (m *Manager[T]) now() time.Time {
 	if len(m.listeners) == 0 {

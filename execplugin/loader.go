@@ -51,10 +51,26 @@ func WithEnv(env []string) LoaderOption {
 	return func(x *Loader) { x.cfg.Env = append([]string{}, env...) }
 }
 
-// WithTimeouts sets how long a plugin may take to answer the handshake,
-// and how long it is given to exit when closed before it is terminated.
-func WithTimeouts(handshake, shutdownGrace time.Duration) LoaderOption {
-	return func(x *Loader) { x.cfg.HandshakeTimeout, x.cfg.ShutdownGrace = handshake, shutdownGrace }
+// Timeouts bound how long a plugin may keep the host waiting. A zero
+// field keeps its default.
+type Timeouts struct {
+	Handshake     time.Duration // to answer the handshake (DefaultHandshakeTimeout)
+	CancelGrace   time.Duration // to answer a call its caller gave up on, before it is killed as stuck (DefaultCancelGrace)
+	ShutdownGrace time.Duration // to exit when closed, before it is terminated, and again before it is killed (DefaultShutdownGrace)
+}
+
+// WithTimeouts sets the plugins' Timeouts.
+func WithTimeouts(t Timeouts) LoaderOption {
+	return func(x *Loader) {
+		x.cfg.HandshakeTimeout, x.cfg.CancelGrace, x.cfg.ShutdownGrace = t.Handshake, t.CancelGrace, t.ShutdownGrace
+	}
+}
+
+// WithRestarts sets how many times a plugin that exits on its own is
+// started again within window before it is given up on (see Plugin); a
+// negative max never starts one again.
+func WithRestarts(max int, window time.Duration) LoaderOption {
+	return func(x *Loader) { x.cfg.MaxRestarts, x.cfg.RestartWindow = max, window }
 }
 
 // WithWritableFiles lets programs and manifests that users other than
@@ -149,6 +165,9 @@ func (l *Loader) Load(ctx context.Context, ep entrypoints.EntryPoint) (any, erro
 	cfg.Namespace, cfg.Name, cfg.Fragment = ep.Namespace, ep.Name, fragment
 	if t, ok := entrypoints.SettingsFromContext(ctx); ok {
 		cfg.Settings = t // from stevedore.WithSettings, through the manager
+	}
+	if report := entrypoints.ReporterFromContext(ctx); report != nil {
+		cfg.Report = report // to the manager's listeners
 	}
 	if ep.SHA256 != "" {
 		cfg.program = f // run the bytes just hashed, where the system allows

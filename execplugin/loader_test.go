@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -63,7 +64,7 @@ func load(t *testing.T, dir string, opts ...LoaderOption) (any, error) {
 }
 
 func TestLoader(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	v, err := load(t, deployment(t, `tp = "exec:bin/tp#gpu0"`))
 	require.NoError(t, err)
 	p := v.(*Plugin)
@@ -74,14 +75,14 @@ func TestLoader(t *testing.T) {
 }
 
 func TestLoaderPin(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	t.Run("match", func(t *testing.T) {
-		t.Parallel()
+		noLeaks(t)
 		_, err := load(t, deployment(t, fmt.Sprintf(`tp = { target = "exec:bin/tp", sha256 = %q }`, pluginHash(t))))
 		require.NoError(t, err)
 	})
 	t.Run("mismatch: never runs", func(t *testing.T) {
-		t.Parallel()
+		noLeaks(t)
 		marker := filepath.Join(t.TempDir(), "ran")
 		wrong := "0000000000000000000000000000000000000000000000000000000000000000"
 		_, err := load(t, deployment(t, fmt.Sprintf(`tp = { target = "exec:bin/tp", sha256 = %q }`, wrong)),
@@ -96,9 +97,9 @@ func TestLoaderRefusesWritableFiles(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("Unix permissions")
 	}
-	t.Parallel()
+	noLeaks(t)
 	t.Run("program", func(t *testing.T) {
-		t.Parallel()
+		noLeaks(t)
 		dir := deployment(t, `tp = "exec:bin/tp"`)
 		require.NoError(t, os.Chmod(filepath.Join(dir, "bin", "tp"), 0o777))
 		_, err := load(t, dir)
@@ -108,7 +109,7 @@ func TestLoaderRefusesWritableFiles(t *testing.T) {
 		require.NoError(t, err, "unless the program opts out")
 	})
 	t.Run("manifest", func(t *testing.T) {
-		t.Parallel()
+		noLeaks(t)
 		dir := deployment(t, `tp = "exec:bin/tp"`)
 		require.NoError(t, os.Chmod(filepath.Join(dir, "entry_points.toml"), 0o664))
 		_, err := load(t, dir)
@@ -118,7 +119,7 @@ func TestLoaderRefusesWritableFiles(t *testing.T) {
 }
 
 func TestLoaderNeedsAManifestOnDisk(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	target, err := entrypoints.ParseTarget("exec:bin/tp")
 	require.NoError(t, err)
 	_, err = NewLoader().Load(context.Background(), entrypoints.EntryPoint{Namespace: "test.ns", Name: "tp", Target: target, Manifest: "example.com/acme/entry_points.toml"})
@@ -130,7 +131,7 @@ func TestLoaderNeedsAManifestOnDisk(t *testing.T) {
 // other: with the plugin handle as the extension type, no adapter is
 // needed, and closing the manager ends the plugin.
 func TestManagerOfPlugins(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	reg := new(entrypoints.Registry)
 	reg.SetLoader("exec", NewLoader())
 	ctx := context.Background()
@@ -160,7 +161,7 @@ func TestLoaderChecksTheManifestOfAnAbsoluteTarget(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("Unix permissions")
 	}
-	t.Parallel()
+	noLeaks(t)
 	dir := deployment(t, `tp = "exec:bin/tp"`)
 	abs := filepath.ToSlash(filepath.Join(dir, "bin", "tp"))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "entry_points.toml"),
@@ -176,7 +177,7 @@ func TestLoaderChecksTheManifestOfAnAbsoluteTarget(t *testing.T) {
 // directory: the program is still found, and runs in the manifest's
 // directory.
 func TestLoaderRelativeSearchPath(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	dir := deployment(t, `tp = "exec:bin/tp"`)
 	wd, err := os.Getwd()
 	require.NoError(t, err)
@@ -191,7 +192,7 @@ func TestLoaderRelativeSearchPath(t *testing.T) {
 }
 
 func TestConcurrentLoads(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	dir := deployment(t, `tp = "exec:bin/tp"`)
 	env := append(make([]string, 0, 200), os.Environ()...) // spare capacity, as callers' slices have
 	var wg sync.WaitGroup
@@ -223,7 +224,7 @@ func (a pluginAdder) Add(ctx context.Context, x, y int) (int, error) {
 // TestAdapter loads an exec plugin as the host's own extension type, and
 // closing the manager ends the plugin.
 func TestAdapter(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	reg := new(entrypoints.Registry)
 	reg.SetLoader("exec", NewLoader())
 	var plugin *Plugin
@@ -256,7 +257,7 @@ func TestAdapter(t *testing.T) {
 // TestSettingsReachThePlugin gives a manager settings: the plugin's
 // handshake carries its table.
 func TestSettingsReachThePlugin(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	reg := new(entrypoints.Registry)
 	reg.SetLoader("exec", NewLoader())
 	settings, err := stevedore.ParseSettings("settings.toml", []byte("[test.ns.tp]\ninterval = \"10s\"\nlabels = [\"a\", \"b\"]\n"))
@@ -271,4 +272,55 @@ func TestSettingsReachThePlugin(t *testing.T) {
 	var got map[string]any
 	require.NoError(t, ext.Obj.Call(ctx, "settings", nil, &got))
 	assert.Equal(t, map[string]any{"interval": "10s", "labels": []any{"a", "b"}}, got)
+}
+
+// TestListenerSeesTheProcess checks that what happens to an exec
+// extension's process after it loaded reaches the manager's listeners:
+// each exit, each restart, and the failure when it is given up on.
+func TestListenerSeesTheProcess(t *testing.T) {
+	noLeaks(t)
+	reg := new(entrypoints.Registry)
+	reg.SetLoader("exec", NewLoader(WithRestarts(1, time.Minute)))
+	events := make(chan stevedore.Event, 32)
+	ctx := context.Background()
+	m, err := stevedore.NewDriver[*Plugin](ctx, "test.ns", "tp", stevedore.WithRegistry(reg),
+		stevedore.WithListener(stevedore.ListenerFunc(func(e stevedore.Event) {
+			if e.Kind >= stevedore.Loaded {
+				events <- e
+			}
+		})),
+		stevedore.WithDiscovery(entrypoints.WithEnv(false), entrypoints.WithSearchPath(deployment(t, `tp = "exec:bin/tp"`))))
+	require.NoError(t, err)
+	defer m.Close()
+	next := func() stevedore.Event {
+		t.Helper()
+		select {
+		case e := <-events:
+			assert.Equal(t, "tp", e.Name)
+			return e
+		case <-time.After(10 * time.Second):
+			t.Fatal("no event")
+			return stevedore.Event{}
+		}
+	}
+	assert.Equal(t, stevedore.Loaded, next().Kind)
+	plugin := m.Driver()
+	add := func() error { return plugin.Call(ctx, "add", map[string]int{"A": 1, "B": 2}, nil) }
+
+	require.Error(t, plugin.Call(ctx, "crash", nil, nil))
+	e := next()
+	assert.Equal(t, stevedore.Exited, e.Kind)
+	require.Error(t, e.Err)
+	assert.Contains(t, e.Err.Error(), "exit status 2")
+
+	require.NoError(t, add())
+	assert.Equal(t, stevedore.Restarted, next().Kind)
+
+	require.Error(t, plugin.Call(ctx, "crash", nil, nil))
+	assert.Equal(t, stevedore.Exited, next().Kind)
+	require.Error(t, add())
+	e = next()
+	assert.Equal(t, stevedore.Failed, e.Kind)
+	require.Error(t, e.Err)
+	assert.Contains(t, e.Err.Error(), "exited 2 times within 1m0s, not started again")
 }

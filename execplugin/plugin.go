@@ -21,8 +21,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/stevedore-go/stevedore/entrypoints"
 	"github.com/stevedore-go/stevedore/internal/jsonrpc"
 )
 
@@ -36,6 +38,7 @@ const ProtocolVersion = 1
 const (
 	DefaultHandshakeTimeout = 10 * time.Second
 	DefaultShutdownGrace    = 5 * time.Second
+	DefaultCancelGrace      = 5 * time.Second
 )
 
 // Config says how to start a plugin and who it serves.
@@ -55,6 +58,17 @@ type Config struct {
 	HandshakeTimeout time.Duration // 0 means DefaultHandshakeTimeout
 	ShutdownGrace    time.Duration // 0 means DefaultShutdownGrace
 	MaxMessage       int           // the longest message read; 0 means 16 MiB
+
+	// CancelGrace is how long a plugin has to answer a call its caller
+	// gave up on (even if only to say it stopped): one that does not is
+	// stuck, and is killed, to be started again on the next call. 0 means
+	// DefaultCancelGrace; a negative value waits for ever.
+	CancelGrace time.Duration
+
+	// Report, when set, is told (from any goroutine) when the plugin's
+	// process exits on its own, is started again, or is given up on.
+	// Managers set it, through the Loader, to reach their listeners.
+	Report func(entrypoints.Report)
 
 	// MaxRestarts is how many times a plugin that exits on its own is
 	// started again within RestartWindow before it is given up on: 0 means
@@ -82,6 +96,7 @@ type process struct {
 	exited  chan struct{}  // closed when the process has exited
 	waitErr error          // how it exited, once exited is closed
 	stderr  *tail
+	stuck   atomic.Pointer[string] // why it was killed for not answering, if it was
 }
 
 // Info is who the plugin says it is.
@@ -112,6 +127,9 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 	if cfg.RestartWindow <= 0 {
 		cfg.RestartWindow = DefaultRestartWindow
 	}
+	if cfg.CancelGrace == 0 {
+		cfg.CancelGrace = DefaultCancelGrace
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -121,6 +139,7 @@ func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 		return nil, err
 	}
 	p.cur = proc
+	go p.watch(proc)
 	return p, nil
 }
 
@@ -157,7 +176,11 @@ func startProcess(ctx context.Context, cfg *Config) (*process, error) {
 		w.Close()
 		return nil, p.errorf("start: %w", err)
 	}
-	p.conn = jsonrpc.New(r, w, jsonrpc.Options{MaxMessage: cfg.MaxMessage})
+	opts := jsonrpc.Options{MaxMessage: cfg.MaxMessage}
+	if cfg.CancelGrace > 0 {
+		opts.AnswerGrace, opts.Unanswered = cfg.CancelGrace, p.killStuck
+	}
+	p.conn = jsonrpc.New(r, w, opts)
 	go func() {
 		err := cmd.Wait()
 		// Its last lines of output, unless its children keep the pipes
@@ -255,18 +278,49 @@ func (p *process) handshake(ctx context.Context) error {
 	}
 }
 
+// killStuck kills a process that did not answer a call of method its
+// caller gave up on: it is stuck, and is started again on the next call.
+func (p *process) killStuck(method string) {
+	why := fmt.Sprintf("it did not answer a cancelled call of %s within %v, and was killed", method, p.cfg.CancelGrace)
+	if !p.stuck.CompareAndSwap(nil, &why) {
+		return
+	}
+	p.cfg.Logger.Error("plugin stuck", "namespace", p.cfg.Namespace, "name", p.cfg.Name, "method", method, "pid", p.pid())
+	p.kill()
+}
+
+// pid returns the process's id, or 0.
+func (p *process) pid() int {
+	if p.cmd.Process == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
+// exitError says how the process ended, once it has: its exit status
+// and last lines of standard error, or why it was killed.
+func (p *process) exitError() error {
+	if why := p.stuck.Load(); why != nil {
+		return errors.New(*why)
+	}
+	return fmt.Errorf("%v%s", p.waitErr, p.stderr.String())
+}
+
 // call is Plugin.Call on this run of the program.
 func (p *process) call(ctx context.Context, method string, params, result any) error {
 	err := p.conn.Call(ctx, method, params, result)
+	var rpcErr *jsonrpc.Error
 	switch {
 	case err == nil:
 		return nil
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		return err
+	case errors.As(err, &rpcErr):
+		return p.errorf("%s: %w", method, &Error{Code: rpcErr.Code, Message: rpcErr.Message, Data: rpcErr.Data})
 	case errors.Is(err, jsonrpc.ErrClosed):
 		select {
 		case <-p.exited:
-			return p.errorf("%s: the plugin exited (%v)%s", method, p.waitErr, p.stderr.String())
+			return p.errorf("%s: the plugin exited: %w", method, p.exitError())
 		case <-time.After(time.Second):
 		}
 	}

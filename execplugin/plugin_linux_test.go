@@ -18,14 +18,14 @@ import (
 )
 
 func TestCloseKillsWhatIgnoresShutdown(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	for mode, want := range map[string]string{
 		"":                "",
 		"ignore-shutdown": "close: did not exit within 100ms; terminated",
 		"ignore-term":     "close: did not exit within 100ms, nor when terminated; killed",
 	} {
 		t.Run("mode "+mode, func(t *testing.T) {
-			t.Parallel()
+			noLeaks(t)
 			grace := 100 * time.Millisecond
 			if want == "" {
 				grace = time.Minute // an orderly end, however loaded the machine
@@ -76,7 +76,7 @@ func alive(pid int) bool {
 // gives, written by hand from the protocol alone: the documentation is
 // enough to write a plugin.
 func TestDocumentedPlugin(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("python3 is not installed; install it to run the documented plugin")
 	}
@@ -101,13 +101,13 @@ func TestDocumentedPlugin(t *testing.T) {
 }
 
 func TestProtocolBreakers(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	for mode, want := range map[string]string{
 		"garbage":   "jsonrpc: protocol error: line 1: not JSON",
 		"long-line": "jsonrpc: protocol error: line 1: longer than 1024 bytes",
 	} {
 		t.Run(mode, func(t *testing.T) {
-			t.Parallel()
+			noLeaks(t)
 			began := time.Now()
 			_, err := start(t, mode, Config{MaxMessage: 1024})
 			require.Error(t, err)
@@ -122,7 +122,7 @@ func TestProtocolBreakers(t *testing.T) {
 // mode of its own) that starts a plugin, kills the host with SIGKILL, and
 // checks that the plugin is gone within a second.
 func TestNoOrphanWhenTheHostIsKilled(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	host := exec.Command(os.Args[0], "-test.run=^$")
 	host.Env = append(os.Environ(), "EXECPLUGIN_TEST_HOST="+testPlugin)
 	out, err := host.StdoutPipe()
@@ -145,7 +145,7 @@ func TestNoOrphanWhenTheHostIsKilled(t *testing.T) {
 // whatever the plugin does not close, then crash: the calls in flight end
 // with the crash, not when the child ends.
 func TestCrashWithAChild(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	p, err := start(t, "", Config{})
 	require.NoError(t, err)
 	var child int
@@ -155,7 +155,7 @@ func TestCrashWithAChild(t *testing.T) {
 	began := time.Now()
 	err = p.Call(ctx, "crash", nil, nil)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "the plugin exited (exit status 2)")
+	assert.Contains(t, err.Error(), "the plugin exited: exit status 2")
 	assert.Less(t, time.Since(began), 10*time.Second)
 	p.Close()
 	deadline := time.Now().Add(5 * time.Second)
@@ -168,7 +168,7 @@ func TestCrashWithAChild(t *testing.T) {
 // TestPythonSDK starts a plugin written with execplugin/python's one-file
 // SDK.
 func TestPythonSDK(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("python3 is not installed; install it to test the Python SDK")
 	}

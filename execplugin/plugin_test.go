@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
 )
 
 // testPlugin is the path of the test plugin, built once for all tests.
@@ -43,6 +45,24 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// noLeaks fails the test if goroutines started during it are still
+// running a few seconds after it ends (its cleanups, such as closing its
+// plugins, run first). Tests that use it must not run in parallel.
+func noLeaks(t *testing.T) {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(5 * time.Second)
+		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := runtime.NumGoroutine(); n > before {
+			buf := make([]byte, 1<<20)
+			t.Errorf("%d goroutines left running:\n%s", n-before, buf[:runtime.Stack(buf, true)])
+		}
+	})
+}
+
 // start starts the test plugin in mode and closes it when the test ends.
 func start(t *testing.T, mode string, cfg Config) (*Plugin, error) {
 	t.Helper()
@@ -57,10 +77,10 @@ func start(t *testing.T, mode string, cfg Config) (*Plugin, error) {
 }
 
 func TestStartCallClose(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	p, err := start(t, "", Config{})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"add", "crash", "fail", "settings", "spawn", "wait"}, p.Methods())
+	assert.Equal(t, []string{"add", "coded", "crash", "fail", "hang", "settings", "spawn", "wait"}, p.Methods())
 	assert.Equal(t, Info{Name: "testplugin", Version: "1.2.3"}, p.Info())
 
 	var got int
@@ -71,6 +91,9 @@ func TestStartCallClose(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "execplugin: test.ns/tp (")
 	assert.Contains(t, err.Error(), "fail: no such GPU")
+	var perr *Error
+	require.ErrorAs(t, err, &perr)
+	assert.Equal(t, CodePluginError, perr.Code)
 
 	require.NoError(t, p.Close())
 	select {
@@ -82,7 +105,7 @@ func TestStartCallClose(t *testing.T) {
 }
 
 func TestConcurrentCallsToOnePlugin(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	p, err := start(t, "", Config{})
 	require.NoError(t, err)
 	var wg sync.WaitGroup
@@ -102,16 +125,16 @@ func TestConcurrentCallsToOnePlugin(t *testing.T) {
 }
 
 func TestHandshakeFailures(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	t.Run("exits first", func(t *testing.T) {
-		t.Parallel()
+		noLeaks(t)
 		_, err := start(t, "exit-early", Config{})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "handshake: the plugin exited first (exit status 3)")
 		assert.Contains(t, err.Error(), "cannot start: no GPU", "its last words are in the error")
 	})
 	t.Run("never answers", func(t *testing.T) {
-		t.Parallel()
+		noLeaks(t)
 		began := time.Now()
 		_, err := start(t, "silent", Config{HandshakeTimeout: 200 * time.Millisecond})
 		require.Error(t, err)
@@ -119,7 +142,7 @@ func TestHandshakeFailures(t *testing.T) {
 		assert.Less(t, time.Since(began), 5*time.Second, "the silent plugin is killed, not waited for")
 	})
 	t.Run("not a program", func(t *testing.T) {
-		t.Parallel()
+		noLeaks(t)
 		_, err := Start(context.Background(), Config{Path: filepath.Join(t.TempDir(), "missing"), Namespace: "test.ns", Name: "tp"})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "execplugin: test.ns/tp")
@@ -128,7 +151,7 @@ func TestHandshakeFailures(t *testing.T) {
 }
 
 func TestCallCancelled(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	p, err := start(t, "", Config{})
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -140,12 +163,12 @@ func TestCallCancelled(t *testing.T) {
 }
 
 func TestCrashInCall(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	p, err := start(t, "", Config{})
 	require.NoError(t, err)
 	err = p.Call(context.Background(), "crash", nil, nil)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "crash: the plugin exited (exit status 2)")
+	assert.Contains(t, err.Error(), "crash: the plugin exited: exit status 2")
 	assert.Contains(t, err.Error(), "segmentation fault (pretend)")
 }
 
@@ -165,7 +188,7 @@ func runHost(plugin string) {
 // TestRestart crashes the plugin: the next call starts it again, until the
 // restart budget is spent.
 func TestRestart(t *testing.T) {
-	t.Parallel()
+	noLeaks(t)
 	p, err := start(t, "", Config{MaxRestarts: 2})
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -188,4 +211,64 @@ func TestRestart(t *testing.T) {
 	assert.Contains(t, err.Error(), "exited 3 times within 1m0s, not started again; the last time: exit status 2")
 	assert.Contains(t, err.Error(), "segmentation fault (pretend)")
 	require.ErrorIs(t, add(), err, "given up on for good")
+}
+
+// TestErrorCodes checks that a plugin's error codes and data reach the
+// host.
+func TestErrorCodes(t *testing.T) {
+	noLeaks(t)
+	p, err := start(t, "", Config{})
+	require.NoError(t, err)
+	var perr *Error
+	require.ErrorAs(t, p.Call(context.Background(), "coded", nil, nil), &perr)
+	assert.Equal(t, &Error{Code: -32042, Message: "quota exhausted", Data: []byte(`{"left":0}`)}, perr)
+	err = p.Call(context.Background(), "nope", nil, nil)
+	require.ErrorAs(t, err, &perr)
+	assert.Equal(t, CodeMethodNotFound, perr.Code)
+	assert.Contains(t, err.Error(), "execplugin: test.ns/tp (")
+	assert.Contains(t, err.Error(), "nope: method not found: nope (code -32601)")
+}
+
+// TestStuckPluginIsRestarted hangs the plugin in a call deaf to
+// cancellation: the caller's deadline ends the call at once, the plugin is
+// killed once it has not answered within the grace, and the next call
+// starts it again; each step is reported.
+func TestStuckPluginIsRestarted(t *testing.T) {
+	noLeaks(t)
+	reports := make(chan entrypoints.Report, 8)
+	p, err := start(t, "", Config{CancelGrace: 100 * time.Millisecond, Report: func(r entrypoints.Report) { reports <- r }})
+	require.NoError(t, err)
+	first := p.PID()
+	exited := p.Exited()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	require.ErrorIs(t, p.Call(ctx, "hang", nil, nil), context.DeadlineExceeded)
+	assert.Less(t, time.Since(began), time.Second, "the caller's deadline ends the call")
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stuck plugin was not killed")
+	}
+	r := <-reports
+	assert.Equal(t, entrypoints.ProcessExited, r.Kind)
+	assert.Equal(t, first, r.PID)
+	require.Error(t, r.Err)
+	assert.Contains(t, r.Err.Error(), "did not answer a cancelled call of hang within 100ms, and was killed")
+
+	var got int
+	require.NoError(t, p.Call(context.Background(), "add", map[string]int{"A": 1, "B": 2}, &got), "started again")
+	assert.Equal(t, 3, got)
+	assert.Equal(t, 1, p.Restarts())
+	assert.NotEqual(t, first, p.PID())
+	r = <-reports
+	assert.Equal(t, entrypoints.Report{Kind: entrypoints.ProcessRestarted, PID: p.PID()}, r)
+
+	require.NoError(t, p.Close())
+	select {
+	case r := <-reports:
+		t.Fatalf("closing is not an exit to report: %+v", r)
+	case <-time.After(100 * time.Millisecond):
+	}
 }

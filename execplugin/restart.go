@@ -2,10 +2,11 @@ package execplugin
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
 )
 
 // Defaults of the restart policy in Config.
@@ -83,6 +84,13 @@ func (p *Plugin) Exited() <-chan struct{} {
 	return p.cur.exited
 }
 
+// PID returns the process id of the plugin's current process.
+func (p *Plugin) PID() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cur.pid()
+}
+
 // Restarts returns how many times the plugin was started again within
 // the restart window.
 func (p *Plugin) Restarts() int {
@@ -136,9 +144,10 @@ func (p *Plugin) process(ctx context.Context, method string) (*process, error) {
 		p.restarts = p.restarts[1:]
 	}
 	if p.cfg.MaxRestarts < 0 || len(p.restarts) >= p.cfg.MaxRestarts {
-		p.failed = p.errorf("exited %d times within %v, not started again; the last time: %v%s",
-			len(p.restarts)+1, p.cfg.RestartWindow, p.cur.waitErr, p.cur.stderr.String())
-		p.cfg.Logger.Error("plugin failed for good", "namespace", p.cfg.Namespace, "name", p.cfg.Name, "err", p.failed)
+		p.failed = p.errorf("exited %d times within %v, not started again; the last time: %w",
+			len(p.restarts)+1, p.cfg.RestartWindow, p.cur.exitError())
+		p.cfg.Logger.Error("plugin given up on", "namespace", p.cfg.Namespace, "name", p.cfg.Name, "err", p.failed)
+		p.report(entrypoints.Report{Kind: entrypoints.ProcessGivenUp, Err: p.failed})
 		return nil, p.failed
 	}
 	backoff := min(firstBackoff<<len(p.restarts), maxBackoff)
@@ -148,14 +157,33 @@ func (p *Plugin) process(ctx context.Context, method string) (*process, error) {
 		return nil, ctx.Err()
 	}
 	p.restarts = append(p.restarts, time.Now())
-	p.cfg.Logger.Warn("plugin exited; starting it again", "namespace", p.cfg.Namespace, "name", p.cfg.Name,
-		"exit", fmt.Sprint(p.cur.waitErr), "restarts", len(p.restarts))
 	proc, err := startProcess(ctx, &p.cfg)
 	if err != nil {
 		return nil, err
 	}
 	p.cur = proc
+	p.cfg.Logger.Info("plugin started again", "namespace", p.cfg.Namespace, "name", p.cfg.Name,
+		"pid", proc.pid(), "restarts", len(p.restarts))
+	p.report(entrypoints.Report{Kind: entrypoints.ProcessRestarted, PID: proc.pid()})
+	go p.watch(proc)
 	return proc, nil
+}
+
+// watch reports the process's exit, unless Close ended it.
+func (p *Plugin) watch(proc *process) {
+	<-proc.exited
+	if p.closed.Load() {
+		return
+	}
+	err := proc.exitError()
+	p.cfg.Logger.Warn("plugin exited", "namespace", p.cfg.Namespace, "name", p.cfg.Name, "pid", proc.pid(), "err", err)
+	p.report(entrypoints.Report{Kind: entrypoints.ProcessExited, Err: err, PID: proc.pid()})
+}
+
+func (p *Plugin) report(r entrypoints.Report) {
+	if p.cfg.Report != nil {
+		p.cfg.Report(r)
+	}
 }
 
 func (p *Plugin) errorf(format string, args ...any) error { return p.cfg.errorf(format, args...) }

@@ -47,6 +47,35 @@ type Init struct {
 	} `json:"host"`
 }
 
+// Error is an error a handler may return to answer with a code of its
+// choosing, and data, rather than CodePluginError. The host sees them as
+// execplugin.Error.
+type Error struct {
+	Code    int
+	Message string
+	Data    any // encoded as JSON; omitted when nil
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Codes a handler may answer with, as docs/exec-protocol.md gives them.
+const (
+	CodeInvalidParams = -32602 // the params did not fit the method (Handle answers so when they do not decode)
+	CodePluginError   = -32000 // the plugin's own error, the code of a plain error; -32000 to -32099 are the plugin's to use
+)
+
+func (e *Error) wire() *jsonrpc.Error {
+	w := &jsonrpc.Error{Code: e.Code, Message: e.Message}
+	if e.Data != nil {
+		data, err := json.Marshal(e.Data)
+		if err != nil {
+			return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: fmt.Sprintf("%s (its data could not be encoded: %v)", e.Message, err)}
+		}
+		w.Data = data
+	}
+	return w
+}
+
 // Server is a plugin's side of the protocol. Register handlers with Handle
 // before Run. It is safe for concurrent use once running.
 type Server struct {
@@ -66,8 +95,8 @@ func New(name, version string) *Server {
 }
 
 // Handle serves method with fn: the request's params are decoded into P,
-// and fn's result is the answer. An error fn returns is answered as a
-// plugin error (code -32000) with its message. Handle panics if method is
+// and fn's result is the answer. An error fn returns is answered with
+// its message, and code CodePluginError unless it is an *Error. Handle panics if method is
 // one of the protocol's own or registered twice.
 func Handle[P, R any](s *Server, method string, fn func(ctx context.Context, params P) (R, error)) {
 	switch {
@@ -154,7 +183,7 @@ func (s *Server) handle(ctx context.Context, req *jsonrpc.Request) (any, error) 
 		}
 		if s.onInit != nil {
 			if err := s.onInit(ctx, init); err != nil {
-				return nil, &jsonrpc.Error{Code: -32000, Message: err.Error()}
+				return nil, &jsonrpc.Error{Code: CodePluginError, Message: err.Error()}
 			}
 		}
 		s.mu.Lock()
@@ -184,13 +213,16 @@ func (s *Server) handle(ctx context.Context, req *jsonrpc.Request) (any, error) 
 	result, err := h(ctx, req.Params)
 	if err != nil {
 		var e *jsonrpc.Error
+		var own *Error
 		switch {
+		case errors.As(err, &own):
+			return nil, own.wire()
 		case errors.As(err, &e):
 			return nil, e
 		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 			return nil, &jsonrpc.Error{Code: jsonrpc.CodeCancelled, Message: err.Error()}
 		}
-		return nil, &jsonrpc.Error{Code: -32000, Message: err.Error()}
+		return nil, &jsonrpc.Error{Code: CodePluginError, Message: err.Error()}
 	}
 	return result, nil
 }

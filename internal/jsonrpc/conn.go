@@ -78,6 +78,12 @@ type Handler func(ctx context.Context, req *Request) (result any, err error)
 type Options struct {
 	Handler    Handler // nil answers every request with CodeMethodNotFound
 	MaxMessage int     // the longest line read, in bytes; 0 means DefaultMaxMessage
+
+	// Unanswered, when set, is called (on a goroutine of its own) when a
+	// call that its caller gave up on has had no answer AnswerGrace after
+	// the other side was told: the other side is likely stuck.
+	Unanswered  func(method string)
+	AnswerGrace time.Duration
 }
 
 // Conn is one side of a session. It is safe for concurrent use.
@@ -254,8 +260,21 @@ func (c *Conn) Call(ctx context.Context, method string, params, result any) erro
 		}
 		return nil
 	case <-ctx.Done():
-		c.forget(id)
 		c.tryNotify(CancelMethod, map[string]int64{"id": id})
+		if c.opts.Unanswered == nil {
+			c.forget(id)
+			return ctx.Err()
+		}
+		// The answer is still expected, if only to the cancellation.
+		time.AfterFunc(c.opts.AnswerGrace, func() {
+			c.mu.Lock()
+			_, unanswered := c.pending[id]
+			delete(c.pending, id)
+			c.mu.Unlock()
+			if unanswered {
+				c.opts.Unanswered(method)
+			}
+		})
 		return ctx.Err()
 	case <-c.done:
 		return c.closedError()

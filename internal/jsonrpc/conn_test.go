@@ -150,6 +150,47 @@ func TestCancel(t *testing.T) {
 	require.ErrorIs(t, <-cancelled, context.Canceled, "the handler's context is done")
 }
 
+// TestUnanswered checks that a call given up on and never answered, not
+// even to say it was cancelled, is reported once the grace has passed, and
+// one that is answered is not.
+func TestUnanswered(t *testing.T) {
+	noLeaks(t)
+	release := make(chan struct{})
+	hr, pw := io.Pipe()
+	pr, hw := io.Pipe()
+	reported := make(chan string, 4)
+	host := New(hr, hw, Options{AnswerGrace: 50 * time.Millisecond, Unanswered: func(method string) { reported <- method }})
+	other := New(pr, pw, Options{Handler: func(ctx context.Context, req *Request) (any, error) {
+		if req.Method == "stuck" {
+			<-release // deaf to cancellation
+			return nil, nil
+		}
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}})
+	t.Cleanup(func() {
+		close(release)
+		host.Close()
+		other.Close()
+	})
+	for _, method := range []string{"polite", "stuck"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		require.ErrorIs(t, host.Call(ctx, method, nil, nil), context.DeadlineExceeded)
+		cancel()
+	}
+	select {
+	case method := <-reported:
+		assert.Equal(t, "stuck", method)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the unanswered call was not reported")
+	}
+	select {
+	case method := <-reported:
+		t.Fatalf("%s reported too", method)
+	case <-time.After(200 * time.Millisecond):
+	}
+}
+
 func TestProtocolErrors(t *testing.T) {
 	for name, line := range map[string]string{
 		"not JSON":      "hello, world\n",

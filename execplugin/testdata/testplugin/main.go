@@ -62,6 +62,12 @@ func main() {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	})
+	serve.Handle(s, "hang", func(context.Context, struct{}) (any, error) {
+		select {} // deaf to cancellation
+	})
+	serve.Handle(s, "coded", func(context.Context, struct{}) (any, error) {
+		return nil, &serve.Error{Code: -32042, Message: "quota exhausted", Data: map[string]int{"left": 0}}
+	})
 	serve.Handle(s, "spawn", func(context.Context, struct{}) (int, error) {
 		// A child that would outlive the plugin if nothing ended it.
 		cmd := exec.Command("sleep", "3600")
