@@ -211,6 +211,7 @@ func TestRestart(t *testing.T) {
 	assert.Contains(t, err.Error(), "exited 3 times within 1m0s, not started again; the last time: exit status 2")
 	assert.Contains(t, err.Error(), "segmentation fault (pretend)")
 	require.ErrorIs(t, add(), err, "given up on for good")
+	assert.Contains(t, p.Status().Failed, "not started again")
 }
 
 // TestErrorCodes checks that a plugin's error codes and data reach the
@@ -257,6 +258,11 @@ func TestStuckPluginIsRestarted(t *testing.T) {
 	require.Error(t, r.Err)
 	assert.Contains(t, r.Err.Error(), "did not answer a cancelled call of hang within 100ms, and was killed")
 
+	st := p.Status()
+	assert.False(t, st.Running)
+	assert.Equal(t, first, st.PID)
+	assert.Equal(t, testPlugin, st.Program)
+
 	var got int
 	require.NoError(t, p.Call(context.Background(), "add", map[string]int{"A": 1, "B": 2}, &got), "started again")
 	assert.Equal(t, 3, got)
@@ -264,6 +270,7 @@ func TestStuckPluginIsRestarted(t *testing.T) {
 	assert.NotEqual(t, first, p.PID())
 	r = <-reports
 	assert.Equal(t, entrypoints.Report{Kind: entrypoints.ProcessRestarted, PID: p.PID()}, r)
+	assert.Equal(t, Status{Program: testPlugin, PID: p.PID(), Running: true, Restarts: 1, Info: Info{Name: "testplugin", Version: "1.2.3"}}, p.Status())
 
 	require.NoError(t, p.Close())
 	select {

@@ -84,6 +84,33 @@ func (p *Plugin) Exited() <-chan struct{} {
 	return p.cur.exited
 }
 
+// Status is a plugin's state at one moment, for people and monitoring.
+type Status struct {
+	Program  string `json:"program"`          // the program's path, as started
+	PID      int    `json:"pid"`              // its current or last process
+	Running  bool   `json:"running"`          // false once that process exited, until a call starts it again
+	Restarts int    `json:"restarts"`         // how many times it was started again within the restart window
+	Failed   string `json:"failed,omitempty"` // why it is not started again, once given up on
+	Closed   bool   `json:"closed,omitempty"` // Close was called
+	Info     Info   `json:"plugin"`           // who the plugin said it is
+}
+
+// Status returns the plugin's state.
+func (p *Plugin) Status() Status {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := Status{Program: p.cfg.Path, PID: p.cur.pid(), Restarts: len(p.restarts), Closed: p.closed.Load(), Info: p.cur.info}
+	select {
+	case <-p.cur.exited:
+	default:
+		s.Running = true
+	}
+	if p.failed != nil {
+		s.Failed = p.failed.Error()
+	}
+	return s
+}
+
 // PID returns the process id of the plugin's current process.
 func (p *Plugin) PID() int {
 	p.mu.Lock()

@@ -9,7 +9,43 @@ import (
 
 	"github.com/stevedore-go/stevedore"
 	"github.com/stevedore-go/stevedore/entrypoints"
+	"github.com/stevedore-go/stevedore/execplugin"
 )
+
+// Running is one plugin the agent has loaded, as GET /v1/plugins shows
+// it.
+type Running struct {
+	Namespace string             `json:"namespace"`
+	Name      string             `json:"name"`
+	Target    string             `json:"target"`
+	SHA256    string             `json:"sha256,omitempty"`  // the program's pin, for exec: targets
+	Process   *execplugin.Status `json:"process,omitempty"` // for exec: targets
+}
+
+// Plugins returns the plugins the agent runs: its pollsters, handlers and
+// storage driver, with the state of the processes of those in other
+// processes.
+func (a *Agent) Plugins() []Running {
+	var out []Running
+	add := func(ep entrypoints.EntryPoint, obj any) {
+		r := Running{Namespace: ep.Namespace, Name: ep.Name, Target: ep.Target.String(), SHA256: ep.SHA256}
+		if p, ok := obj.(interface{ Status() execplugin.Status }); ok {
+			st := p.Status()
+			r.Process = &st
+		}
+		out = append(out, r)
+	}
+	for _, ext := range a.pollsters.Extensions() {
+		add(ext.EntryPoint, ext.Obj)
+	}
+	for _, ext := range a.handlers.Extensions() {
+		add(ext.EntryPoint, ext.Obj)
+	}
+	for _, ext := range a.store.Extensions() {
+		add(ext.EntryPoint, ext.Obj)
+	}
+	return out
+}
 
 // checkPluginTables reports the tables of plugin settings that no plugin
 // reads, such as [ceilometer.storage.sqllite]: a typo there would

@@ -19,6 +19,7 @@ const maxBody = 16 << 20
 // Handler returns the agent's HTTP API:
 //
 //	POST /v1/notifications   one notification, or a JSON array of them
+//	GET  /v1/plugins         the plugins it runs, {"plugins": [Running...]}
 //	GET  /healthz            200 when the agent runs
 //
 // Notifications are stored before the response is written: a 202 means
@@ -28,6 +29,11 @@ const maxBody = 16 << 20
 func (a *Agent) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/notifications", a.serveNotifications)
+	mux.HandleFunc("GET /v1/plugins", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, struct {
+			Plugins []Running `json:"plugins"`
+		}{a.Plugins()})
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	return mux
 }

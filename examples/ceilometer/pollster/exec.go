@@ -47,5 +47,8 @@ func (e *execPollster) Poll(ctx context.Context) ([]sample.Sample, error) {
 	return samples, nil
 }
 
+// Status returns the state of the plugin's process.
+func (e *execPollster) Status() execplugin.Status { return e.plugin.Status() }
+
 // Close ends the plugin.
 func (e *execPollster) Close() error { return e.plugin.Close() }

@@ -29,65 +29,14 @@ import (
 // query commands say, and stops it with SIGTERM.
 func TestEndToEnd(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "ceilometer")
-	build := exec.Command(goTool(t), "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run(), "build the program")
-
-	cfg := filepath.Join(dir, "ceilometer.toml")
-	require.NoError(t, os.WriteFile(cfg, []byte(`
+	a := startAgent(t, dir, `
 [agent]
 interval = "5s"
 listen = "127.0.0.1:0"
-`), 0o644)) // and the default storage: ceilometer.db in the working directory
-	command := func(args ...string) *exec.Cmd {
-		cmd := exec.Command(bin, append([]string{args[0], "-config", cfg}, args[1:]...)...)
-		cmd.Env = append(os.Environ(), "STEVEDORE_PATH=")
-		cmd.Dir = dir
-		return cmd
-	}
-	query := func(args ...string) string {
-		t.Helper()
-		out, err := command(args...).Output()
-		if err != nil {
-			var exit *exec.ExitError
-			if errors.As(err, &exit) {
-				t.Fatalf("%v: %v\n%s", args, err, exit.Stderr)
-			}
-			t.Fatalf("%v: %v", args, err)
-		}
-		return string(out)
-	}
-
+`, "") // and the default storage: ceilometer.db in the working directory
+	query, agent, exited, logs, started := a.query, a.cmd, a.exited, a.logs, a.started
+	url := "http://" + a.addr + "/v1/notifications"
 	const interval = 5 * time.Second
-	started := time.Now()
-	agent := command("agent")
-	stderr, err := agent.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, agent.Start())
-	exited := make(chan error, 1)
-	logs := &bytes.Buffer{}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(io.TeeReader(stderr, logs))
-		for sc.Scan() {
-			if _, a, ok := strings.Cut(sc.Text(), "msg=listening addr="); ok {
-				addr <- a
-			}
-		}
-		exited <- agent.Wait()
-	}()
-	t.Cleanup(func() { _ = agent.Process.Kill() })
-
-	var url string
-	select {
-	case a := <-addr:
-		url = "http://" + a + "/v1/notifications"
-	case err := <-exited:
-		t.Fatalf("the agent exited: %v\n%s", err, logs)
-	case <-time.After(time.Minute):
-		t.Fatal("the agent never said where it listens")
-	}
 
 	// Real host samples, within one interval.
 	var cpu []sample.Sample
@@ -147,6 +96,70 @@ listen = "127.0.0.1:0"
 	assert.Contains(t, query("samples", "-meter", "ip.floating"), "4f8e2d1c-6b5a-4e3f-9a8b-7c6d5e4f3a2b", "what was acknowledged is kept")
 	_, err = os.Stat(filepath.Join(dir, "ceilometer.db"))
 	assert.NoError(t, err, "the default database is in the working directory")
+}
+
+// runningAgent is the program's agent, started by startAgent.
+type runningAgent struct {
+	addr    string                      // where it listens
+	cmd     *exec.Cmd                   // the agent
+	exited  chan error                  // its exit, once it has
+	logs    *bytes.Buffer               // what it logged, once it has exited
+	started time.Time                   // when it was started
+	query   func(args ...string) string // runs a command of the program and returns its output
+}
+
+// startAgent builds the program and runs its agent in dir with the
+// configuration cfg and $STEVEDORE_PATH set to path; it is killed when the
+// test ends.
+func startAgent(t *testing.T, dir, cfg, path string) *runningAgent {
+	t.Helper()
+	bin := filepath.Join(dir, "ceilometer")
+	build := exec.Command(goTool(t), "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run(), "build the program")
+	cfgFile := filepath.Join(dir, "ceilometer.toml")
+	require.NoError(t, os.WriteFile(cfgFile, []byte(cfg), 0o644))
+	command := func(args ...string) *exec.Cmd {
+		cmd := exec.Command(bin, append([]string{args[0], "-config", cfgFile}, args[1:]...)...)
+		cmd.Env = append(os.Environ(), "STEVEDORE_PATH="+path)
+		cmd.Dir = dir
+		return cmd
+	}
+	a := &runningAgent{cmd: command("agent"), exited: make(chan error, 1), logs: &bytes.Buffer{}, started: time.Now()}
+	a.query = func(args ...string) string {
+		t.Helper()
+		out, err := command(args...).Output()
+		if err != nil {
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				t.Fatalf("%v: %v\n%s", args, err, exit.Stderr)
+			}
+			t.Fatalf("%v: %v", args, err)
+		}
+		return string(out)
+	}
+	stderr, err := a.cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, a.cmd.Start())
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(io.TeeReader(stderr, a.logs))
+		for sc.Scan() {
+			if _, a, ok := strings.Cut(sc.Text(), "msg=listening addr="); ok {
+				addr <- a
+			}
+		}
+		a.exited <- a.cmd.Wait()
+	}()
+	t.Cleanup(func() { _ = a.cmd.Process.Kill() })
+	select {
+	case a.addr = <-addr:
+	case err := <-a.exited:
+		t.Fatalf("the agent exited: %v\n%s", err, a.logs)
+	case <-time.After(time.Minute):
+		t.Fatal("the agent never said where it listens")
+	}
+	return a
 }
 
 // goTool finds the go command, which runs this test.
