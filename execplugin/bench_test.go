@@ -6,6 +6,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/stevedore-go/stevedore"
+	"github.com/stevedore-go/stevedore/entrypoints"
 )
 
 // BenchmarkCall is the round trip of a small call to a Go plugin in
@@ -61,6 +64,30 @@ func BenchmarkStart(b *testing.B) {
 		}
 		b.StopTimer()
 		p.Close()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkNewToFirstCall is what a host pays for an exec extension, from
+// stevedore.NewDriver (discovering its manifest, checking its program,
+// starting it) to the answer of its first call. Closing is not counted.
+func BenchmarkNewToFirstCall(b *testing.B) {
+	dir := deployment(b, `tp = "exec:bin/tp"`)
+	reg := new(entrypoints.Registry)
+	reg.SetLoader("exec", NewLoader())
+	ctx := context.Background()
+	for b.Loop() {
+		m, err := stevedore.NewDriver[*Plugin](ctx, "test.ns", "tp", stevedore.WithRegistry(reg),
+			stevedore.WithDiscovery(entrypoints.WithEnv(false), entrypoints.WithSearchPath(dir)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var got int
+		if err := m.Driver().Call(ctx, "add", map[string]int{"A": 1, "B": 2}, &got); err != nil || got != 3 {
+			b.Fatal(err, got)
+		}
+		b.StopTimer()
+		m.Close()
 		b.StartTimer()
 	}
 }

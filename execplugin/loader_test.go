@@ -22,7 +22,7 @@ import (
 
 // deployment lays out what a deployer adds: a directory with a manifest
 // and the plugin's program in bin/, and returns the directory.
-func deployment(t *testing.T, entry string) string {
+func deployment(t testing.TB, entry string) string {
 	t.Helper()
 	dir := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "bin"), 0o755))
@@ -39,7 +39,7 @@ func deployment(t *testing.T, entry string) string {
 	return dir
 }
 
-func pluginHash(t *testing.T) string {
+func pluginHash(t testing.TB) string {
 	t.Helper()
 	data, err := os.ReadFile(testPlugin)
 	require.NoError(t, err)

@@ -96,6 +96,8 @@ type Conn struct {
 	endOnce sync.Once
 	err     error // why the session ended; set before done is closed
 
+	wmu sync.Mutex // held while writing a line
+
 	mu      sync.Mutex
 	nextID  int64
 	pending map[int64]chan *response
@@ -334,12 +336,26 @@ func (c *Conn) send(ctx context.Context, msg any) error {
 	}
 }
 
+// write writes one line, whole: the writer goroutine and handlers
+// answering take turns.
+func (c *Conn) write(line []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.Err() != nil {
+		return c.closedError()
+	}
+	if _, err := c.w.Write(line); err != nil {
+		c.end(fmt.Errorf("jsonrpc: write: %w", err))
+		return err
+	}
+	return nil
+}
+
 func (c *Conn) writeLoop() {
 	for {
 		select {
 		case line := <-c.writes:
-			if _, err := c.w.Write(line); err != nil {
-				c.end(fmt.Errorf("jsonrpc: write: %w", err))
+			if err := c.write(line); err != nil {
 				return
 			}
 		case <-c.done:
@@ -473,7 +489,11 @@ func (c *Conn) serve(m *wire) {
 			}
 			answer = &errorResponse{JSONRPC: "2.0", ID: m.ID, Error: e}
 		}
-		_ = c.send(context.Background(), answer)
+		// Written by this goroutine: an answer has no caller here to
+		// release, and handing it to the writer would cost a wake-up.
+		if line, err := json.Marshal(answer); err == nil {
+			_ = c.write(append(line, '\n'))
+		}
 	}()
 }
 
