@@ -177,3 +177,29 @@ func ExampleSettingsFromContext() {
 	// Output:
 	// gpu at 10.0.0.7:9000 <nil>
 }
+
+// A Loader whose values live in processes of their own keeps the reporter
+// the context carries and tells it what happens to them after the load;
+// managers pass one that turns Reports into events for their listeners.
+func ExampleContextWithReporter() {
+	exited := make(chan struct{})
+	reg := new(entrypoints.Registry)
+	reg.SetLoader("proc", entrypoints.LoaderFunc(func(ctx context.Context, ep entrypoints.EntryPoint) (any, error) {
+		report := entrypoints.ReporterFromContext(ctx)
+		go func() { // the process, which soon exits
+			if report != nil {
+				report(entrypoints.Report{Kind: entrypoints.ProcessExited, Err: errors.New("exit status 3"), PID: 4242})
+			}
+			close(exited)
+		}()
+		return ep.Target.Ref, nil
+	}))
+	ctx := entrypoints.ContextWithReporter(context.Background(), func(r entrypoints.Report) {
+		fmt.Println("process", r.PID, "exited:", r.Err)
+	})
+	target, _ := entrypoints.ParseTarget("proc:worker")
+	_, _ = reg.Load(ctx, entrypoints.EntryPoint{Namespace: "jobs", Name: "worker", Target: target})
+	<-exited
+	// Output:
+	// process 4242 exited: exit status 3
+}

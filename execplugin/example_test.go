@@ -2,9 +2,11 @@ package execplugin_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/stevedore-go/stevedore"
 	"github.com/stevedore-go/stevedore/entrypoints"
@@ -35,4 +37,38 @@ func ExampleLoader() {
 		return s, err
 	})
 	fmt.Println(samples, err)
+}
+
+// A Loader's options bound what a misbehaving plugin can cost the host.
+func ExampleNewLoader() {
+	loader := execplugin.NewLoader(
+		execplugin.WithTimeouts(execplugin.Timeouts{
+			Handshake:     2 * time.Second,        // to answer initialize
+			CancelGrace:   time.Second,            // to answer a call its caller gave up on, or be killed as stuck
+			ShutdownGrace: 500 * time.Millisecond, // to exit when closed, before it is terminated
+		}),
+		execplugin.WithRestarts(3, 10*time.Minute),         // then given up on
+		execplugin.WithEnv([]string{"PATH=/usr/bin:/bin"}), // not the host's environment
+	)
+	reg := new(entrypoints.Registry)
+	reg.SetLoader("exec", loader)
+}
+
+// A plugin's error answer carries a code (and data) a host can test.
+func ExampleError() {
+	var plugin *execplugin.Plugin // loaded by a manager, as in the Loader example
+	err := plugin.Call(context.Background(), "poll", nil, nil)
+	var perr *execplugin.Error
+	if errors.As(err, &perr) && perr.Code == execplugin.CodeMethodNotFound {
+		fmt.Println("this plugin does not poll")
+	}
+}
+
+// Status tells whether a plugin's process runs, and how often it was
+// started again, for an operator's view.
+func ExamplePlugin_Status() {
+	var plugin *execplugin.Plugin // loaded by a manager, as in the Loader example
+	s := plugin.Status()
+	fmt.Printf("%s (%s %s): pid %d, running %v, %d restarts %s\n",
+		s.Program, s.Info.Name, s.Info.Version, s.PID, s.Running, s.Restarts, s.Failed)
 }

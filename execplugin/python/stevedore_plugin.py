@@ -21,6 +21,10 @@ A handler gets the request's params (decoded JSON) and a Call, whose
 run on threads of their own, so that many calls may be in flight; a
 handler's result is encoded as JSON. Raising PluginError answers with its
 code; any other exception answers with code -32000 and its message.
+
+A handler should return soon after `cancelled` is set: the answer is sent
+when it returns, and a host kills a plugin that leaves a cancelled call
+unanswered for long (5 s by default) as stuck, then starts it again.
 """
 
 import datetime

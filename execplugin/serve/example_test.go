@@ -31,3 +31,15 @@ func ExampleHandle() {
 		log.Fatal(err)
 	}
 }
+
+// A handler answers with a code of its choosing, and data, by returning
+// an *Error; the host sees an execplugin.Error.
+func ExampleError() {
+	s := serve.New("gpu-pollster", "0.3.0")
+	serve.Handle(s, "poll", func(_ context.Context, p pollParams) ([]sample, error) {
+		if len(p.Resources) > 8 {
+			return nil, &serve.Error{Code: -32001, Message: "too many resources", Data: map[string]int{"max": 8}}
+		}
+		return nil, nil
+	})
+}

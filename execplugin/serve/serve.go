@@ -96,7 +96,11 @@ func New(name, version string) *Server {
 
 // Handle serves method with fn: the request's params are decoded into P,
 // and fn's result is the answer. An error fn returns is answered with
-// its message, and code CodePluginError unless it is an *Error. Handle panics if method is
+// its message, and code CodePluginError unless it is an *Error. ctx is
+// done when the host gives up on the call (or its deadline passes): fn
+// should return soon after, since the answer is sent when it returns and
+// a host kills a plugin that leaves a cancelled call unanswered for long
+// (5 s by default) as stuck, then starts it again. Handle panics if method is
 // one of the protocol's own or registered twice.
 func Handle[P, R any](s *Server, method string, fn func(ctx context.Context, params P) (R, error)) {
 	switch {
