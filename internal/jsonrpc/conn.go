@@ -419,8 +419,7 @@ func (c *Conn) dispatch(line []byte) error {
 		return errors.New(`not JSON-RPC 2.0 (no "jsonrpc": "2.0")`)
 	}
 	if m.Method != "" {
-		c.serve(&m)
-		return nil
+		return c.serve(&m)
 	}
 	if m.ID == nil || (m.Result == nil) == (m.Error == nil) {
 		return errors.New("neither a request nor a response")
@@ -440,8 +439,9 @@ func (c *Conn) dispatch(line []byte) error {
 }
 
 // serve runs the handler for a request or notification from the other
-// side.
-func (c *Conn) serve(m *wire) {
+// side. A request whose id is that of one still in progress breaks the
+// protocol: its answer could not be told from the other's.
+func (c *Conn) serve(m *wire) error {
 	req := &Request{Method: m.Method, Params: m.Params, notify: m.ID == nil}
 	if m.Deadline != "" {
 		req.Deadline, _ = time.Parse(time.RFC3339Nano, m.Deadline)
@@ -457,7 +457,7 @@ func (c *Conn) serve(m *wire) {
 			}
 			c.mu.Unlock()
 		}
-		return
+		return nil
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	if !req.Deadline.IsZero() {
@@ -465,6 +465,11 @@ func (c *Conn) serve(m *wire) {
 	}
 	key := string(m.ID)
 	c.mu.Lock()
+	if _, dup := c.serving[key]; dup && !req.notify {
+		c.mu.Unlock()
+		cancel()
+		return fmt.Errorf("request id %s reused while that request is in progress", key)
+	}
 	if !req.notify {
 		c.serving[key] = cancel
 	}
@@ -491,10 +496,14 @@ func (c *Conn) serve(m *wire) {
 		}
 		// Written by this goroutine: an answer has no caller here to
 		// release, and handing it to the writer would cost a wake-up.
-		if line, err := json.Marshal(answer); err == nil {
-			_ = c.write(append(line, '\n'))
+		line, err := json.Marshal(answer)
+		if err != nil {
+			line, _ = json.Marshal(&errorResponse{JSONRPC: "2.0", ID: m.ID,
+				Error: &Error{Code: CodeInternalError, Message: fmt.Sprintf("%s: encoding the answer: %v", req.Method, err)}})
 		}
+		_ = c.write(append(line, '\n'))
 	}()
+	return nil
 }
 
 // handle calls the handler, turning a panic into an internal error.

@@ -319,3 +319,35 @@ func BenchmarkCall(b *testing.B) {
 		}
 	}
 }
+
+// TestReusedID checks that a request reusing the id of one in progress
+// ends the session: the two answers could not be told apart.
+func TestReusedID(t *testing.T) {
+	noLeaks(t)
+	release := make(chan struct{})
+	r, w := io.Pipe()
+	sink, out := io.Pipe()
+	go func() { _, _ = io.Copy(io.Discard, sink) }()
+	c := New(r, out, Options{Handler: func(context.Context, *Request) (any, error) {
+		<-release
+		return nil, nil
+	}})
+	defer c.Close()
+	defer close(release)
+	_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":7,"method":"slow"}`+"\n"+`{"jsonrpc":"2.0","id":7,"method":"slow"}`+"\n")
+	<-c.Done()
+	require.ErrorIs(t, c.Err(), ErrProtocol)
+	assert.Contains(t, c.Err().Error(), "line 2: request id 7 reused while that request is in progress")
+}
+
+// TestUnencodableAnswer checks that a result that cannot be encoded is
+// still answered, with an error, rather than leaving the caller waiting.
+func TestUnencodableAnswer(t *testing.T) {
+	noLeaks(t)
+	host, _ := pair(t, func(context.Context, *Request) (any, error) { return make(chan int), nil })
+	err := host.Call(context.Background(), "odd", nil, nil)
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, CodeInternalError, e.Code)
+	assert.Contains(t, e.Message, "odd: encoding the answer: json: unsupported type: chan int")
+}
