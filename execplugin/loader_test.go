@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -323,4 +324,40 @@ func TestListenerSeesTheProcess(t *testing.T) {
 	assert.Equal(t, stevedore.Failed, e.Kind)
 	require.Error(t, e.Err)
 	assert.Contains(t, e.Err.Error(), "exited 2 times within 1m0s, not started again")
+}
+
+// TestFaultsStayInTheirExtension loads a namespace where some exec
+// entry points cannot start: they fail, named, and the others load and
+// run; one that crashes does not disturb the other.
+func TestFaultsStayInTheirExtension(t *testing.T) {
+	noLeaks(t)
+	dir := deployment(t, `
+one = "exec:bin/tp"
+two = "exec:bin/tp"
+missing = "exec:bin/nothing-here"
+forged = { target = "exec:bin/tp", sha256 = "`+strings.Repeat("0", 64)+`" }`)
+	reg := new(entrypoints.Registry)
+	reg.SetLoader("exec", NewLoader())
+	ctx := context.Background()
+	m, err := stevedore.New[*Plugin](ctx, "test.ns", stevedore.WithRegistry(reg),
+		stevedore.WithDiscovery(entrypoints.WithEnv(false), entrypoints.WithSearchPath(dir)))
+	require.NoError(t, err)
+	defer m.Close()
+	assert.Equal(t, []string{"one", "two"}, m.Names())
+	failed := map[string]string{}
+	for _, f := range m.Failures() {
+		failed[f.EntryPoint.Name] = f.Error()
+	}
+	assert.Contains(t, failed["missing"], "nothing-here")
+	assert.Contains(t, failed["forged"], "sha256 mismatch")
+
+	one, _ := m.Lookup("one")
+	require.Error(t, one.Obj.Call(ctx, "crash", nil, nil))
+	sums, err := stevedore.Map(ctx, m, func(ctx context.Context, ext *stevedore.Extension[*Plugin]) (int, error) {
+		var n int
+		err := ext.Obj.Call(ctx, "add", map[string]int{"A": 1, "B": 1}, &n)
+		return n, err
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []int{2, 2}, sums, "the crashed one is started again, the other never stopped")
 }

@@ -141,6 +141,14 @@ func TestHandshakeFailures(t *testing.T) {
 		assert.Contains(t, err.Error(), "handshake: no answer within 200ms")
 		assert.Less(t, time.Since(began), 5*time.Second, "the silent plugin is killed, not waited for")
 	})
+	t.Run("another protocol version", func(t *testing.T) {
+		noLeaks(t)
+		began := time.Now()
+		_, err := start(t, "wrong-version", Config{})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "handshake: the plugin speaks protocol version 2, this host version 1")
+		assert.Less(t, time.Since(began), 5*time.Second, "refused at once, not after a timeout")
+	})
 	t.Run("not a program", func(t *testing.T) {
 		noLeaks(t)
 		_, err := Start(context.Background(), Config{Path: filepath.Join(t.TempDir(), "missing"), Namespace: "test.ns", Name: "tp"})

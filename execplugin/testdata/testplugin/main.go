@@ -3,9 +3,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -41,6 +43,16 @@ func main() {
 		}
 		_, _ = out.WriteString(line)
 		time.Sleep(time.Hour)
+	case "wrong-version":
+		// Answer the handshake by hand, in a version of the future.
+		in := bufio.NewReader(os.NewFile(3, "host-in"))
+		out := os.NewFile(4, "host-out")
+		line, _ := in.ReadBytes('\n')
+		var req struct{ ID json.RawMessage }
+		_ = json.Unmarshal(line, &req)
+		fmt.Fprintf(out, `{"jsonrpc":"2.0","id":%s,"result":{"protocolVersion":2,"methods":[],"plugin":{"name":"future","version":"9"}}}`+"\n", req.ID)
+		_, _ = io.Copy(io.Discard, in) // until the host closes the channel
+		os.Exit(0)
 	case "ignore-term":
 		signal.Ignore(syscall.SIGTERM)
 	}
