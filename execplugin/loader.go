@@ -66,6 +66,10 @@ func WithTimeouts(t Timeouts) LoaderOption {
 	}
 }
 
+// WithMaxMessage sets the longest message, in bytes, a plugin may send
+// (16 MiB by default): a longer one ends its session, as a crash.
+func WithMaxMessage(n int) LoaderOption { return func(x *Loader) { x.cfg.MaxMessage = n } }
+
 // WithRestarts sets how many times a plugin that exits on its own is
 // started again within window before it is given up on (see Plugin); a
 // negative max never starts one again.

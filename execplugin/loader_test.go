@@ -75,6 +75,15 @@ func TestLoader(t *testing.T) {
 	assert.Equal(t, "gpu0", p.cfg.Fragment)
 }
 
+// TestLoaderMaxMessage: a plugin's message over the limit ends its
+// session; here, the answer to the handshake.
+func TestLoaderMaxMessage(t *testing.T) {
+	noLeaks(t)
+	_, err := load(t, deployment(t, `tp = "exec:bin/tp"`), WithMaxMessage(64))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "line 1: longer than 64 bytes")
+}
+
 func TestLoaderPin(t *testing.T) {
 	noLeaks(t)
 	t.Run("match", func(t *testing.T) {

@@ -91,12 +91,14 @@ type process struct {
 	methods []string
 	info    Info
 
-	stdio   bool           // the channel is the plugin's standard input and output
-	readers sync.WaitGroup // the goroutines that log its output
-	exited  chan struct{}  // closed when the process has exited
-	waitErr error          // how it exited, once exited is closed
-	stderr  *tail
-	stuck   atomic.Pointer[string] // why it was killed for not answering, if it was
+	stdio    bool           // the channel is the plugin's standard input and output
+	readers  sync.WaitGroup // the goroutines that log its output
+	exited   chan struct{}  // closed when the process has exited
+	waitErr  error          // how it exited, once exited is closed
+	stderr   *tail
+	killed   atomic.Pointer[string] // why the host killed it, if it did
+	broke    atomic.Pointer[string] // how it broke the protocol, if it did
+	stopping atomic.Bool            // the host is ending it
 }
 
 // Info is who the plugin says it is.
@@ -196,12 +198,14 @@ func startProcess(ctx context.Context, cfg *Config) (*process, error) {
 		}
 	}()
 	if err := p.handshake(ctx); err != nil {
+		p.stopping.Store(true)
 		p.kill()
 		<-p.exited
 		p.conn.Close()
 		p.killGroup()
 		return nil, err
 	}
+	go p.watchSession()
 	return p, nil
 }
 
@@ -266,6 +270,8 @@ func (p *process) handshake(ctx context.Context) error {
 		return nil
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
 		return p.errorf("handshake: no answer within %v", p.cfg.HandshakeTimeout)
+	case errors.Is(err, jsonrpc.ErrProtocol):
+		return p.errorf("handshake: %w", err)
 	case errors.Is(err, jsonrpc.ErrClosed):
 		select {
 		case <-p.exited:
@@ -282,11 +288,38 @@ func (p *process) handshake(ctx context.Context) error {
 // caller gave up on: it is stuck, and is started again on the next call.
 func (p *process) killStuck(method string) {
 	why := fmt.Sprintf("it did not answer a cancelled call of %s within %v, and was killed", method, p.cfg.CancelGrace)
-	if !p.stuck.CompareAndSwap(nil, &why) {
+	p.killFor(why)
+}
+
+// killFor kills the process, for the reason why, unless it is already
+// being ended.
+func (p *process) killFor(why string) {
+	if p.stopping.Load() || !p.killed.CompareAndSwap(nil, &why) {
 		return
 	}
-	p.cfg.Logger.Error("plugin stuck", "namespace", p.cfg.Namespace, "name", p.cfg.Name, "method", method, "pid", p.pid())
+	p.cfg.Logger.Error("plugin killed", "namespace", p.cfg.Namespace, "name", p.cfg.Name, "pid", p.pid(), "why", why)
 	p.kill()
+}
+
+// watchSession kills a process whose session ended while the process runs
+// on: without its channel it can serve nothing, and is started again as
+// though it had crashed.
+func (p *process) watchSession() {
+	select {
+	case <-p.exited:
+		return
+	case <-p.conn.Done():
+	}
+	why := "its channel closed"
+	if err := p.conn.Err(); errors.Is(err, jsonrpc.ErrProtocol) {
+		why = fmt.Sprintf("it broke the protocol (%v)", err)
+		p.broke.Store(&why)
+	}
+	select {
+	case <-p.exited: // it ended the session by exiting
+	case <-time.After(100 * time.Millisecond):
+		p.killFor(why + ", and was killed")
+	}
 }
 
 // pid returns the process's id, or 0.
@@ -300,8 +333,11 @@ func (p *process) pid() int {
 // exitError says how the process ended, once it has: its exit status
 // and last lines of standard error, or why it was killed.
 func (p *process) exitError() error {
-	if why := p.stuck.Load(); why != nil {
+	if why := p.killed.Load(); why != nil {
 		return errors.New(*why)
+	}
+	if why := p.broke.Load(); why != nil {
+		return fmt.Errorf("%s, and exited (%v)%s", *why, p.waitErr, p.stderr.String())
 	}
 	return fmt.Errorf("%v%s", p.waitErr, p.stderr.String())
 }
@@ -317,6 +353,8 @@ func (p *process) call(ctx context.Context, method string, params, result any) e
 		return err
 	case errors.As(err, &rpcErr):
 		return p.errorf("%s: %w", method, &Error{Code: rpcErr.Code, Message: rpcErr.Message, Data: rpcErr.Data})
+	case errors.Is(err, jsonrpc.ErrProtocol):
+		return p.errorf("%s: %w", method, err)
 	case errors.Is(err, jsonrpc.ErrClosed):
 		select {
 		case <-p.exited:
@@ -329,6 +367,7 @@ func (p *process) call(ctx context.Context, method string, params, result any) e
 
 // stop ends this run of the program, as Plugin.Close describes.
 func (p *process) stop() error {
+	p.stopping.Store(true)
 	var err error
 	grace := time.NewTimer(p.cfg.ShutdownGrace)
 	defer grace.Stop()

@@ -1,6 +1,7 @@
 package execplugin
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -80,7 +81,7 @@ func TestStartCallClose(t *testing.T) {
 	noLeaks(t)
 	p, err := start(t, "", Config{})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"add", "coded", "crash", "fail", "hang", "settings", "spawn", "wait"}, p.Methods())
+	assert.Equal(t, []string{"add", "coded", "crash", "fail", "garble", "hang", "settings", "spawn", "wait"}, p.Methods())
 	assert.Equal(t, Info{Name: "testplugin", Version: "1.2.3"}, p.Info())
 
 	var got int
@@ -285,5 +286,31 @@ func TestStuckPluginIsRestarted(t *testing.T) {
 	case r := <-reports:
 		t.Fatalf("closing is not an exit to report: %+v", r)
 	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// TestProtocolBrokenInSession: a plugin that writes what is not JSON-RPC
+// on its channel in mid-session fails the call with why, ends (killed, if
+// it runs on without its channel), and is started again for the next call.
+func TestProtocolBrokenInSession(t *testing.T) {
+	noLeaks(t)
+	for mode, ending := range map[string]string{"": "and exited (<nil>)", "ignore-shutdown": "and was killed"} {
+		t.Run(cmp.Or(mode, "exits"), func(t *testing.T) {
+			noLeaks(t)
+			reports := make(chan entrypoints.Report, 8)
+			p, err := start(t, mode, Config{Report: func(r entrypoints.Report) { reports <- r }, ShutdownGrace: 100 * time.Millisecond})
+			require.NoError(t, err)
+			err = p.Call(context.Background(), "garble", nil, nil)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "garble: jsonrpc: connection closed: jsonrpc: protocol error: line 2: not JSON")
+			r := <-reports
+			assert.Equal(t, entrypoints.ProcessExited, r.Kind)
+			assert.Contains(t, r.Err.Error(), "it broke the protocol (jsonrpc: protocol error: line 2: not JSON")
+			assert.Contains(t, r.Err.Error(), ending)
+			var got int
+			require.NoError(t, p.Call(context.Background(), "add", map[string]int{"A": 1, "B": 2}, &got))
+			assert.Equal(t, 3, got)
+			assert.Equal(t, 1, p.Restarts())
+		})
 	}
 }

@@ -80,6 +80,12 @@ func main() {
 	serve.Handle(s, "coded", func(context.Context, struct{}) (any, error) {
 		return nil, &serve.Error{Code: -32042, Message: "quota exhausted", Data: map[string]int{"left": 0}}
 	})
+	serve.Handle(s, "garble", func(context.Context, struct{}) (any, error) {
+		// Break the protocol in mid-session, and carry on as if nothing
+		// happened.
+		_, _ = os.NewFile(4, "host-out").WriteString("Traceback (most recent call last):\n")
+		select {}
+	})
 	serve.Handle(s, "spawn", func(context.Context, struct{}) (int, error) {
 		// A child that would outlive the plugin if nothing ended it.
 		cmd := exec.Command("sleep", "3600")
