@@ -26,6 +26,10 @@ func TestMain(m *testing.M) {
 		runHost(plugin)
 		return
 	}
+	if os.Getenv("EXECPLUGIN_TEST_ECHO") != "" {
+		runEcho()
+		return
+	}
 	dir, err := os.MkdirTemp("", "execplugin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
