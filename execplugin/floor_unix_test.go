@@ -4,6 +4,7 @@ package execplugin
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"os/exec"
 	"syscall"
@@ -32,21 +33,10 @@ func BenchmarkFloor(b *testing.B) {
 	}
 	defer cmd.Wait()
 	defer in.Close()
-	writes, answers := make(chan []byte, 64), make(chan []byte, 64)
+	writes, answers := make(chan []byte, 64), readLines(out)
 	go func() {
 		for line := range writes {
 			_, _ = in.Write(line)
-		}
-	}()
-	go func() {
-		r := bufio.NewReader(out)
-		for {
-			line, err := r.ReadBytes('\n')
-			if err != nil {
-				close(answers)
-				return
-			}
-			answers <- line
 		}
 	}()
 	defer close(writes)
@@ -72,20 +62,26 @@ func runEcho() {
 	// the floor that of the scheduler noticing a blocked thread.
 	_ = syscall.SetNonblock(0, true)
 	_ = syscall.SetNonblock(1, true)
-	stdin, stdout := os.NewFile(0, "stdin"), os.NewFile(1, "stdout")
+	stdout := os.NewFile(1, "stdout")
+	for line := range readLines(os.NewFile(0, "stdin")) {
+		_, _ = stdout.Write(line)
+	}
+}
+
+// readLines sends the lines read from r, on a goroutine of its own, until
+// the end of r.
+func readLines(r io.Reader) <-chan []byte {
 	lines := make(chan []byte, 64)
 	go func() {
-		r := bufio.NewReader(stdin)
+		defer close(lines)
+		br := bufio.NewReader(r)
 		for {
-			line, err := r.ReadBytes('\n')
+			line, err := br.ReadBytes('\n')
 			if err != nil {
-				close(lines)
 				return
 			}
 			lines <- line
 		}
 	}()
-	for line := range lines {
-		_, _ = stdout.Write(line)
-	}
+	return lines
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stevedore-go/stevedore/internal/leaktest"
+
 	"github.com/stevedore-go/stevedore/entrypoints"
 )
 
@@ -50,23 +52,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// noLeaks fails the test if goroutines started during it are still
-// running a few seconds after it ends (its cleanups, such as closing its
-// plugins, run first). Tests that use it must not run in parallel.
-func noLeaks(t *testing.T) {
-	t.Helper()
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if n := runtime.NumGoroutine(); n > before {
-			buf := make([]byte, 1<<20)
-			t.Errorf("%d goroutines left running:\n%s", n-before, buf[:runtime.Stack(buf, true)])
-		}
-	})
-}
+// noLeaks fails the test if goroutines started during it outlive it.
+func noLeaks(t *testing.T) { leaktest.Check(t) }
 
 // start starts the test plugin in mode and closes it when the test ends.
 func start(t *testing.T, mode string, cfg Config) (*Plugin, error) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/stevedore-go/stevedore/internal/leaktest"
 )
 
 // pair connects a host and a plugin through two pipes; both are closed
@@ -31,22 +32,8 @@ func pair(t *testing.T, plugin Handler) (host, other *Conn) {
 	return host, other
 }
 
-// noLeaks fails the test if goroutines started during it are still running
-// once it ends.
-func noLeaks(t *testing.T) {
-	t.Helper()
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if n := runtime.NumGoroutine(); n > before {
-			buf := make([]byte, 1<<16)
-			t.Errorf("%d goroutines left running:\n%s", n-before, buf[:runtime.Stack(buf, true)])
-		}
-	})
-}
+// noLeaks fails the test if goroutines started during it outlive it.
+func noLeaks(t *testing.T) { leaktest.Check(t) }
 
 type sum struct{ A, B int }
 
