@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -292,11 +293,15 @@ func TestListenerSeesTheProcess(t *testing.T) {
 	reg := new(entrypoints.Registry)
 	reg.SetLoader("exec", NewLoader(WithRestarts(1, time.Minute)))
 	events := make(chan stevedore.Event, 32)
+	var plugin atomic.Pointer[Plugin]
 	ctx := context.Background()
 	m, err := stevedore.NewDriver[*Plugin](ctx, "test.ns", "tp", stevedore.WithRegistry(reg),
 		stevedore.WithListener(stevedore.ListenerFunc(func(e stevedore.Event) {
 			if e.Kind >= stevedore.Loaded {
 				events <- e
+			}
+			if e.Kind == stevedore.Restarted {
+				_ = plugin.Load().Status() // a listener may look at the plugin
 			}
 		})),
 		stevedore.WithDiscovery(entrypoints.WithEnv(false), entrypoints.WithSearchPath(deployment(t, `tp = "exec:bin/tp"`))))
@@ -314,10 +319,11 @@ func TestListenerSeesTheProcess(t *testing.T) {
 		}
 	}
 	assert.Equal(t, stevedore.Loaded, next().Kind)
-	plugin := m.Driver()
-	add := func() error { return plugin.Call(ctx, "add", map[string]int{"A": 1, "B": 2}, nil) }
+	plugin.Store(m.Driver())
+	driver := m.Driver()
+	add := func() error { return driver.Call(ctx, "add", map[string]int{"A": 1, "B": 2}, nil) }
 
-	require.Error(t, plugin.Call(ctx, "crash", nil, nil))
+	require.Error(t, driver.Call(ctx, "crash", nil, nil))
 	e := next()
 	assert.Equal(t, stevedore.Exited, e.Kind)
 	require.Error(t, e.Err)
@@ -326,7 +332,7 @@ func TestListenerSeesTheProcess(t *testing.T) {
 	require.NoError(t, add())
 	assert.Equal(t, stevedore.Restarted, next().Kind)
 
-	require.Error(t, plugin.Call(ctx, "crash", nil, nil))
+	require.Error(t, driver.Call(ctx, "crash", nil, nil))
 	assert.Equal(t, stevedore.Exited, next().Kind)
 	require.Error(t, add())
 	e = next()

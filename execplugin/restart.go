@@ -153,6 +153,12 @@ func (p *Plugin) process(ctx context.Context, method string) (*process, error) {
 	if p.closed.Load() {
 		return nil, p.errorf("%s: %w", method, ErrClosed)
 	}
+	var report *entrypoints.Report // told once the lock is released: a listener may ask for Status
+	defer func() {
+		if report != nil {
+			p.report(*report)
+		}
+	}()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	select {
@@ -174,7 +180,7 @@ func (p *Plugin) process(ctx context.Context, method string) (*process, error) {
 		p.failed = p.errorf("exited %d times within %v, not started again; the last time: %w",
 			len(p.restarts)+1, p.cfg.RestartWindow, p.cur.exitError())
 		p.cfg.Logger.Error("plugin given up on", "namespace", p.cfg.Namespace, "name", p.cfg.Name, "err", p.failed)
-		p.report(entrypoints.Report{Kind: entrypoints.ProcessGivenUp, Err: p.failed})
+		report = &entrypoints.Report{Kind: entrypoints.ProcessGivenUp, Err: p.failed}
 		return nil, p.failed
 	}
 	backoff := min(firstBackoff<<len(p.restarts), maxBackoff)
@@ -191,7 +197,7 @@ func (p *Plugin) process(ctx context.Context, method string) (*process, error) {
 	p.cur = proc
 	p.cfg.Logger.Info("plugin started again", "namespace", p.cfg.Namespace, "name", p.cfg.Name,
 		"pid", proc.pid(), "restarts", len(p.restarts))
-	p.report(entrypoints.Report{Kind: entrypoints.ProcessRestarted, PID: proc.pid()})
+	report = &entrypoints.Report{Kind: entrypoints.ProcessRestarted, PID: proc.pid()}
 	go p.watch(proc)
 	return proc, nil
 }
