@@ -27,6 +27,11 @@ var (
 	// of the manager's type nor a factory of it, and by the error of a
 	// constructor given an option made for another extension type.
 	ErrWrongType = errors.New("stevedore: wrong type")
+
+	// ErrClosed is matched by the error of Map, MapConcurrent, First,
+	// Each, Dispatch and DispatchNames on a manager that Close or Shutdown
+	// has begun to close: no extension is called.
+	ErrClosed = errors.New("stevedore: manager closed")
 )
 
 // kindError carries its own message yet matches a sentinel (and, through
@@ -86,7 +91,7 @@ func declaredAt(ep entrypoints.EntryPoint) string {
 }
 
 // ExtensionError is the failure of one extension in Map, MapConcurrent,
-// First, Each, Dispatch, DispatchNames or Close.
+// First, Each, Dispatch, DispatchNames, Close or Shutdown.
 type ExtensionError struct {
 	Name       string
 	EntryPoint entrypoints.EntryPoint // which one, when several share the name

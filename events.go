@@ -63,8 +63,9 @@ type Event struct {
 }
 
 // Listener observes what managers do with entry points, for metrics,
-// tracing or debugging. Events are delivered in order on the goroutine
-// that constructs or closes the manager, except those of an extension's
+// tracing or debugging. Events are delivered in order, during the call
+// that constructs or closes the manager (a Close that Shutdown stopped
+// waiting for reports Closed whenever it returns), except those of an extension's
 // process (Exited, Restarted and the Failed that may follow), which come
 // from the goroutine that saw them, at any time while the manager is
 // open. A listener shared by managers that are built concurrently, or

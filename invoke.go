@@ -2,6 +2,7 @@ package stevedore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -61,6 +62,9 @@ func (inv *invoker[T]) convert(ctx context.Context, ep *entrypoints.EntryPoint, 
 	}
 	if inv.adapts(plugin) {
 		obj, err := inv.adapter(ctx, *ep, plugin)
+		if err == nil && isNilValue(reflect.ValueOf(&obj).Elem()) {
+			err = errors.New("the adapter returned nil")
+		}
 		if err != nil {
 			return zero, StageInvoke, fmt.Errorf("stevedore: adapting %T to %v: %w", plugin, want, err)
 		}
@@ -156,9 +160,14 @@ func assign[T any](v reflect.Value) (T, bool) {
 	return obj, true
 }
 
+// isNilValue reports whether v is nil, or an interface holding a nil
+// pointer, map, slice, function or channel (a typed nil, which would
+// panic at its first call).
 func isNilValue(v reflect.Value) bool {
 	switch v.Kind() {
-	case reflect.Interface, reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
+	case reflect.Interface:
+		return v.IsNil() || isNilValue(v.Elem())
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
 		return v.IsNil()
 	}
 	return false

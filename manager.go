@@ -34,7 +34,8 @@ type Extension[T any] struct {
 // Managers are made by New, NewNamed, NewEnabled, NewDispatch,
 // NewNameDispatch, NewDriver, NewHook and FromExtensions; the zero value
 // is not usable. A Manager is safe for concurrent use, except that Close
-// must not run concurrently with calls to the extensions. The
+// must not run concurrently with calls to the extensions (calls begun
+// after it fail with ErrClosed). The
 // *Extension[T] values it hands out are shared and must not be modified.
 type Manager[T any] struct {
 	namespace   string
@@ -49,8 +50,10 @@ type Manager[T any] struct {
 	listeners     []Listener
 	logger        *slog.Logger
 
-	closeOnce sync.Once
-	closeErr  error
+	closeMu  sync.Mutex
+	closed   atomic.Bool   // Close or Shutdown has begun
+	closeEnd chan struct{} // closed once the first Close or Shutdown has finished
+	closeErr error         // its result, once closeEnd is closed
 }
 
 // New loads every enabled entry point of namespace, as stevedore's
@@ -136,23 +139,95 @@ func (m *Manager[T]) Each(ctx context.Context, fn func(context.Context, *Extensi
 
 // Close closes every extension whose Obj is an io.Closer, in reverse load
 // order (whatever order WithNameOrder gave), and returns their errors
-// joined, each an *ExtensionError. Later calls return the same result
-// without closing anything again.
-func (m *Manager[T]) Close() error {
-	m.closeOnce.Do(func() {
-		order := m.exts
-		if m.loaded != nil {
-			order = m.loaded
+// joined, each an *ExtensionError. It is Shutdown without a deadline: an
+// extension's Close that never returns holds it up for ever.
+func (m *Manager[T]) Close() error { return m.Shutdown(context.Background()) }
+
+// Shutdown closes the manager as Close does, waiting for the extensions'
+// Close methods until ctx is done. An extension whose Close has not
+// returned by then is reported as such (its Close goes on, unwaited for),
+// and the extensions after it are not closed, each reported by name, so
+// that the caller's deadline holds. A panic or runtime.Goexit in a Close
+// is that extension's failure.
+//
+// From the moment Shutdown begins, Map and the other calls across the
+// extensions fail with ErrClosed. Close or Shutdown called again returns
+// at once: the first one's result once it has finished, and nil while it
+// is still closing, so that an extension whose Close closes its own
+// manager does not wait for itself.
+func (m *Manager[T]) Shutdown(ctx context.Context) error {
+	m.closeMu.Lock()
+	if m.closeEnd != nil {
+		end := m.closeEnd
+		m.closeMu.Unlock()
+		select {
+		case <-end:
+			return m.closeErr
+		default:
+			return nil
 		}
-		var errs []error
-		for _, ext := range slices.Backward(order) {
-			if err := m.closeExtension(ext); err != nil {
-				errs = append(errs, extensionError(ext, err))
-			}
+	}
+	m.closeEnd = make(chan struct{})
+	m.closed.Store(true)
+	m.closeMu.Unlock()
+
+	order := m.exts
+	if m.loaded != nil {
+		order = m.loaded
+	}
+	var errs []error
+	for _, ext := range slices.Backward(order) {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, extensionError(ext, fmt.Errorf("stevedore: not closed: %w", err)))
+			continue
 		}
-		m.closeErr = errors.Join(errs...)
-	})
+		if err := m.closeContained(ctx, ext); err != nil {
+			errs = append(errs, extensionError(ext, err))
+		}
+	}
+	m.closeErr = errors.Join(errs...)
+	close(m.closeEnd)
 	return m.closeErr
+}
+
+// errNoReturn is the failure of extension code that ended its goroutine
+// with runtime.Goexit instead of returning.
+var errNoReturn = errors.New("stevedore: the call did not return (runtime.Goexit)")
+
+// closeContained closes ext on a goroutine of its own, so that a Goexit in
+// its Close cannot end the caller's goroutine, and waits for it until ctx
+// is done. With recovery off, a panic in Close is raised again here.
+func (m *Manager[T]) closeContained(ctx context.Context, ext *Extension[T]) error {
+	type outcome struct {
+		err      error
+		panicked *PanicError // with recovery off
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		returned := false
+		defer func() {
+			if returned {
+				return
+			}
+			if p := recover(); p != nil { // recovery is off
+				done <- outcome{panicked: &PanicError{Value: p, Stack: debug.Stack()}}
+				return
+			}
+			done <- outcome{err: errNoReturn}
+		}()
+		err := m.closeExtension(ext)
+		returned = true
+		done <- outcome{err: err}
+	}()
+	select {
+	case o := <-done:
+		if o.panicked != nil {
+			panic(o.panicked)
+		}
+		return o.err
+	case <-ctx.Done():
+		return fmt.Errorf("stevedore: Close did not return in time: %w", ctx.Err())
+	}
 }
 
 // closeExtension closes ext.Obj if it is an io.Closer.
@@ -232,8 +307,15 @@ func (m *Manager[T]) since(t time.Time) time.Duration {
 	return time.Since(t)
 }
 
-func (m *Manager[T]) noMatches() error {
-	return &kindError{kind: ErrNoMatches, msg: "stevedore: no extensions loaded in " + m.namespace}
+// callable returns why m's extensions cannot be called, or nil.
+func (m *Manager[T]) callable() error {
+	if m.closed.Load() {
+		return fmt.Errorf("%w: %s", ErrClosed, m.namespace)
+	}
+	if len(m.exts) == 0 {
+		return &kindError{kind: ErrNoMatches, msg: "stevedore: no extensions loaded in " + m.namespace}
+	}
+	return nil
 }
 
 // recoverInto turns a panic into a *PanicError in *err. It must be
@@ -259,15 +341,18 @@ func call[T, R any](ctx context.Context, recoverPanics bool, fn func(context.Con
 // failure and returns it. A panic in fn is that extension's failure (a
 // *PanicError) unless WithRecoverPanics(false). Map stops when ctx is
 // done, adding ctx.Err() to the failures, and returns an error matching
-// ErrNoMatches when m has no extensions.
+// ErrNoMatches when m has no extensions, or ErrClosed once m is closing.
+// A runtime.Goexit in fn ends the caller's goroutine, as in a loop the
+// caller wrote (t.FailNow relies on it); MapConcurrent, which runs fn on
+// goroutines of its own, reports it as that extension's failure instead.
 func Map[T, R any](ctx context.Context, m *Manager[T], fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
 	return mapOver(ctx, m, m.exts, fn)
 }
 
 // mapOver is Map over exts, a subset of m's extensions.
 func mapOver[T, R any](ctx context.Context, m *Manager[T], exts []*Extension[T], fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
-	if len(m.exts) == 0 {
-		return nil, m.noMatches()
+	if err := m.callable(); err != nil {
+		return nil, err
 	}
 	r := mapRun[T, R]{ctx: ctx, exts: exts, fn: fn, propagate: m.propagate, results: make([]R, 0, len(exts))}
 	for next := 0; next < len(exts) && !r.stopped; {
@@ -343,10 +428,10 @@ func (r *mapRun[T, R]) fail(ext *Extension[T], err error) {
 // caller's goroutine, once the running calls have returned, as a
 // *PanicError that holds the panicking goroutine's stack.
 func MapConcurrent[T, R any](ctx context.Context, m *Manager[T], limit int, fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
-	n := len(m.exts)
-	if n == 0 {
-		return nil, m.noMatches()
+	if err := m.callable(); err != nil {
+		return nil, err
 	}
+	n := len(m.exts)
 	if limit < 1 || limit > n {
 		limit = n
 	}
@@ -434,10 +519,7 @@ func MapConcurrent[T, R any](ctx context.Context, m *Manager[T], limit int, fn f
 	return out, errors.Join(failures...)
 }
 
-var (
-	errNoReturn  = errors.New("stevedore: the call did not return (runtime.Goexit)")
-	errNotCalled = errors.New("stevedore: not called: the calls before it exited their goroutine")
-)
+var errNotCalled = errors.New("stevedore: not called: the calls before it exited their goroutine")
 
 // First calls fn for the extensions of m in order until one succeeds, and
 // returns its result (pluggy's firstresult). When every call fails, it
@@ -446,8 +528,8 @@ var (
 // is done.
 func First[T, R any](ctx context.Context, m *Manager[T], fn func(context.Context, *Extension[T]) (R, error)) (R, error) {
 	var zero R
-	if len(m.exts) == 0 {
-		return zero, m.noMatches()
+	if err := m.callable(); err != nil {
+		return zero, err
 	}
 	var errs []error
 	for _, ext := range m.exts {

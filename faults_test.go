@@ -1,0 +1,151 @@
+package stevedore
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
+	"github.com/stevedore-go/stevedore/internal/leaktest"
+)
+
+// closerFunc is an extension whose Close runs a function.
+type closerFunc struct {
+	*greeter
+	close func() error
+}
+
+func (c closerFunc) Close() error { return c.close() }
+
+// TestCloseReentered: an extension whose Close closes its own manager
+// does not deadlock it, and the manager still closes everything else.
+func TestCloseReentered(t *testing.T) {
+	leaktest.Check(t)
+	log := &closeLog{}
+	var m *Manager[Greeter]
+	m = FromExtensions("ns", []*Extension[Greeter]{
+		{Name: "a", Obj: &greeter{prefix: "a", closed: log}},
+		{Name: "reenters", Obj: closerFunc{&greeter{}, func() error { log.add("reenters"); return m.Close() }}},
+		{Name: "c", Obj: &greeter{prefix: "c", closed: log}},
+	})
+	done := make(chan error, 1)
+	go func() { done <- m.Close() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close deadlocked when an extension's Close closed the manager")
+	}
+	assert.Equal(t, []string{"c", "reenters", "a"}, log.list())
+	require.NoError(t, m.Close(), "and again")
+}
+
+// TestShutdownBounded: an extension whose Close hangs holds Shutdown up
+// only until its context is done; it and the extensions after it are
+// reported by name.
+func TestShutdownBounded(t *testing.T) {
+	leaktest.Check(t)
+	log := &closeLog{}
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	m := FromExtensions("ns", []*Extension[Greeter]{
+		{Name: "first", Obj: &greeter{prefix: "first", closed: log}},
+		{Name: "hangs", Obj: closerFunc{&greeter{}, func() error { <-release; return nil }}},
+		{Name: "last", Obj: &greeter{prefix: "last", closed: log}},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	err := m.Shutdown(ctx)
+	assert.Less(t, time.Since(began), 5*time.Second)
+	assert.Equal(t, []string{"last"}, log.list(), "reverse order, up to the one that hangs")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorContains(t, err, "stevedore: extension hangs: stevedore: Close did not return in time: context deadline exceeded")
+	assert.ErrorContains(t, err, "stevedore: extension first: stevedore: not closed: context deadline exceeded")
+	assert.Equal(t, err, m.Close(), "a later Close returns the first result")
+}
+
+// TestCallsAfterClose: once closing has begun, nothing calls an
+// extension, and every call says why.
+func TestCallsAfterClose(t *testing.T) {
+	leaktest.Check(t)
+	called := 0
+	m := FromExtensions("ns", []*Extension[Greeter]{{Name: "a", Obj: &greeter{prefix: "a"}}})
+	require.NoError(t, m.Close())
+	fn := func(context.Context, *Extension[Greeter]) (int, error) { called++; return 1, nil }
+	ctx := context.Background()
+	_, err := Map(ctx, m, fn)
+	require.ErrorIs(t, err, ErrClosed)
+	assert.EqualError(t, err, "stevedore: manager closed: ns")
+	_, err = MapConcurrent(ctx, m, 2, fn)
+	require.ErrorIs(t, err, ErrClosed)
+	_, err = First(ctx, m, fn)
+	require.ErrorIs(t, err, ErrClosed)
+	_, err = Dispatch(ctx, m, func(*Extension[Greeter]) bool { return true }, fn)
+	require.ErrorIs(t, err, ErrClosed)
+	_, err = DispatchNames(ctx, m, []string{"a"}, fn)
+	require.ErrorIs(t, err, ErrClosed)
+	require.ErrorIs(t, m.Each(ctx, func(context.Context, *Extension[Greeter]) error { called++; return nil }), ErrClosed)
+	assert.Zero(t, called, "no extension was called")
+	assert.NotErrorIs(t, err, ErrNoMatches)
+}
+
+// TestGoexitInClose: runtime.Goexit in an extension's Close is that
+// extension's failure, not the end of the goroutine that closes the
+// manager.
+func TestGoexitInClose(t *testing.T) {
+	leaktest.Check(t)
+	log := &closeLog{}
+	m := FromExtensions("ns", []*Extension[Greeter]{
+		{Name: "a", Obj: &greeter{prefix: "a", closed: log}},
+		{Name: "exits", Obj: closerFunc{&greeter{}, func() error { runtime.Goexit(); return nil }}},
+	})
+	var wg sync.WaitGroup
+	returned := false
+	var err error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		err = m.Close()
+		returned = true
+	}()
+	wg.Wait()
+	require.True(t, returned, "Close returned to its caller")
+	assert.EqualError(t, err, "stevedore: extension exits: stevedore: the call did not return (runtime.Goexit)")
+	assert.Equal(t, []string{"a"}, log.list(), "the others are closed")
+}
+
+// TestTypedNilFactory: a factory (or adapter) that returns a nil pointer
+// in an interface fails to load, rather than loading and panicking at the
+// first call.
+func TestTypedNilFactory(t *testing.T) {
+	leaktest.Check(t)
+	nilGreeter := func() Greeter { var g *greeter; return g }
+	for name, tc := range map[string]struct {
+		target any
+		opts   []Option
+	}{
+		"factory":            {target: nilGreeter},
+		"factory with args":  {target: func(context.Context, string) Greeter { return nilGreeter() }, opts: []Option{WithInvokeArgs("x")}},
+		"factory with error": {target: func() (Greeter, error) { return nilGreeter(), nil }},
+		"adapter": {target: 42, opts: []Option{WithAdapter(func(context.Context, entrypoints.EntryPoint, any) (Greeter, error) {
+			return nilGreeter(), nil
+		})}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t).register("example.com/n.New", tc.target).entries("a.toml", "d", "ns", `n = "example.com/n.New"`)
+			var failures loadErrors
+			m, err := New[Greeter](context.Background(), "ns", w.opts(append(tc.opts, failures.option())...)...)
+			require.NoError(t, err)
+			assert.Zero(t, m.Len(), "it does not load")
+			require.Len(t, failures.errs, 1)
+			assert.Equal(t, StageInvoke, failures.errs[0].Stage)
+			assert.Contains(t, failures.errs[0].Error(), "nil")
+		})
+	}
+}
