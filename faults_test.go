@@ -149,3 +149,113 @@ func TestTypedNilFactory(t *testing.T) {
 		})
 	}
 }
+
+// TestRecursiveConstruction: a factory that builds a manager of its own
+// namespace (here through another namespace) fails with an error saying
+// so, at once, instead of recursing until the stack overflows; the other
+// extensions load.
+func TestRecursiveConstruction(t *testing.T) {
+	leaktest.Check(t)
+	w := newWorld(t)
+	opts := w.opts()
+	w.register("example.com/r.Inner", func(ctx context.Context) (Greeter, error) {
+		m, err := New[Greeter](ctx, "outer", opts...) // builds the namespace being built
+		if err != nil {
+			return nil, err
+		}
+		return m.Extensions()[0].Obj, nil
+	})
+	w.register("example.com/r.Outer", func(ctx context.Context) (Greeter, error) {
+		m, err := New[Greeter](ctx, "inner", opts...)
+		if err != nil {
+			return nil, err
+		}
+		if len(m.Failures()) > 0 {
+			return nil, m.Failures()[0]
+		}
+		return &greeter{prefix: "outer"}, nil
+	})
+	w.register("example.com/r.Plain", func() Greeter { return &greeter{prefix: "plain"} })
+	w.entries("a.toml", "d", "outer", `outer = "example.com/r.Outer"`, `plain = "example.com/r.Plain"`)
+	w.entries("b.toml", "d", "inner", `inner = "example.com/r.Inner"`)
+
+	var failures loadErrors
+	m, err := New[Greeter](context.Background(), "outer", w.opts(failures.option())...)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"plain"}, m.Names())
+	require.Len(t, failures.errs, 1)
+	assert.Equal(t, "outer", failures.errs[0].EntryPoint.Name)
+	assert.ErrorContains(t, failures.errs[0], "a manager of outer is being built on this call path already (outer > inner)")
+}
+
+// TestLoadTimeout: a factory that blocks is a failure once the load
+// timeout passes, named as such; the others load, and what the abandoned
+// factory makes once it returns is closed.
+func TestLoadTimeout(t *testing.T) {
+	leaktest.Check(t)
+	release := make(chan struct{})
+	late := &greeter{prefix: "late", closed: &closeLog{}}
+	w := newWorld(t).
+		register("example.com/l.Slow", func() Greeter { <-release; return late }).
+		register("example.com/l.Exits", func() Greeter { runtime.Goexit(); return nil }).
+		register("example.com/l.Fast", func() Greeter { return &greeter{prefix: "fast"} }).
+		entries("a.toml", "d", "ns", `slow = "example.com/l.Slow"`, `exits = "example.com/l.Exits"`, `fast = "example.com/l.Fast"`)
+	var failures loadErrors
+	began := time.Now()
+	m, err := New[Greeter](context.Background(), "ns", w.opts(failures.option(), WithLoadTimeout(50*time.Millisecond))...)
+	require.NoError(t, err)
+	assert.Less(t, time.Since(began), 5*time.Second)
+	assert.Equal(t, []string{"fast"}, m.Names())
+	require.Len(t, failures.errs, 2)
+	slow, exits := failures.errs[0], failures.errs[1]
+	assert.Equal(t, "slow", slow.EntryPoint.Name)
+	assert.Equal(t, StageInvoke, slow.Stage)
+	require.ErrorIs(t, slow, context.DeadlineExceeded)
+	assert.ErrorContains(t, slow, "did not load within 50ms, and was abandoned")
+	assert.Equal(t, "exits", exits.EntryPoint.Name)
+	assert.ErrorContains(t, exits, "the call did not return (runtime.Goexit)")
+
+	close(release) // the abandoned factory returns at last: its extension is closed
+	require.Eventually(t, func() bool { return len(late.closed.list()) == 1 }, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, m.Close())
+}
+
+// TestLoadHonoursContext: with a load timeout, a constructor whose
+// context ends while a factory blocks returns at once, with the
+// context's error, and closes what it had loaded.
+func TestLoadHonoursContext(t *testing.T) {
+	leaktest.Check(t)
+	release := make(chan struct{})
+	defer close(release)
+	log := &closeLog{}
+	ctx, cancel := context.WithCancel(context.Background())
+	w := newWorld(t).
+		register("example.com/l.First", func() Greeter { return &greeter{prefix: "first", closed: log} }).
+		register("example.com/l.Blocks", func() Greeter { cancel(); <-release; return &greeter{} }).
+		entries("a.toml", "d", "ns", `first = "example.com/l.First"`, `blocks = "example.com/l.Blocks"`)
+	began := time.Now()
+	_, err := New[Greeter](ctx, "ns", w.opts(WithLoadTimeout(time.Hour))...)
+	assert.Less(t, time.Since(began), 5*time.Second)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, []string{"first"}, log.list(), "what had loaded is closed")
+}
+
+// TestLoadTimeoutInResolve: a loader that blocks is bounded too, and the
+// failure says it was resolving.
+func TestLoadTimeoutInResolve(t *testing.T) {
+	leaktest.Check(t)
+	release := make(chan struct{})
+	defer close(release)
+	w := newWorld(t).entries("a.toml", "d", "ns", `stuck = "slow:thing"`)
+	w.reg.SetLoader("slow", entrypoints.LoaderFunc(func(context.Context, entrypoints.EntryPoint) (any, error) {
+		<-release
+		return nil, errBoom
+	}))
+	var failures loadErrors
+	m, err := New[Greeter](context.Background(), "ns", w.opts(failures.option(), WithLoadTimeout(20*time.Millisecond))...)
+	require.NoError(t, err)
+	assert.Zero(t, m.Len())
+	require.Len(t, failures.errs, 1)
+	assert.Equal(t, StageResolve, failures.errs[0].Stage)
+	require.ErrorIs(t, failures.errs[0], context.DeadlineExceeded)
+}

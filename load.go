@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/stevedore-go/stevedore/entrypoints"
@@ -43,6 +46,10 @@ func start[T any](ctx context.Context, namespace string, opts []Option) (*builde
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("stevedore: load %s: %w", namespace, err)
 	}
+	if chain := buildingFrom(ctx); chain.has(namespace) {
+		return nil, fmt.Errorf("stevedore: load %s: a manager of %s is being built on this call path already (%s): a factory builds a manager of its own namespace", namespace, namespace, chain)
+	}
+	ctx = context.WithValue(ctx, buildingKey{}, &building{namespace: namespace, parent: buildingFrom(ctx)})
 	catalog := cfg.catalog
 	if catalog == nil {
 		// Only this namespace's entry points are built; every manifest is
@@ -175,6 +182,12 @@ func (b *builder[T]) load(eps []entrypoints.EntryPoint) error {
 		}
 		began := b.m.now()
 		ext, lerr := b.loadOne(ep, began)
+		if lerr != nil && b.ctx.Err() != nil {
+			// It failed as the context ended (WithLoadTimeout abandons
+			// it then): loading is over.
+			err := fmt.Errorf("stevedore: load %s: %s: %w", b.m.namespace, ep.Name, b.ctx.Err())
+			return errors.Join(err, b.m.Close())
+		}
 		if lerr != nil {
 			b.fail(lerr, b.m.since(began))
 			continue
@@ -198,14 +211,53 @@ func (b *builder[T]) load(eps []entrypoints.EntryPoint) error {
 	return nil
 }
 
-// loadOne resolves ep's target and converts it to T.
+// loadOne resolves ep's target and converts it to T: on this goroutine,
+// or, with WithLoadTimeout, on one of its own (see produceContained).
 func (b *builder[T]) loadOne(ep *entrypoints.EntryPoint, began time.Time) (*Extension[T], *LoadError) {
+	var p produced[T]
+	if b.cfg.loadTimeout > 0 {
+		p = b.produceContained(ep)
+	} else {
+		p = b.produce(ep, nil)
+	}
+	if p.resolved {
+		b.m.emit(Resolved, ep, nil, p.resolving)
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	b.m.emit(Loaded, ep, nil, p.converting)
+	ext := b.newExtension(ep, p.plugin, p.obj)
+	ext.adapted = p.adapted
+	return ext, nil
+}
+
+// produced is what running an entry point's plugin code gave.
+type produced[T any] struct {
+	plugin                any
+	obj                   T
+	adapted               bool
+	resolved              bool          // the target resolved (even if converting it failed)
+	resolving, converting time.Duration // for the events
+	err                   *LoadError
+}
+
+// produce runs ep's plugin code: it resolves the target and converts it
+// to T, recording in stage (when not nil) when conversion begins. It
+// touches nothing of the builder's but what it reads, so that it may run
+// on a goroutine of its own.
+func (b *builder[T]) produce(ep *entrypoints.EntryPoint, reached *atomic.Value) (p produced[T]) {
 	m := b.m
+	began := m.now()
 	plugin, err := b.resolveTarget(ep)
 	if err != nil {
-		return nil, &LoadError{EntryPoint: *ep, Stage: StageResolve, Err: err}
+		p.err = &LoadError{EntryPoint: *ep, Stage: StageResolve, Err: err}
+		return p
 	}
-	m.emit(Resolved, ep, nil, m.since(began))
+	p.resolved, p.resolving = true, m.since(began)
+	if reached != nil {
+		reached.Store(StageInvoke)
+	}
 
 	converted := m.now()
 	adapted := b.inv.adapts(plugin)
@@ -219,12 +271,66 @@ func (b *builder[T]) loadOne(ep *entrypoints.EntryPoint, began time.Time) (*Exte
 			// process, say): nothing else will end it.
 			err = errors.Join(err, b.closeQuietly(c))
 		}
-		return nil, &LoadError{EntryPoint: *ep, Stage: stage, Err: err}
+		p.err = &LoadError{EntryPoint: *ep, Stage: stage, Err: err}
+		return p
 	}
-	m.emit(Loaded, ep, nil, m.since(converted))
-	ext := b.newExtension(ep, plugin, obj)
-	ext.adapted = adapted
-	return ext, nil
+	p.plugin, p.obj, p.adapted, p.converting = plugin, obj, adapted, m.since(converted)
+	return p
+}
+
+// produceContained is produce on a goroutine of its own, waited for until
+// the load timeout or the end of the builder's context: an entry point
+// that takes longer is a failure, and its goroutine is abandoned (what it
+// makes then is closed, if it is an io.Closer). A runtime.Goexit in the
+// plugin code is that entry point's failure; with recovery off, a panic
+// is raised again here, as a *PanicError.
+func (b *builder[T]) produceContained(ep *entrypoints.EntryPoint) produced[T] {
+	type outcome struct {
+		p        produced[T]
+		panicked *PanicError
+	}
+	results := make(chan outcome) // unbuffered: a result nobody takes is the goroutine's to close
+	abandoned := make(chan struct{})
+	var stage atomic.Value // how far it got, for the timeout's message
+	stage.Store(StageResolve)
+	go func() {
+		var o outcome
+		returned := false
+		defer func() {
+			if !returned {
+				if r := recover(); r != nil { // recovery is off
+					o.panicked = &PanicError{Value: r, Stack: debug.Stack()}
+				} else {
+					o.p.err = &LoadError{EntryPoint: *ep, Stage: stage.Load().(Stage), Err: errNoReturn}
+				}
+			}
+			select {
+			case results <- o:
+			case <-abandoned:
+				if c, ok := any(o.p.obj).(io.Closer); ok && o.p.err == nil {
+					_ = b.closeQuietly(c)
+				}
+			}
+		}()
+		o.p = b.produce(ep, &stage)
+		returned = true
+	}()
+	timer := time.NewTimer(b.cfg.loadTimeout)
+	defer timer.Stop()
+	var why error
+	select {
+	case o := <-results:
+		if o.panicked != nil {
+			panic(o.panicked)
+		}
+		return o.p
+	case <-timer.C:
+		why = fmt.Errorf("stevedore: did not load within %v, and was abandoned: %w", b.cfg.loadTimeout, context.DeadlineExceeded)
+	case <-b.ctx.Done():
+		why = fmt.Errorf("stevedore: loading was cancelled, and it was abandoned: %w", context.Cause(b.ctx))
+	}
+	close(abandoned)
+	return produced[T]{err: &LoadError{EntryPoint: *ep, Stage: stage.Load().(Stage), Err: why}}
 }
 
 // newExtension stores ext in a block of extensions allocated together,
@@ -314,4 +420,42 @@ func (b *builder[T]) missing(requested []string) {
 		return
 	}
 	b.cfg.logger.Warn("stevedore: requested extensions did not load", "namespace", b.m.namespace, "names", names)
+}
+
+// buildingKey is the context key of the namespaces whose managers are
+// being built on a call path: factories get a context that carries it, so
+// that one that builds a manager of a namespace already being built (its
+// own, or one that builds its own) fails rather than recursing without
+// end.
+type buildingKey struct{}
+
+// building is a namespace being built, and the one whose factory builds
+// it.
+type building struct {
+	namespace string
+	parent    *building
+}
+
+func buildingFrom(ctx context.Context) *building {
+	b, _ := ctx.Value(buildingKey{}).(*building)
+	return b
+}
+
+func (b *building) has(namespace string) bool {
+	for ; b != nil; b = b.parent {
+		if b.namespace == namespace {
+			return true
+		}
+	}
+	return false
+}
+
+// String lists the namespaces, outermost first: "a > b".
+func (b *building) String() string {
+	var names []string
+	for ; b != nil; b = b.parent {
+		names = append(names, b.namespace)
+	}
+	slices.Reverse(names)
+	return strings.Join(names, " > ")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"time"
 
 	"github.com/stevedore-go/stevedore/entrypoints"
 )
@@ -34,6 +35,7 @@ type config struct {
 	listeners      []Listener
 	logger         *slog.Logger
 	recoverPanics  bool
+	loadTimeout    time.Duration
 	afterLoadCheck any // func(*Extension[T]) bool for the manager's T
 	afterCheckType reflect.Type
 	hasAfterCheck  bool
@@ -169,6 +171,21 @@ func WithLogger(l *slog.Logger) Option {
 // which is easier to debug.
 func WithRecoverPanics(on bool) Option {
 	return func(cfg *config) { cfg.recoverPanics = on }
+}
+
+// WithLoadTimeout bounds the time each entry point may take to load
+// (resolving its target and making the extension): one that takes longer
+// is a load failure saying so (matching context.DeadlineExceeded), and
+// the others still load. Each entry point's plugin code then runs on a
+// goroutine of its own, so that the constructor also returns as soon as
+// its context is done, and a runtime.Goexit in a factory is that entry
+// point's failure. Go cannot stop a goroutine: one that never returns is
+// abandoned, and whatever it makes once it does is closed if it is an
+// io.Closer. Without this option (d <= 0), plugin code runs on the
+// constructor's goroutine, which a factory that never returns holds for
+// ever.
+func WithLoadTimeout(d time.Duration) Option {
+	return func(cfg *config) { cfg.loadTimeout = d }
 }
 
 // WithAfterLoadCheck drops a loaded extension for which check returns
