@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing/fstest"
+	"time"
 
 	"github.com/stevedore-go/stevedore"
 	"github.com/stevedore-go/stevedore/entrypoints"
@@ -380,4 +381,59 @@ func ExampleWithAdapter() {
 	// Output:
 	// klingon tlh:greet(Worf)
 	// closed tlh
+}
+
+// slowCloser is an extension whose Close takes longer than its program
+// will wait.
+type slowCloser struct{ greeter }
+
+func (slowCloser) Close() error { time.Sleep(time.Second); return nil }
+
+// Shutdown bounds how long closing may take: an extension that does not
+// close in time is reported by name, and calls after it fail with
+// ErrClosed.
+func ExampleManager_Shutdown() {
+	m := stevedore.FromExtensions("example.greeters", []*stevedore.Extension[Greeter]{
+		{Name: "slow", Obj: slowCloser{greeter{"Hi"}}},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	fmt.Println(m.Shutdown(ctx))
+	_, err := stevedore.Map(context.Background(), m, greet)
+	fmt.Println(errors.Is(err, stevedore.ErrClosed))
+	// Output:
+	// stevedore: extension slow: stevedore: Close did not return in time: context deadline exceeded
+	// true
+}
+
+// A load timeout keeps one slow factory from holding a program's start:
+// it fails, named, and the others load.
+func ExampleWithLoadTimeout() {
+	reg := new(entrypoints.Registry)
+	reg.Register("example.com/slow.New", func(ctx context.Context) (Greeter, error) {
+		<-ctx.Done() // stands for a factory that waits on something that never comes
+		return nil, ctx.Err()
+	})
+	reg.Register("example.com/fast.New", func() Greeter { return greeter{"Hi"} })
+	files := fstest.MapFS{"entry_points.toml": {Data: []byte(`
+[entry_points."example.greeters"]
+slow = "example.com/slow.New"
+fast = "example.com/fast.New"
+`)}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m, err := stevedore.New[Greeter](ctx, "example.greeters",
+		stevedore.WithRegistry(reg), stevedore.WithDiscovery(entrypoints.WithEnv(false), entrypoints.WithFS(files)),
+		stevedore.WithLoadTimeout(20*time.Millisecond),
+		stevedore.WithOnLoadFailure(func(e *stevedore.LoadError) {
+			fmt.Println(e.EntryPoint.Name, "failed:", errors.Is(e, context.DeadlineExceeded))
+		}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.Names())
+	// Output:
+	// slow failed: true
+	// [fast]
 }
