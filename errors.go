@@ -66,6 +66,7 @@ const (
 	StageSettings Stage = "settings" // the extension's settings did not decode, or Defaults panicked
 	StageInvoke   Stage = "invoke"   // the value is not a T nor a factory of one, or the factory failed or panicked
 	StageCheck    Stage = "check"    // a function given to select extensions panicked
+	StageStart    Stage = "start"    // its Start method failed or panicked
 )
 
 // Error names the entry point, where it is declared, the stage and the

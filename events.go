@@ -29,6 +29,9 @@ const (
 	// exits too often to be started again, Failed follows, with the reason.
 	Exited    // its process exited on its own, or was ended because it stopped answering (Err: how)
 	Restarted // its process was started again
+
+	Started // its Start method returned nil, after every extension loaded (Duration: the call)
+	Stopped // its Stop method returned (Duration: the call; Err: its error)
 )
 
 var eventKindNames = [...]string{
@@ -41,6 +44,8 @@ var eventKindNames = [...]string{
 	Closed:     "closed",
 	Exited:     "exited",
 	Restarted:  "restarted",
+	Started:    "started",
+	Stopped:    "stopped",
 }
 
 // String returns the kind's name, such as "loaded".

@@ -208,6 +208,43 @@ func (b *builder[T]) load(eps []entrypoints.EntryPoint) error {
 		}
 		b.m.exts = append(b.m.exts, ext)
 	}
+	return b.startAll()
+}
+
+// startAll starts the extensions that are Starters, in load order. One
+// whose Start fails is a load failure, closed and left out. A done
+// context stops everything, stopping and closing what was loaded.
+func (b *builder[T]) startAll() error {
+	kept := b.m.exts[:0]
+	for i, ext := range b.m.exts {
+		s, ok := any(ext.Obj).(Starter)
+		if !ok {
+			kept = append(kept, ext)
+			continue
+		}
+		if err := b.ctx.Err(); err != nil {
+			b.m.exts = append(kept, b.m.exts[i:]...) // in place: what is left of exts is after kept
+			err = fmt.Errorf("stevedore: start %s: %w", b.m.namespace, err)
+			return errors.Join(err, b.m.Close())
+		}
+		began := b.m.now()
+		err := func() (err error) {
+			if b.cfg.recoverPanics {
+				defer recoverInto(&err)
+			}
+			return s.Start(b.ctx)
+		}()
+		if err != nil {
+			err = errors.Join(err, b.m.closeExtension(ext))
+			b.fail(&LoadError{EntryPoint: ext.EntryPoint, Stage: StageStart, Err: err}, b.m.since(began))
+			continue
+		}
+		ext.started = true
+		b.m.emit(Started, &ext.EntryPoint, nil, b.m.since(began))
+		kept = append(kept, ext)
+	}
+	clear(b.m.exts[len(kept):])
+	b.m.exts = kept
 	return nil
 }
 

@@ -25,6 +25,23 @@ type Extension[T any] struct {
 	Obj        T                      // the extension itself: Plugin, or what Plugin made
 
 	adapted bool // Obj is what WithAdapter made of Plugin
+	started bool // Obj is a Starter whose Start succeeded
+}
+
+// Starter is an extension with work to begin once its manager has loaded
+// every extension of the namespace: a server that listens, a poller that
+// polls. The constructor calls Start in load order, with its context; an
+// extension whose Start fails (or panics) is a load failure of stage
+// StageStart, closed and left out, and the others start.
+type Starter interface {
+	Start(ctx context.Context) error
+}
+
+// Stopper is an extension with work to end before it is closed: Close and
+// Shutdown call Stop, in reverse load order, on the extensions whose
+// Start succeeded, with Shutdown's context, then close them.
+type Stopper interface {
+	Stop(ctx context.Context) error
 }
 
 // Manager holds the extensions loaded from one namespace, in load order
@@ -137,14 +154,15 @@ func (m *Manager[T]) Each(ctx context.Context, fn func(context.Context, *Extensi
 	return err
 }
 
-// Close closes every extension whose Obj is an io.Closer, in reverse load
-// order (whatever order WithNameOrder gave), and returns their errors
-// joined, each an *ExtensionError. It is Shutdown without a deadline: an
-// extension's Close that never returns holds it up for ever.
+// Close stops every started Stopper and closes every extension whose Obj
+// is an io.Closer, in reverse load order (whatever order WithNameOrder
+// gave), and returns their errors joined, each an *ExtensionError. It is
+// Shutdown without a deadline: an extension's Stop or Close that never
+// returns holds it up for ever.
 func (m *Manager[T]) Close() error { return m.Shutdown(context.Background()) }
 
 // Shutdown closes the manager as Close does, waiting for the extensions'
-// Close methods until ctx is done. An extension whose Close has not
+// Stop and Close methods until ctx is done. An extension whose Close has not
 // returned by then is reported as such (its Close goes on, unwaited for),
 // and the extensions after it are not closed, each reported by name, so
 // that the caller's deadline holds. A panic or runtime.Goexit in a Close
@@ -215,7 +233,7 @@ func (m *Manager[T]) closeContained(ctx context.Context, ext *Extension[T]) erro
 			}
 			done <- outcome{err: errNoReturn}
 		}()
-		err := m.closeExtension(ext)
+		err := m.stopAndClose(ctx, ext)
 		returned = true
 		done <- outcome{err: err}
 	}()
@@ -228,6 +246,27 @@ func (m *Manager[T]) closeContained(ctx context.Context, ext *Extension[T]) erro
 	case <-ctx.Done():
 		return fmt.Errorf("stevedore: Close did not return in time: %w", ctx.Err())
 	}
+}
+
+// stopAndClose stops ext if it was started and is a Stopper, then closes
+// it.
+func (m *Manager[T]) stopAndClose(ctx context.Context, ext *Extension[T]) error {
+	s, ok := any(ext.Obj).(Stopper)
+	if !ok || !ext.started {
+		return m.closeExtension(ext)
+	}
+	began := m.now()
+	err := func() (err error) {
+		if m.recoverPanics {
+			defer recoverInto(&err)
+		}
+		return s.Stop(ctx)
+	}()
+	m.emit(Stopped, &ext.EntryPoint, err, m.since(began))
+	if err != nil {
+		err = fmt.Errorf("stop: %w", err)
+	}
+	return errors.Join(err, m.closeExtension(ext))
 }
 
 // closeExtension closes ext.Obj if it is an io.Closer.

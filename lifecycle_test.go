@@ -1,0 +1,161 @@
+package stevedore
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stevedore-go/stevedore/internal/leaktest"
+)
+
+// service is an extension with a life: it records each step in a shared
+// log, and fails or blocks where told.
+type service struct {
+	name      string
+	log       *closeLog
+	loaded    *int // how many services the factories had made when it started
+	made      *int
+	failStart error
+	panics    bool
+	blockStop chan struct{}
+}
+
+func (s *service) Greet(string) string { return s.name }
+
+func (s *service) Start(ctx context.Context) error {
+	if s.panics {
+		panic("start exploded")
+	}
+	s.log.add(fmt.Sprintf("start %s (%d made)", s.name, *s.made))
+	return s.failStart
+}
+
+func (s *service) Stop(ctx context.Context) error {
+	s.log.add("stop " + s.name)
+	if s.blockStop != nil {
+		select {
+		case <-s.blockStop:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func (s *service) Close() error {
+	s.log.add("close " + s.name)
+	return nil
+}
+
+// services is a world of three services in namespace "svc", a, b and c in
+// load order, with their options.
+func services(t *testing.T, configure func(name string, s *service)) (*world, *closeLog) {
+	log := &closeLog{}
+	made := 0
+	var mu sync.Mutex
+	w := newWorld(t)
+	for _, name := range []string{"a", "b", "c"} {
+		w.register("example.com/svc."+name, func() Greeter {
+			mu.Lock()
+			defer mu.Unlock()
+			made++
+			s := &service{name: name, log: log, made: &made}
+			if configure != nil {
+				configure(name, s)
+			}
+			return s
+		})
+	}
+	w.entries("a.toml", "d", "svc", `a = "example.com/svc.a"`, `b = "example.com/svc.b"`, `c = "example.com/svc.c"`)
+	return w, log
+}
+
+// TestLifecycle: every extension loads before any starts; they start in
+// load order and stop, then close, in reverse; each step is an event.
+func TestLifecycle(t *testing.T) {
+	leaktest.Check(t)
+	w, log := services(t, nil)
+	var events []string
+	m, err := New[Greeter](context.Background(), "svc", w.opts(WithListener(ListenerFunc(func(e Event) {
+		if e.Kind >= Started || e.Kind == Closed {
+			events = append(events, e.Kind.String()+" "+e.Name)
+		}
+	})))...)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"start a (3 made)", "start b (3 made)", "start c (3 made)"}, log.list())
+	require.NoError(t, m.Close())
+	assert.Equal(t, []string{"start a (3 made)", "start b (3 made)", "start c (3 made)",
+		"stop c", "close c", "stop b", "close b", "stop a", "close a"}, log.list())
+	assert.Equal(t, []string{"started a", "started b", "started c",
+		"stopped c", "closed c", "stopped b", "closed b", "stopped a", "closed a"}, events)
+}
+
+// TestStartFailures: an extension whose Start fails or panics is a load
+// failure of stage start, closed and left out; the others start, and only
+// those are stopped.
+func TestStartFailures(t *testing.T) {
+	leaktest.Check(t)
+	w, log := services(t, func(name string, s *service) {
+		switch name {
+		case "a":
+			s.failStart = errBoom
+		case "b":
+			s.panics = true
+		}
+	})
+	var failures loadErrors
+	m, err := New[Greeter](context.Background(), "svc", w.opts(failures.option())...)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"c"}, m.Names())
+	_, found := m.Lookup("a")
+	assert.False(t, found)
+	require.Len(t, failures.errs, 2)
+	assert.Equal(t, StageStart, failures.errs[0].Stage)
+	require.ErrorIs(t, failures.errs[0], errBoom)
+	assert.Equal(t, StageStart, failures.errs[1].Stage)
+	var pe *PanicError
+	require.ErrorAs(t, failures.errs[1], &pe)
+	assert.Equal(t, "start exploded", pe.Value)
+	require.NoError(t, m.Close())
+	assert.Equal(t, []string{"start a (3 made)", "close a", "close b", "start c (3 made)", "stop c", "close c"}, log.list(),
+		"a failed start is closed at once, and never stopped")
+}
+
+// TestDriverStartFails: NewDriver fails when its driver does not start.
+func TestDriverStartFails(t *testing.T) {
+	leaktest.Check(t)
+	w, _ := services(t, func(_ string, s *service) { s.failStart = errBoom })
+	_, err := NewDriver[Greeter](context.Background(), "svc", "b", w.opts()...)
+	var lerr *LoadError
+	require.ErrorAs(t, err, &lerr)
+	assert.Equal(t, StageStart, lerr.Stage)
+	require.ErrorIs(t, err, errBoom)
+}
+
+// TestShutdownBoundsStop: a Stop that does not return in time holds
+// Shutdown up only until its deadline.
+func TestShutdownBoundsStop(t *testing.T) {
+	leaktest.Check(t)
+	release := make(chan struct{})
+	defer close(release)
+	w, log := services(t, func(name string, s *service) {
+		if name == "b" {
+			s.blockStop = release
+		}
+	})
+	m, err := New[Greeter](context.Background(), "svc", w.opts()...)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err = m.Shutdown(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorContains(t, err, "stevedore: extension b")
+	assert.ErrorContains(t, err, "stevedore: extension a (a.toml:4): stevedore: not closed")
+	assert.Contains(t, log.list(), "stop b")
+	assert.NotContains(t, log.list(), "stop a")
+}
