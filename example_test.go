@@ -437,3 +437,41 @@ fast = "example.com/fast.New"
 	// slow failed: true
 	// [fast]
 }
+
+// listener is an extension with a life: it begins to serve when started,
+// and ends when stopped.
+type listener struct{ greeter }
+
+func (l listener) Start(context.Context) error { fmt.Println("start", l.hello); return nil }
+func (l listener) Stop(context.Context) error  { fmt.Println("stop", l.hello); return nil }
+
+// Extensions that are Starters start once all have loaded, in load order;
+// Stoppers stop in reverse order when the manager is closed.
+func ExampleStarter() {
+	m := func() *stevedore.Manager[Greeter] {
+		reg := new(entrypoints.Registry)
+		reg.Register("example.com/http.New", func() Greeter { return listener{greeter{"http"}} })
+		reg.Register("example.com/grpc.New", func() Greeter { return listener{greeter{"grpc"}} })
+		files := fstest.MapFS{"entry_points.toml": {Data: []byte(`
+[entry_points."example.greeters"]
+http = "example.com/http.New"
+grpc = "example.com/grpc.New"
+`)}}
+		m, err := stevedore.New[Greeter](context.Background(), "example.greeters",
+			stevedore.WithRegistry(reg), stevedore.WithDiscovery(entrypoints.WithEnv(false), entrypoints.WithFS(files)))
+		if err != nil {
+			panic(err)
+		}
+		return m
+	}()
+	fmt.Println("serving", m.Names())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = m.Shutdown(ctx)
+	// Output:
+	// start http
+	// start grpc
+	// serving [http grpc]
+	// stop grpc
+	// stop http
+}
