@@ -232,3 +232,21 @@ func BenchmarkNewDriverFromDisk(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLazyGet is loading on demand from disk: NewLazy over 1,000
+// entry points, then the first Get of one of them.
+func BenchmarkLazyGet(b *testing.B) {
+	opts := diskWorld(b, 1000)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		l, err := NewLazy[Meter](ctx, "bench", opts...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ext, err := l.Get(ctx, "m500")
+		if err != nil || ext.Obj.Value() != 500 {
+			b.Fatal(err)
+		}
+	}
+}

@@ -81,7 +81,12 @@ func NewDriver[T any](ctx context.Context, namespace, name string, opts ...Optio
 }
 
 // noDriver explains why no driver called name is there.
-func (b *builder[T]) noDriver(name string) error {
+func (b *builder[T]) noDriver(name string) error { return b.noMatch("driver", name) }
+
+// noMatch is the error for a name (of a driver, or an extension) that no
+// enabled entry point has: it lists those that are disabled and the names
+// available.
+func (b *builder[T]) noMatch(what, name string) error {
 	var available, disabled []string
 	for _, ep := range b.m.entryPoints {
 		switch {
@@ -91,7 +96,7 @@ func (b *builder[T]) noDriver(name string) error {
 			available = append(available, ep.Name)
 		}
 	}
-	msg := fmt.Sprintf("stevedore: no driver %q in %s", name, b.m.namespace)
+	msg := fmt.Sprintf("stevedore: no %s %q in %s", what, name, b.m.namespace)
 	if len(disabled) > 0 {
 		msg += fmt.Sprintf(" (disabled at %s)", strings.Join(disabled, "; "))
 	}

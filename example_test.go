@@ -475,3 +475,30 @@ grpc = "example.com/grpc.New"
 	// stop grpc
 	// stop http
 }
+
+// A command-line tool with many command plugins loads only the one it
+// runs, as cliff does.
+func ExampleNewLazy() {
+	ctx := context.Background()
+	commands, err := stevedore.NewLazy[Greeter](ctx, "example.greeters", examples()...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer commands.Close()
+	fmt.Println(commands.Names())
+	ext, err := commands.Get(ctx, "hola")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(ext.Obj.Greet("gopher"))
+	fmt.Println(len(commands.Loaded()), "loaded")
+	_, err = commands.Get(ctx, "shout")
+	fmt.Println(errors.Is(err, stevedore.ErrNoMatches))
+	// Output:
+	// [bonjour hello hola]
+	// ¡Hola, gopher!
+	// 1 loaded
+	// true
+}

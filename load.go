@@ -46,10 +46,10 @@ func start[T any](ctx context.Context, namespace string, opts []Option) (*builde
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("stevedore: load %s: %w", namespace, err)
 	}
-	if chain := buildingFrom(ctx); chain.has(namespace) {
+	if chain := buildingFrom(ctx); chain.has(namespace, "") {
 		return nil, fmt.Errorf("stevedore: load %s: a manager of %s is being built on this call path already (%s): a factory builds a manager of its own namespace", namespace, namespace, chain)
 	}
-	ctx = context.WithValue(ctx, buildingKey{}, &building{namespace: namespace, parent: buildingFrom(ctx)})
+	ctx = withBuilding(ctx, namespace, "")
 	catalog := cfg.catalog
 	if catalog == nil {
 		// Only this namespace's entry points are built; every manifest is
@@ -211,6 +211,25 @@ func (b *builder[T]) load(eps []entrypoints.EntryPoint) error {
 	return b.startAll()
 }
 
+// startOne starts ext: on failure, it closes it and returns the failure
+// and how long it took.
+func (b *builder[T]) startOne(ext *Extension[T], s Starter) (*LoadError, time.Duration) {
+	began := b.m.now()
+	err := func() (err error) {
+		if b.cfg.recoverPanics {
+			defer recoverInto(&err)
+		}
+		return s.Start(b.ctx)
+	}()
+	if err != nil {
+		err = errors.Join(err, b.m.closeExtension(ext))
+		return &LoadError{EntryPoint: ext.EntryPoint, Stage: StageStart, Err: err}, b.m.since(began)
+	}
+	ext.started = true
+	b.m.emit(Started, &ext.EntryPoint, nil, b.m.since(began))
+	return nil, 0
+}
+
 // startAll starts the extensions that are Starters, in load order. One
 // whose Start fails is a load failure, closed and left out. A done
 // context stops everything, stopping and closing what was loaded.
@@ -227,20 +246,10 @@ func (b *builder[T]) startAll() error {
 			err = fmt.Errorf("stevedore: start %s: %w", b.m.namespace, err)
 			return errors.Join(err, b.m.Close())
 		}
-		began := b.m.now()
-		err := func() (err error) {
-			if b.cfg.recoverPanics {
-				defer recoverInto(&err)
-			}
-			return s.Start(b.ctx)
-		}()
-		if err != nil {
-			err = errors.Join(err, b.m.closeExtension(ext))
-			b.fail(&LoadError{EntryPoint: ext.EntryPoint, Stage: StageStart, Err: err}, b.m.since(began))
+		if lerr, d := b.startOne(ext, s); lerr != nil {
+			b.fail(lerr, d)
 			continue
 		}
-		ext.started = true
-		b.m.emit(Started, &ext.EntryPoint, nil, b.m.since(began))
 		kept = append(kept, ext)
 	}
 	clear(b.m.exts[len(kept):])
@@ -426,6 +435,12 @@ func (b *builder[T]) closeQuietly(c io.Closer) (err error) {
 // loading took until it failed), and hands it to the callback, or the log.
 func (b *builder[T]) fail(lerr *LoadError, d time.Duration) {
 	b.m.failures = append(b.m.failures, lerr)
+	b.report(lerr, d)
+}
+
+// report tells the listeners, then the callback or the log, of a load
+// failure.
+func (b *builder[T]) report(lerr *LoadError, d time.Duration) {
 	b.m.emit(Failed, &lerr.EntryPoint, lerr, d)
 	switch {
 	case b.cfg.onLoadFailure != nil:
@@ -470,7 +485,14 @@ type buildingKey struct{}
 // it.
 type building struct {
 	namespace string
+	name      string // the entry point loaded on demand (Lazy.Get), or "" for the whole namespace
 	parent    *building
+}
+
+// withBuilding returns ctx noting that namespace (or only its entry
+// point name, when not "") is being built.
+func withBuilding(ctx context.Context, namespace, name string) context.Context {
+	return context.WithValue(ctx, buildingKey{}, &building{namespace: namespace, name: name, parent: buildingFrom(ctx)})
 }
 
 func buildingFrom(ctx context.Context) *building {
@@ -478,9 +500,11 @@ func buildingFrom(ctx context.Context) *building {
 	return b
 }
 
-func (b *building) has(namespace string) bool {
+// has reports whether namespace, or its entry point name when name is not
+// "", is being built.
+func (b *building) has(namespace, name string) bool {
 	for ; b != nil; b = b.parent {
-		if b.namespace == namespace {
+		if b.namespace == namespace && (name == "" || b.name == name) {
 			return true
 		}
 	}
@@ -491,7 +515,11 @@ func (b *building) has(namespace string) bool {
 func (b *building) String() string {
 	var names []string
 	for ; b != nil; b = b.parent {
-		names = append(names, b.namespace)
+		if b.name != "" {
+			names = append(names, b.namespace+"/"+b.name)
+		} else {
+			names = append(names, b.namespace)
+		}
 	}
 	slices.Reverse(names)
 	return strings.Join(names, " > ")
