@@ -18,7 +18,7 @@ import (
 // Lazy has no Map: to call across every extension, use a Manager.
 type Lazy[T any] struct {
 	b      *builder[T]
-	chosen map[string]entrypoints.EntryPoint // the entry point each name refers to
+	chosen map[string]*entrypoints.EntryPoint // the entry point each name refers to
 	names  []string                          // in catalog order
 
 	mu     sync.Mutex
@@ -47,13 +47,15 @@ func NewLazy[T any](ctx context.Context, namespace string, opts ...Option) (*Laz
 	if err != nil {
 		return nil, err
 	}
-	l := &Lazy[T]{b: b, chosen: make(map[string]entrypoints.EntryPoint, len(eps)), slots: map[string]*lazySlot[T]{}}
-	for _, ep := range eps {
+	l := &Lazy[T]{b: b, chosen: make(map[string]*entrypoints.EntryPoint, len(eps)), slots: map[string]*lazySlot[T]{}}
+	for i := range eps {
+		ep := &eps[i]
 		if _, seen := l.chosen[ep.Name]; seen {
 			continue
 		}
-		if winner, conflict := chosen[ep.Name]; conflict {
-			ep = winner
+		if _, conflict := chosen[ep.Name]; conflict {
+			winner := chosen[ep.Name] // a copy of its own: only conflicts cost one
+			ep = &winner
 		}
 		l.chosen[ep.Name] = ep
 		l.names = append(l.names, ep.Name)
@@ -102,7 +104,7 @@ func (l *Lazy[T]) Get(ctx context.Context, name string) (*Extension[T], error) {
 	l.slots[name] = slot
 	l.mu.Unlock()
 
-	slot.ext, slot.err = l.load(ctx, &ep)
+	slot.ext, slot.err = l.load(ctx, ep)
 	close(slot.done)
 	return slot.ext, slot.err
 }
