@@ -19,7 +19,7 @@ import (
 type Lazy[T any] struct {
 	b      *builder[T]
 	chosen map[string]*entrypoints.EntryPoint // the entry point each name refers to
-	names  []string                          // in catalog order
+	names  []string                           // in catalog order
 
 	mu     sync.Mutex
 	slots  map[string]*lazySlot[T]
