@@ -289,7 +289,7 @@ type produced[T any] struct {
 }
 
 // produce runs ep's plugin code: it resolves the target and converts it
-// to T, recording in stage (when not nil) when conversion begins. It
+// to T, recording in reached (when not nil) when conversion begins. It
 // touches nothing of the builder's but what it reads, so that it may run
 // on a goroutine of its own.
 func (b *builder[T]) produce(ep *entrypoints.EntryPoint, reached *atomic.Value) (p produced[T]) {
@@ -353,8 +353,13 @@ func (b *builder[T]) produceContained(ep *entrypoints.EntryPoint) produced[T] {
 			select {
 			case results <- o:
 			case <-abandoned:
-				if c, ok := any(o.p.obj).(io.Closer); ok && o.p.err == nil {
-					_ = b.closeQuietly(c)
+				if o.p.err == nil { // made too late: nothing else will close it
+					if c, ok := any(o.p.obj).(io.Closer); ok {
+						_ = b.closeQuietly(c)
+					}
+					if c, ok := o.p.plugin.(io.Closer); ok && o.p.adapted {
+						_ = b.closeQuietly(c)
+					}
 				}
 			}
 		}()

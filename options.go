@@ -181,9 +181,10 @@ func WithRecoverPanics(on bool) Option {
 // its context is done, and a runtime.Goexit in a factory is that entry
 // point's failure. Go cannot stop a goroutine: one that never returns is
 // abandoned, and whatever it makes once it does is closed if it is an
-// io.Closer. Without this option (d <= 0), plugin code runs on the
-// constructor's goroutine, which a factory that never returns holds for
-// ever.
+// io.Closer. With WithRecoverPanics(false), a panic in plugin code is
+// raised again on the constructor's goroutine, as a *PanicError. Without
+// this option (d <= 0), plugin code runs on the constructor's goroutine,
+// which a factory that never returns holds for ever.
 func WithLoadTimeout(d time.Duration) Option {
 	return func(cfg *config) { cfg.loadTimeout = d }
 }
