@@ -18,8 +18,7 @@ import (
 type service struct {
 	name      string
 	log       *closeLog
-	loaded    *int // how many services the factories had made when it started
-	made      *int
+	made      *int // how many services the factories had made, read when it starts
 	failStart error
 	panics    bool
 	blockStop chan struct{}
