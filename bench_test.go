@@ -103,6 +103,23 @@ func BenchmarkMap(b *testing.B) {
 			}
 		}
 	})
+	b.Run("Map with an interceptor", func(b *testing.B) {
+		calls := 0
+		counted := FromExtensions("bench", m.Extensions(), WithInterceptor(func(ctx context.Context, _ Call, next func(context.Context) error) error {
+			calls++
+			return next(ctx)
+		}))
+		b.ReportAllocs()
+		for b.Loop() {
+			got, err := Map(ctx, counted, value)
+			if err != nil || len(got) != 100 {
+				b.Fatal(err)
+			}
+		}
+		if calls == 0 {
+			b.Fatal("the interceptor was not called")
+		}
+	})
 	b.Run("hand-written", func(b *testing.B) {
 		objs := make([]Meter, 0, m.Len())
 		for _, obj := range m.All() {

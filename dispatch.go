@@ -32,7 +32,7 @@ func Dispatch[T, R any](ctx context.Context, m *Manager[T], filter func(*Extensi
 			selected = append(selected, ext)
 		}
 	}
-	return mapOver(ctx, m, selected, fn)
+	return mapOver(ctx, m, "Dispatch", selected, fn)
 }
 
 // DispatchNames calls fn, as Map does, for the extensions that names refer
@@ -50,5 +50,5 @@ func DispatchNames[T, R any](ctx context.Context, m *Manager[T], names []string,
 	if len(selected) == 0 {
 		return []R{}, nil
 	}
-	return mapOver(ctx, m, selected, fn)
+	return mapOver(ctx, m, "DispatchNames", selected, fn)
 }

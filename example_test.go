@@ -502,3 +502,29 @@ func ExampleNewLazy() {
 	// 1 loaded
 	// true
 }
+
+// An interceptor wraps every call a manager makes to an extension: here,
+// it counts the failures of each, for metrics.
+func ExampleWithInterceptor() {
+	failures := map[string]int{}
+	count := func(ctx context.Context, call stevedore.Call, next func(context.Context) error) error {
+		err := next(ctx)
+		if err != nil {
+			failures[call.Name]++
+		}
+		return err
+	}
+	m := stevedore.FromExtensions("example.greeters", []*stevedore.Extension[Greeter]{
+		{Name: "en", Obj: greeter{"Hello"}},
+		{Name: "broken", Obj: greeter{""}},
+	}, stevedore.WithInterceptor(count))
+	greetings, _ := stevedore.Map(context.Background(), m, func(_ context.Context, ext *stevedore.Extension[Greeter]) (string, error) {
+		if ext.Name == "broken" {
+			return "", errors.New("no greeting")
+		}
+		return ext.Obj.Greet("gopher"), nil
+	})
+	fmt.Println(greetings, failures)
+	// Output:
+	// [Hello, gopher!] map[broken:1]
+}

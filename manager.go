@@ -65,6 +65,7 @@ type Manager[T any] struct {
 	propagate     bool
 	recoverPanics bool
 	listeners     []Listener
+	interceptors  []Interceptor
 	logger        *slog.Logger
 
 	closeMu  sync.Mutex
@@ -148,7 +149,7 @@ func (m *Manager[T]) Failures() []*LoadError { return slices.Clone(m.failures) }
 // the first. It returns an error matching ErrNoMatches when the manager
 // has no extensions, and stops when ctx is done.
 func (m *Manager[T]) Each(ctx context.Context, fn func(context.Context, *Extension[T]) error) error {
-	_, err := mapOver(ctx, m, m.exts, func(ctx context.Context, ext *Extension[T]) (struct{}, error) {
+	_, err := mapOver(ctx, m, "Each", m.exts, func(ctx context.Context, ext *Extension[T]) (struct{}, error) {
 		return struct{}{}, fn(ctx, ext)
 	})
 	return err
@@ -385,14 +386,15 @@ func call[T, R any](ctx context.Context, recoverPanics bool, fn func(context.Con
 // caller wrote (t.FailNow relies on it); MapConcurrent, which runs fn on
 // goroutines of its own, reports it as that extension's failure instead.
 func Map[T, R any](ctx context.Context, m *Manager[T], fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
-	return mapOver(ctx, m, m.exts, fn)
+	return mapOver(ctx, m, "Map", m.exts, fn)
 }
 
 // mapOver is Map over exts, a subset of m's extensions.
-func mapOver[T, R any](ctx context.Context, m *Manager[T], exts []*Extension[T], fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
+func mapOver[T, R any](ctx context.Context, m *Manager[T], op string, exts []*Extension[T], fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
 	if err := m.callable(); err != nil {
 		return nil, err
 	}
+	fn = intercepted(m, op, fn)
 	r := mapRun[T, R]{ctx: ctx, exts: exts, fn: fn, propagate: m.propagate, results: make([]R, 0, len(exts))}
 	for next := 0; next < len(exts) && !r.stopped; {
 		next = r.run(next, m.recoverPanics)
@@ -491,6 +493,7 @@ func MapConcurrent[T, R any](ctx context.Context, m *Manager[T], limit int, fn f
 	)
 	worker := func() {
 		defer wg.Done()
+		fn := intercepted(m, "MapConcurrent", fn) // one chain a worker
 		defer func() {
 			// Reached only when call does not recover panics.
 			if p := recover(); p != nil {
@@ -570,6 +573,7 @@ func First[T, R any](ctx context.Context, m *Manager[T], fn func(context.Context
 	if err := m.callable(); err != nil {
 		return zero, err
 	}
+	fn = intercepted(m, "First", fn)
 	var errs []error
 	for _, ext := range m.exts {
 		if err := ctx.Err(); err != nil {
@@ -591,9 +595,9 @@ func First[T, R any](ctx context.Context, m *Manager[T], fn func(context.Context
 // Name. The options that matter are WithPropagateMapErrors,
 // WithRecoverPanics, WithConflictResolver (a name whose conflict it cannot
 // resolve is left out of Lookup and DispatchNames; among extensions that
-// cannot be told apart, the first is chosen), WithLogger and WithListener
-// (for Close); the others, which concern discovery and loading, are
-// ignored.
+// cannot be told apart, the first is chosen), WithInterceptor, WithLogger
+// and WithListener (for Close); the others, which concern discovery and
+// loading, are ignored.
 func FromExtensions[T any](namespace string, exts []*Extension[T], opts ...Option) *Manager[T] {
 	cfg := newConfig(opts)
 	m := newManager[T](namespace, cfg)
@@ -629,6 +633,7 @@ func newManager[T any](namespace string, cfg *config) *Manager[T] {
 		propagate:     cfg.propagate,
 		recoverPanics: cfg.recoverPanics,
 		listeners:     cfg.listeners,
+		interceptors:  cfg.interceptors,
 		logger:        cfg.logger,
 	}
 }

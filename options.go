@@ -12,7 +12,8 @@ import (
 )
 
 // Option configures a manager. Options are applied in order; given twice,
-// an option's last value wins, except WithListener, which adds.
+// an option's last value wins, except WithListener and WithInterceptor,
+// which add.
 type Option func(*config)
 
 // config is every option's value, with the defaults set by newConfig.
@@ -36,6 +37,7 @@ type config struct {
 	logger         *slog.Logger
 	recoverPanics  bool
 	loadTimeout    time.Duration
+	interceptors   []Interceptor
 	afterLoadCheck any // func(*Extension[T]) bool for the manager's T
 	afterCheckType reflect.Type
 	hasAfterCheck  bool
