@@ -528,3 +528,15 @@ func ExampleWithInterceptor() {
 	// Output:
 	// [Hello, gopher!] map[broken:1]
 }
+
+// A program that cannot run without some extensions says so: the
+// constructor fails, naming each one that did not load and why.
+func ExampleWithRequired() {
+	_, err := stevedore.New[Greeter](context.Background(), "example.greeters",
+		append(examples(), stevedore.WithRequired("hello", "shout", "klingon"))...)
+	fmt.Println(errors.Is(err, stevedore.ErrNoMatches))
+	fmt.Println(strings.Contains(err.Error(), "shout: disabled at"), strings.Contains(err.Error(), "klingon: not declared"))
+	// Output:
+	// true
+	// true true
+}

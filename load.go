@@ -208,7 +208,57 @@ func (b *builder[T]) load(eps []entrypoints.EntryPoint) error {
 		}
 		b.m.exts = append(b.m.exts, ext)
 	}
-	return b.startAll()
+	if err := b.startAll(); err != nil {
+		return err
+	}
+	if err := b.checkRequired(eps); err != nil {
+		return errors.Join(err, b.m.Close())
+	}
+	return nil
+}
+
+// checkRequired returns an error naming each required name that did not
+// load, and why, or nil.
+func (b *builder[T]) checkRequired(selected []entrypoints.EntryPoint) error {
+	names := b.cfg.required
+	if b.cfg.requireAll {
+		names = nil
+		for _, ep := range selected {
+			names = append(names, ep.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	var missing []string
+	var causes []error
+	seen := map[string]bool{}
+	for _, name := range names {
+		if seen[name] || slices.ContainsFunc(b.m.exts, func(ext *Extension[T]) bool { return ext.Name == name }) {
+			continue
+		}
+		seen[name] = true
+		missing = append(missing, name)
+		why := "not declared"
+		if i := slices.IndexFunc(b.m.failures, func(f *LoadError) bool { return f.EntryPoint.Name == name }); i >= 0 {
+			why = b.m.failures[i].Error()
+			causes = append(causes, b.m.failures[i])
+		} else if i := slices.IndexFunc(b.m.entryPoints, func(ep entrypoints.EntryPoint) bool { return ep.Name == name }); i >= 0 {
+			ep := b.m.entryPoints[i]
+			switch {
+			case ep.Disabled != "":
+				why = fmt.Sprintf("disabled at %s: %s", declaredAt(ep), ep.Disabled)
+			default:
+				why = "not selected"
+			}
+		}
+		missing[len(missing)-1] = name + ": " + why
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return &kindError{kind: ErrNoMatches, cause: errors.Join(causes...),
+		msg: fmt.Sprintf("stevedore: %s: required extensions did not load:\n  %s", b.m.namespace, strings.Join(missing, "\n  "))}
 }
 
 // startOne starts ext: on failure, it closes it and returns the failure

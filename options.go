@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/stevedore-go/stevedore/entrypoints"
@@ -38,6 +39,8 @@ type config struct {
 	recoverPanics  bool
 	loadTimeout    time.Duration
 	interceptors   []Interceptor
+	required       []string
+	requireAll     bool
 	afterLoadCheck any // func(*Extension[T]) bool for the manager's T
 	afterCheckType reflect.Type
 	hasAfterCheck  bool
@@ -173,6 +176,19 @@ func WithLogger(l *slog.Logger) Option {
 // which is easier to debug.
 func WithRecoverPanics(on bool) Option {
 	return func(cfg *config) { cfg.recoverPanics = on }
+}
+
+// WithRequired makes the constructor fail unless each of names loaded
+// (and started), with an error that names each one missing and why: its
+// *LoadError, disabled and why, or not declared. With no names, every
+// entry point the constructor selects is required. It closes what it had
+// loaded then. Without it, a failure is reported and the others load, as
+// stevedore does. NewDriver always requires its driver; NewLazy ignores
+// this option.
+func WithRequired(names ...string) Option {
+	return func(cfg *config) {
+		cfg.required, cfg.requireAll = slices.Clone(names), len(names) == 0
+	}
 }
 
 // WithLoadTimeout bounds the time each entry point may take to load

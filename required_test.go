@@ -1,0 +1,53 @@
+package stevedore
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stevedore-go/stevedore/internal/leaktest"
+)
+
+// TestRequired: the constructor fails when a required name does not load,
+// naming each one and why, and closes what it had loaded; without the
+// option, the same failures are only reported.
+func TestRequired(t *testing.T) {
+	leaktest.Check(t)
+	log := &closeLog{}
+	w := newWorld(t).
+		register("example.com/q.OK", func() Greeter { return &greeter{prefix: "ok", closed: log} }).
+		register("example.com/q.Fails", func() (Greeter, error) { return nil, errBoom }).
+		entries("a.toml", "d", "ns", `ok = "example.com/q.OK"`, `fails = "example.com/q.Fails"`,
+			`off = { target = "example.com/q.OK", enabled = false }`)
+	quiet := WithOnLoadFailure(func(*LoadError) {})
+	ctx := context.Background()
+
+	m, err := New[Greeter](ctx, "ns", w.opts(quiet)...)
+	require.NoError(t, err, "by default a failure is reported, not fatal")
+	require.NoError(t, m.Close())
+
+	m, err = New[Greeter](ctx, "ns", w.opts(quiet, WithRequired("ok"))...)
+	require.NoError(t, err, "what is required loaded")
+	require.NoError(t, m.Close())
+	assert.Equal(t, []string{"ok", "ok"}, log.list())
+
+	_, err = New[Greeter](ctx, "ns", w.opts(quiet, WithRequired("ok", "fails", "off", "ghost", "fails"))...)
+	require.ErrorIs(t, err, ErrNoMatches)
+	var lerr *LoadError
+	require.ErrorAs(t, err, &lerr, "the load failure is in the chain")
+	assert.Equal(t, "fails", lerr.EntryPoint.Name)
+	assert.Equal(t, "stevedore: ns: required extensions did not load:\n"+
+		"  fails: stevedore: load ns/fails (a.toml:5): invoke: boom\n"+
+		"  off: disabled at a.toml:6: enabled = false\n"+
+		"  ghost: not declared", err.Error())
+	assert.Equal(t, []string{"ok", "ok", "ok"}, log.list(), "what had loaded is closed")
+
+	_, err = New[Greeter](ctx, "ns", w.opts(quiet, WithRequired())...)
+	require.ErrorAs(t, err, &lerr, "with no names, every selected entry point is required")
+	assert.NotContains(t, err.Error(), "off", "a disabled one is not selected")
+
+	_, err = NewNamed[Greeter](ctx, "ns", []string{"ok"}, w.opts(quiet, WithRequired("fails"))...)
+	assert.ErrorContains(t, err, "fails: not selected")
+}
