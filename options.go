@@ -60,6 +60,9 @@ func newConfig(opts []Option) *config {
 			opt(c)
 		}
 	}
+	if c.catalog != nil && !c.hasRegistry {
+		c.registry = c.catalog.Registry() // where its targets are registered
+	}
 	if c.catalog != nil && c.hasDiscovery {
 		c.optionProblems = append(c.optionProblems, errors.New("stevedore: WithCatalog and WithDiscovery both given; use one"))
 	}
@@ -69,7 +72,9 @@ func newConfig(opts []Option) *config {
 // WithCatalog makes the manager use a catalog built elsewhere (with
 // entrypoints.Discover) instead of discovering one, so that several
 // managers share one discovery. The catalog's problems are then the
-// caller's to report. It cannot be combined with WithDiscovery.
+// caller's to report. Targets resolve with the registry the catalog was
+// discovered with, unless WithRegistry says otherwise. It cannot be
+// combined with WithDiscovery.
 func WithCatalog(c *entrypoints.Catalog) Option {
 	return func(cfg *config) { cfg.catalog = c }
 }
@@ -86,10 +91,18 @@ func WithDiscovery(opts ...entrypoints.Option) Option {
 
 // WithRegistry sets the registry that resolves targets and, unless
 // WithCatalog is given, supplies the embedded manifests (overriding an
-// entrypoints.WithRegistry given to WithDiscovery). Nil, like the default,
-// is the registry that entrypoints.Register fills.
+// entrypoints.WithRegistry given to WithDiscovery). Without it, a manager
+// uses the registry of the catalog given with WithCatalog, or else the
+// default registry, which entrypoints.Register fills. A nil r is an
+// error.
 func WithRegistry(r *entrypoints.Registry) Option {
-	return func(cfg *config) { cfg.registry, cfg.hasRegistry = r, true }
+	return func(cfg *config) {
+		if r == nil {
+			cfg.optionProblems = append(cfg.optionProblems, errors.New("stevedore: WithRegistry(nil): leave the option out for the default registry"))
+			return
+		}
+		cfg.registry, cfg.hasRegistry = r, true
+	}
 }
 
 // WithInvokeArgs sets the arguments given to factories, after an optional

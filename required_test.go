@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stevedore-go/stevedore/entrypoints"
 	"github.com/stevedore-go/stevedore/internal/leaktest"
 )
 
@@ -50,4 +51,26 @@ func TestRequired(t *testing.T) {
 
 	_, err = NewNamed[Greeter](ctx, "ns", []string{"ok"}, w.opts(quiet, WithRequired("fails"))...)
 	assert.ErrorContains(t, err, "fails: not selected")
+}
+
+// TestCatalogKeepsItsRegistry: a manager given a catalog resolves its
+// targets with the registry it was discovered with, not the default.
+func TestCatalogKeepsItsRegistry(t *testing.T) {
+	leaktest.Check(t)
+	w := greeters(t)
+	m, err := New[Greeter](context.Background(), "test.greeters", WithCatalog(w.catalog()))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"hello", "hola", "bonjour"}, m.Names())
+	assert.Empty(t, m.Failures())
+	assert.Same(t, w.reg, w.catalog().Registry())
+}
+
+// TestNilRegistry: a nil registry is an error, never the default in
+// disguise.
+func TestNilRegistry(t *testing.T) {
+	leaktest.Check(t)
+	_, err := New[Greeter](context.Background(), "ns", WithRegistry(nil))
+	assert.EqualError(t, err, "stevedore: WithRegistry(nil): leave the option out for the default registry")
+	_, err = entrypoints.Discover(context.Background(), entrypoints.WithRegistry(nil))
+	assert.EqualError(t, err, "entrypoints: WithRegistry(nil): leave the option out for the default registry")
 }

@@ -22,7 +22,13 @@ type Catalog struct {
 	entries    map[string][]EntryPoint
 	shadowed   []Shadowed
 	problems   []error
+	registry   *Registry
 }
+
+// Registry returns the registry whose embedded manifests Discover read:
+// the one that registers this catalog's go: targets, which managers given
+// the catalog resolve targets with unless told otherwise.
+func (c *Catalog) Registry() *Registry { return c.registry.orDefault() }
 
 // Shadowed is an entry point hidden by another with the same identity (the
 // same distribution, namespace and name) found earlier in precedence order.

@@ -29,6 +29,7 @@ type discovery struct {
 	env          bool
 	fss          []fs.FS
 	registry     *Registry
+	nilRegistry  bool // WithRegistry(nil), an error
 	logger       *slog.Logger
 	maxSize      int64
 	namespaces   []string // nil: all
@@ -80,10 +81,11 @@ func WithFS(fsys fs.FS) Option {
 }
 
 // WithRegistry chooses whose embedded manifests (see RegisterManifest)
-// Discover includes, last in precedence: the default registry's when r is
-// nil or the option is not given.
+// Discover includes, last in precedence: the default registry's when the
+// option is not given. The catalog remembers it (Catalog.Registry). A nil
+// r is an error: leave the option out for the default registry.
 func WithRegistry(r *Registry) Option {
-	return func(d *discovery) { d.registry = r }
+	return func(d *discovery) { d.registry, d.nilRegistry = r, r == nil }
 }
 
 // WithLogger logs each problem at Warn and each shadowed entry point at
@@ -153,6 +155,9 @@ func Discover(ctx context.Context, opts ...Option) (*Catalog, error) {
 	}
 	if slices.Contains(d.fss, nil) {
 		return nil, errors.New("entrypoints: WithFS: nil file system")
+	}
+	if d.nilRegistry {
+		return nil, errors.New("entrypoints: WithRegistry(nil): leave the option out for the default registry")
 	}
 	if d.maxSize <= 0 {
 		return nil, fmt.Errorf("entrypoints: WithMaxManifestSize(%d): the limit must be positive", d.maxSize)
@@ -226,6 +231,7 @@ func Discover(ctx context.Context, opts ...Option) (*Catalog, error) {
 		}
 	}
 	c := newCatalog(manifests, owned, problems, d.goos, d.goarch, d.keepFunc())
+	c.registry = d.registry.orDefault()
 	if d.logger != nil {
 		for _, s := range c.shadowed {
 			d.logger.Debug("entrypoints: entry point shadowed",
