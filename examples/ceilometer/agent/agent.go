@@ -46,7 +46,7 @@ func (o *Options) logger() *slog.Logger {
 // logs the manifests that could not be read at Warn. It stops, with an
 // error, when ctx is done.
 func Discover(ctx context.Context, opts Options) (*entrypoints.Catalog, error) {
-	c, err := entrypoints.Discover(ctx, slices.Concat(opts.Discovery, []entrypoints.Option{entrypoints.WithRegistry(opts.Registry)})...)
+	c, err := entrypoints.Discover(ctx, opts.discovery()...)
 	if err != nil {
 		return nil, err
 	}
@@ -56,11 +56,20 @@ func Discover(ctx context.Context, opts Options) (*entrypoints.Catalog, error) {
 	return c, nil
 }
 
-// managerOptions are the options every manager of the agent shares.
+// discovery returns the discovery options: Discovery, and the registry
+// when one is given.
+func (o *Options) discovery() []entrypoints.Option {
+	if o.Registry == nil {
+		return o.Discovery
+	}
+	return slices.Concat(o.Discovery, []entrypoints.Option{entrypoints.WithRegistry(o.Registry)})
+}
+
+// managerOptions are the options every manager of the agent shares. The
+// catalog knows the registry it was discovered with.
 func (o *Options) managerOptions(c *entrypoints.Catalog) []stevedore.Option {
 	return []stevedore.Option{
 		stevedore.WithCatalog(c),
-		stevedore.WithRegistry(o.Registry),
 		stevedore.WithSettings(o.Settings),
 		stevedore.WithLogger(o.logger()),
 	}

@@ -92,7 +92,7 @@ func pluginsCommand(fs *flag.FlagSet) func(*env, context.Context, []string) erro
 // factories are cheap); storage drivers are only resolved, not opened.
 func listPlugins(ctx context.Context, e *env) (pluginsReport, error) {
 	var rep pluginsReport
-	c, err := entrypoints.Discover(ctx, slices.Concat(e.opts.Discovery, []entrypoints.Option{entrypoints.WithRegistry(e.opts.Registry)})...)
+	c, err := agent.Discover(ctx, e.opts)
 	if err != nil {
 		return rep, err
 	}
@@ -100,7 +100,7 @@ func listPlugins(ctx context.Context, e *env) (pluginsReport, error) {
 		rep.Problems = append(rep.Problems, p.Error())
 	}
 	quiet := []stevedore.Option{
-		stevedore.WithCatalog(c), stevedore.WithRegistry(e.opts.Registry), stevedore.WithSettings(e.opts.Settings),
+		stevedore.WithCatalog(c), stevedore.WithSettings(e.opts.Settings),
 		stevedore.WithOnLoadFailure(func(*stevedore.LoadError) {}), // reported below
 	}
 	type loaded struct {
