@@ -78,18 +78,8 @@ func (e *LoadError) Error() string {
 // Unwrap returns the cause.
 func (e *LoadError) Unwrap() error { return e.Err }
 
-// declaredAt returns "manifest:line" or the target when there is no
-// manifest (as for FromExtensions).
-func declaredAt(ep entrypoints.EntryPoint) string {
-	switch {
-	case ep.Manifest != "" && ep.Line > 0:
-		return fmt.Sprintf("%s:%d", ep.Manifest, ep.Line)
-	case ep.Manifest != "":
-		return ep.Manifest
-	default:
-		return ep.Target.String()
-	}
-}
+// declaredAt returns where ep is declared (EntryPoint.Location).
+func declaredAt(ep entrypoints.EntryPoint) string { return ep.Location() }
 
 // ExtensionError is the failure of one extension in Map, MapConcurrent,
 // First, Each, Dispatch, DispatchNames, Close or Shutdown.

@@ -128,3 +128,15 @@ func TestNewCatalogKeepsBehaviour(t *testing.T) {
 		require.Equal(t, want.Shadowed(), kept.Shadowed(), "round %d", round)
 	}
 }
+
+func TestEntryPointLocation(t *testing.T) {
+	target, err := ParseTarget("example.com/acme.New")
+	require.NoError(t, err)
+	for want, ep := range map[string]EntryPoint{
+		"plugins/acme.toml:7":     {Manifest: "plugins/acme.toml", Line: 7, Target: target},
+		"plugins/acme.toml":       {Manifest: "plugins/acme.toml", Target: target},
+		"go:example.com/acme.New": {Target: target},
+	} {
+		require.Equal(t, want, ep.Location())
+	}
+}

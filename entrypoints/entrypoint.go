@@ -3,6 +3,7 @@ package entrypoints
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/stevedore-go/stevedore/internal/tomlx"
@@ -46,6 +47,21 @@ type EntryPoint struct {
 // String returns "namespace/name", the way errors and logs name an entry
 // point.
 func (ep EntryPoint) String() string { return ep.Namespace + "/" + ep.Name }
+
+// Location returns where the entry point is declared, as messages and
+// editors want it: "manifest:line", the manifest alone when the line is
+// not known, or the target when there is no manifest (an entry point made
+// in code).
+func (ep EntryPoint) Location() string {
+	switch {
+	case ep.Manifest != "" && ep.Line > 0:
+		return ep.Manifest + ":" + strconv.Itoa(ep.Line)
+	case ep.Manifest != "":
+		return ep.Manifest
+	default:
+		return ep.Target.String()
+	}
+}
 
 // Distribution names who ships a manifest's entry points: a Go module or
 // package, or a directory of external plugins.

@@ -203,3 +203,19 @@ func ExampleContextWithReporter() {
 	// Output:
 	// process 4242 exited: exit status 3
 }
+
+// Location says where an entry point is declared, the way compilers and
+// editors write it.
+func ExampleEntryPoint_Location() {
+	m, err := entrypoints.Parse("plugins/acme.toml", []byte(`
+[entry_points."acme.greeters"]
+hello = "example.com/acme.Hello"
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.EntryPoints[0].Location())
+	// Output:
+	// plugins/acme.toml:3
+}

@@ -128,7 +128,7 @@ func listPlugins(ctx context.Context, e *env) (pluginsReport, error) {
 		}
 		failed := map[string]string{}
 		for _, f := range r.failures {
-			failed[declaredAt(f.EntryPoint)] = fmt.Sprintf("%s: %v", f.Stage, f.Err)
+			failed[f.EntryPoint.Location()] = fmt.Sprintf("%s: %v", f.Stage, f.Err)
 		}
 		eps := c.EntryPoints(r.namespace)
 		for _, ep := range eps {
@@ -152,7 +152,7 @@ func listPlugins(ctx context.Context, e *env) (pluginsReport, error) {
 		for _, s := range c.Shadowed() {
 			if s.EntryPoint.Namespace == r.namespace {
 				p := describe(s.EntryPoint)
-				p.Status, p.Detail = "shadowed", "by "+declaredAt(s.By)
+				p.Status, p.Detail = "shadowed", "by "+s.By.Location()
 				rep.Plugins = append(rep.Plugins, p)
 			}
 		}
@@ -273,7 +273,5 @@ func failuresOf[T any](m *stevedore.Manager[T]) []*stevedore.LoadError {
 
 func describe(ep entrypoints.EntryPoint) plugin {
 	return plugin{Namespace: ep.Namespace, Name: ep.Name, Target: ep.Target.String(),
-		Distribution: ep.Distribution.Name, Declared: declaredAt(ep), Description: ep.Description, SHA256: ep.SHA256}
+		Distribution: ep.Distribution.Name, Declared: ep.Location(), Description: ep.Description, SHA256: ep.SHA256}
 }
-
-func declaredAt(ep entrypoints.EntryPoint) string { return fmt.Sprintf("%s:%d", ep.Manifest, ep.Line) }
