@@ -41,6 +41,9 @@ func Dispatch[T, R any](ctx context.Context, m *Manager[T], filter func(*Extensi
 // gives an empty result and no error. Its cost grows with len(names), not
 // with the number of extensions.
 func DispatchNames[T, R any](ctx context.Context, m *Manager[T], names []string, fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
+	if m.closed.Load() {
+		return nil, m.callable()
+	}
 	selected := make([]*Extension[T], 0, len(names))
 	for _, name := range names {
 		if ext, ok := m.byName[name]; ok {

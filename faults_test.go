@@ -90,6 +90,8 @@ func TestCallsAfterClose(t *testing.T) {
 	require.ErrorIs(t, err, ErrClosed)
 	_, err = DispatchNames(ctx, m, []string{"a"}, fn)
 	require.ErrorIs(t, err, ErrClosed)
+	_, err = DispatchNames(ctx, m, []string{"none"}, fn)
+	require.ErrorIs(t, err, ErrClosed, "even when the names select nothing")
 	require.ErrorIs(t, m.Each(ctx, func(context.Context, *Extension[Greeter]) error { called++; return nil }), ErrClosed)
 	assert.Zero(t, called, "no extension was called")
 	assert.NotErrorIs(t, err, ErrNoMatches)
