@@ -17,11 +17,11 @@ type DriverManager[T any] struct {
 	*Manager[T]
 }
 
-// Driver returns the driver. It panics when the manager has no extension,
-// which only a DriverManager built by hand can lack.
+// Driver returns the driver. It panics unless the manager holds exactly
+// one extension, which only a DriverManager built by hand can fail to.
 func (d *DriverManager[T]) Driver() T {
-	if len(d.exts) == 0 {
-		panic("stevedore: DriverManager of " + d.namespace + " has no driver")
+	if len(d.exts) != 1 {
+		panic(fmt.Sprintf("stevedore: DriverManager of %s holds %d extensions, not one driver", d.namespace, len(d.exts)))
 	}
 	return d.exts[0].Obj
 }

@@ -74,3 +74,14 @@ func TestNilRegistry(t *testing.T) {
 	_, err = entrypoints.Discover(context.Background(), entrypoints.WithRegistry(nil))
 	assert.EqualError(t, err, "entrypoints: WithRegistry(nil): leave the option out for the default registry")
 }
+
+// TestHandBuiltDriverManager: a DriverManager built by hand around no
+// extension, or two, says so rather than returning one at random.
+func TestHandBuiltDriverManager(t *testing.T) {
+	one := &DriverManager[Greeter]{Manager: FromExtensions("ns", []*Extension[Greeter]{{Name: "a", Obj: &greeter{prefix: "a"}}})}
+	assert.Equal(t, "a, x", one.Driver().Greet("x"))
+	two := &DriverManager[Greeter]{Manager: FromExtensions("ns", []*Extension[Greeter]{{Name: "a"}, {Name: "b"}})}
+	assert.PanicsWithValue(t, "stevedore: DriverManager of ns holds 2 extensions, not one driver", func() { two.Driver() })
+	none := &DriverManager[Greeter]{Manager: FromExtensions[Greeter]("ns", nil)}
+	assert.PanicsWithValue(t, "stevedore: DriverManager of ns holds 0 extensions, not one driver", func() { none.Driver() })
+}
