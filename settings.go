@@ -61,14 +61,14 @@ func ParseSettings(path string, data []byte) (*Settings, error) {
 	if err != nil {
 		var te *tomlx.Error
 		if !errors.As(err, &te) {
-			return nil, &settingsError{path: path, msg: err.Error()}
+			return nil, &SettingsError{Path: path, Err: err}
 		}
-		e := &settingsError{path: path, at: te.Pos, msg: te.Msg}
+		e := &SettingsError{Path: path, Line: te.Pos.Line, Col: te.Pos.Col, Err: errors.New(te.Msg)}
 		switch te.Kind {
 		case tomlx.Duplicate:
-			e.key = tomlx.ShortKey(te.Key)
+			e.Key = tomlx.ShortKey(te.Key)
 		case tomlx.Syntax:
-			e.msg = "syntax error: " + te.Msg
+			e.Err = errors.New("syntax error: " + te.Msg)
 		}
 		return nil, e
 	}
@@ -146,28 +146,41 @@ func (s *Settings) table(ns, name string) (map[string]any, bool) {
 	return t, ok
 }
 
-// settingsError is a problem in a settings document, in the format of the
-// manifest errors: "path:line:col: key: message".
-type settingsError struct {
-	path string
-	at   tomlx.Position
-	key  string
-	msg  string
+// ErrInvalidSettings is matched by every *SettingsError.
+var ErrInvalidSettings = errors.New("stevedore: invalid settings")
+
+// SettingsError is a problem in a settings document, positioned like a
+// manifest's (entrypoints.ManifestError): "path:line:col: key: message".
+// Messages name the type found, never the value, which may be a secret.
+type SettingsError struct {
+	Path string // the document, as given to ParseSettings or LoadSettings
+	Line int    // 1-based line; 0 when unknown
+	Col  int    // 1-based column in bytes; 0 when unknown
+	Key  string // the key at fault, spelled as in TOML; empty for the whole document
+	Err  error  // what is wrong
 }
 
-func (e *settingsError) Error() string {
+// Error returns "path:line:col: key: message", leaving out the parts that
+// are not known.
+func (e *SettingsError) Error() string {
 	var b strings.Builder
-	b.WriteString(e.path)
-	if e.at.Line > 0 {
-		b.WriteString(":" + strconv.Itoa(e.at.Line) + ":" + strconv.Itoa(e.at.Col))
+	b.WriteString(e.Path)
+	if e.Line > 0 {
+		b.WriteString(":" + strconv.Itoa(e.Line) + ":" + strconv.Itoa(e.Col))
 	}
 	b.WriteString(": ")
-	if e.key != "" {
-		b.WriteString(e.key + ": ")
+	if e.Key != "" {
+		b.WriteString(e.Key + ": ")
 	}
-	b.WriteString(e.msg)
+	b.WriteString(e.Err.Error())
 	return b.String()
 }
+
+// Unwrap returns what is wrong.
+func (e *SettingsError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrInvalidSettings.
+func (e *SettingsError) Is(target error) bool { return target == ErrInvalidSettings }
 
 // fail reports a problem with n, at path, positioned at its value or its
 // key.
@@ -176,7 +189,7 @@ func (s *Settings) fail(path []string, n tomlx.Node, value bool, format string, 
 	if value {
 		at = n.Pos()
 	}
-	return &settingsError{path: s.path, at: at, key: tomlx.ShortKey(path), msg: fmt.Sprintf(format, args...)}
+	return &SettingsError{Path: s.path, Line: at.Line, Col: at.Col, Key: tomlx.ShortKey(path), Err: fmt.Errorf(format, args...)}
 }
 
 // mismatch reports that n is not of the type wanted, naming the type
@@ -308,9 +321,9 @@ func (s *Settings) list(path []string, n tomlx.Node, rv reflect.Value) error {
 	i := 0
 	for item := n.First(); item.Valid(); item = item.Next() {
 		if err := s.value(path, item, rv.Index(i)); err != nil {
-			var se *settingsError
-			if errors.As(err, &se) && se.key == tomlx.ShortKey(path) {
-				se.msg = fmt.Sprintf("element %d: %s", i, se.msg)
+			var se *SettingsError
+			if errors.As(err, &se) && se.Key == tomlx.ShortKey(path) {
+				se.Err = fmt.Errorf("element %d: %w", i, se.Err)
 			}
 			return err
 		}

@@ -121,6 +121,10 @@ func TestParseSettingsSyntaxError(t *testing.T) {
 	t.Parallel()
 	_, err := ParseSettings("ceilometer.toml", []byte("[agent]\ninterval = = 3\n"))
 	assert.EqualError(t, err, "ceilometer.toml:2:12: syntax error: expected value but found '=' instead")
+	var se *SettingsError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, SettingsError{Path: "ceilometer.toml", Line: 2, Col: 12, Err: se.Err}, *se)
+	require.ErrorIs(t, err, ErrInvalidSettings)
 
 	_, err = LoadSettings(filepath.Join(t.TempDir(), "missing.toml"))
 	require.ErrorIs(t, err, os.ErrNotExist)
@@ -143,6 +147,10 @@ func TestParseSettingsSyntaxError(t *testing.T) {
 	err = s.Decode("", &typo)
 	require.Error(t, err)
 	assert.True(t, strings.HasSuffix(err.Error(), `ok.toml:1:1: agent: unknown key "agent" (did you mean "agnet"?)`), err.Error())
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "agent", se.Key)
+	assert.Equal(t, 1, se.Line)
+	require.ErrorIs(t, err, ErrInvalidSettings)
 
 	var v sqliteSettings
 	assert.Error(t, s.Decode("a..b", &v))
