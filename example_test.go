@@ -540,3 +540,27 @@ func ExampleWithRequired() {
 	// true
 	// true true
 }
+
+// CheckTables finds settings written for extensions that do not exist,
+// such as a misspelt driver name, which would otherwise leave the real one
+// on its defaults without a word.
+func ExampleSettings_CheckTables() {
+	settings, err := stevedore.ParseSettings("app.toml", []byte(`
+[example.storage.sqlte]
+path = "/var/lib/app/samples.db"
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	reg := new(entrypoints.Registry)
+	reg.RegisterManifest(exampleManifest, "testdata/example/entry_points.toml")
+	catalog, err := entrypoints.Discover(context.Background(), entrypoints.WithEnv(false), entrypoints.WithRegistry(reg))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(settings.CheckTables(catalog, "example"))
+	// Output:
+	// app.toml:2:1: example.storage.sqlte: no extension "sqlte" in example.storage (did you mean "sqlite"?)
+}

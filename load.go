@@ -67,6 +67,11 @@ func start[T any](ctx context.Context, namespace string, opts []Option) (*builde
 	}
 	m := newManager[T](namespace, cfg)
 	m.entryPoints = catalog.EntryPoints(namespace)
+	if cfg.settings != nil {
+		if err := cfg.settings.checkNamespace(namespace, m.entryPoints); err != nil {
+			cfg.logger.Warn("stevedore: settings that no extension reads", "namespace", namespace, "err", err)
+		}
+	}
 	adapter, err := adapterFor[T](cfg)
 	if err != nil {
 		return nil, err

@@ -7,10 +7,12 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/stevedore-go/stevedore/entrypoints"
 	"github.com/stevedore-go/stevedore/internal/tomlx"
 )
 
@@ -434,4 +436,101 @@ func findField(fields []field, key string) (field, bool) {
 		}
 	}
 	return field{}, false
+}
+
+// CheckTables reports the tables under prefix (such as "ceilometer", for
+// [ceilometer.storage.sqlite]) that no extension of the catalog reads: a
+// namespace the catalog does not know, or a name its namespace does not
+// declare. A typo there would otherwise leave an extension on its
+// defaults without a word. Each problem is a *SettingsError positioned at
+// the key, with a did-you-mean; they are joined. A document without the
+// prefix has nothing to check.
+func (s *Settings) CheckTables(c *entrypoints.Catalog, prefix string) error {
+	n := s.doc.Root()
+	path := strings.Split(prefix, ".")
+	for _, seg := range path {
+		var ok bool
+		if n, ok = n.Lookup(seg); !ok {
+			return nil
+		}
+	}
+	names := map[string][]string{} // namespace → entry point names
+	for _, ns := range c.Namespaces() {
+		if strings.HasPrefix(ns, prefix+".") {
+			for _, ep := range c.EntryPoints(ns) {
+				if !slices.Contains(names[ns], ep.Name) {
+					names[ns] = append(names[ns], ep.Name)
+				}
+			}
+		}
+	}
+	var errs []error
+	s.checkTables(slices.Clone(path), n, names, &errs)
+	return errors.Join(errs...)
+}
+
+// checkTables checks the entries of table n, at path.
+func (s *Settings) checkTables(path []string, n tomlx.Node, names map[string][]string, errs *[]error) {
+	if n.Kind() != tomlx.Table {
+		return
+	}
+	here := strings.Join(path, ".")
+	if declared, ok := names[here]; ok { // a namespace: its entries are extensions
+		for e := n.First(); e.Valid(); e = e.Next() {
+			if !slices.Contains(declared, e.Key()) {
+				*errs = append(*errs, s.fail(append(slices.Clip(path), e.Key()), e, false, "no extension %q in %s%s", e.Key(), here, tomlx.DidYouMean(e.Key(), declared)))
+			}
+		}
+		return
+	}
+	for e := n.First(); e.Valid(); e = e.Next() {
+		next := here + "." + e.Key()
+		if _, ok := names[next]; ok || hasNamespaceBelow(names, next) {
+			s.checkTables(append(slices.Clip(path), e.Key()), e, names, errs)
+			continue
+		}
+		// The next segments of the namespaces below here, for a did-you-mean.
+		var segs []string
+		for ns := range names {
+			if rest, ok := strings.CutPrefix(ns, here+"."); ok {
+				seg, _, _ := strings.Cut(rest, ".")
+				if !slices.Contains(segs, seg) {
+					segs = append(segs, seg)
+				}
+			}
+		}
+		slices.Sort(segs)
+		*errs = append(*errs, s.fail(append(slices.Clip(path), e.Key()), e, false, "no namespace %s in the catalog%s", next, tomlx.DidYouMean(e.Key(), segs)))
+	}
+}
+
+// hasNamespaceBelow reports whether a namespace of names starts with
+// prefix and a dot.
+func hasNamespaceBelow(names map[string][]string, prefix string) bool {
+	for ns := range names {
+		if strings.HasPrefix(ns, prefix+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkNamespace reports the tables of namespace that name none of its
+// entry points.
+func (s *Settings) checkNamespace(namespace string, eps []entrypoints.EntryPoint) error {
+	n := s.doc.Root()
+	path := strings.Split(namespace, ".")
+	for _, seg := range path {
+		var ok bool
+		if n, ok = n.Lookup(seg); !ok {
+			return nil
+		}
+	}
+	var declared []string
+	for _, ep := range eps {
+		declared = append(declared, ep.Name)
+	}
+	var errs []error
+	s.checkTables(path, n, map[string][]string{namespace: declared}, &errs)
+	return errors.Join(errs...)
 }

@@ -2,6 +2,7 @@ package stevedore
 
 import (
 	"context"
+	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -341,4 +342,47 @@ func TestLoadSettingsSizeLimit(t *testing.T) {
 	_, err = LoadSettings(path)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "larger than 4194304 bytes")
+}
+
+// TestCheckTables: tables under the prefix that name no namespace of the
+// catalog, or no entry point of theirs, are each reported at their key,
+// with a did-you-mean; the rest of the document is not checked.
+func TestCheckTables(t *testing.T) {
+	w := newWorld(t).
+		entries("a.toml", "d", "acme.storage", `sqlite = "example.com/s.SQLite"`, `memory = "example.com/s.Memory"`).
+		entries("b.toml", "d", "acme.poll.central", `cpu = "example.com/p.CPU"`)
+	c := w.catalog()
+	s, err := ParseSettings("acme.toml", []byte(`
+[agent]
+anything = 1
+
+[acme.storage.sqlite]
+path = "x.db"
+
+[acme.storage.sqllite]
+path = "typo.db"
+
+[acme.poll.centrl.cpu]
+interval = "1s"
+
+[acme.poll.central.cpu]
+interval = "1s"
+
+[acme.stroage.memory]
+`))
+	require.NoError(t, err)
+	err = s.CheckTables(c, "acme")
+	require.ErrorIs(t, err, ErrInvalidSettings)
+	assert.EqualError(t, err, `acme.toml:8:1: acme.storage.sqllite: no extension "sqllite" in acme.storage (did you mean "sqlite"?)
+acme.toml:11:1: acme.poll.centrl: no namespace acme.poll.centrl in the catalog (did you mean "central"?)
+acme.toml:17:1: acme.stroage: no namespace acme.stroage in the catalog (did you mean "storage"?)`)
+	require.NoError(t, s.CheckTables(c, "other"), "nothing under that prefix")
+
+	// A manager checks its own namespace, and says so in its log.
+	var logged strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logged, nil))
+	_, err = New[Greeter](context.Background(), "acme.storage", WithCatalog(c), WithSettings(s), WithLogger(logger),
+		WithOnLoadFailure(func(*LoadError) {}))
+	require.NoError(t, err)
+	assert.Contains(t, logged.String(), `no extension \"sqllite\" in acme.storage`)
 }

@@ -317,8 +317,8 @@ func TestConfigurationNamesNoPlugin(t *testing.T) {
 	w := newWorld(t)
 	w.opts.Settings = mustSettings(t, "[ceilometer.storage.memroy]\nx = 1\n[ceilometer.pol]\ny = 2\n")
 	_, err = New(context.Background(), testConfig(), w.opts)
-	assert.EqualError(t, err, "bench.toml: [ceilometer.pol]: no namespace of plugins is called so\n"+
-		`bench.toml: [ceilometer.storage.memroy]: no plugin "memroy" in ceilometer.storage; its plugins are memory`)
+	assert.EqualError(t, err, `bench.toml:1:1: ceilometer.storage.memroy: no extension "memroy" in ceilometer.storage (did you mean "memory"?)`+"\n"+
+		`bench.toml:3:1: ceilometer.pol: no namespace ceilometer.pol in the catalog (did you mean "poll"?)`)
 }
 
 func TestRetention(t *testing.T) {

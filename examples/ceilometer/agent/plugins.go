@@ -1,9 +1,7 @@
 package agent
 
 import (
-	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -54,57 +52,7 @@ func checkPluginTables(settings *stevedore.Settings, c *entrypoints.Catalog) err
 	if settings == nil {
 		return nil
 	}
-	var tables map[string]any
-	if err := settings.Decode("ceilometer", &tables); err != nil {
-		return err
-	}
-	known := map[string][]string{} // namespace → plugin names
-	for _, ns := range c.Namespaces() {
-		if strings.HasPrefix(ns, "ceilometer.") {
-			for _, ep := range c.EntryPoints(ns) {
-				if !slices.Contains(known[ns], ep.Name) {
-					known[ns] = append(known[ns], ep.Name)
-				}
-			}
-		}
-	}
-	var errs []error
-	var walk func(path string, t map[string]any)
-	walk = func(path string, t map[string]any) {
-		for _, key := range slices.Sorted(maps.Keys(t)) {
-			here := path + "." + key
-			if names, ok := known[here]; ok {
-				for _, name := range slices.Sorted(maps.Keys(asTable(t[key]))) {
-					if !slices.Contains(names, name) {
-						errs = append(errs, fmt.Errorf("%s: [%s.%s]: no plugin %q in %s; its plugins are %s",
-							settings.Path(), here, name, name, here, strings.Join(names, ", ")))
-					}
-				}
-				continue
-			}
-			if !isPrefixOfAny(here, known) {
-				errs = append(errs, fmt.Errorf("%s: [%s]: no namespace of plugins is called so", settings.Path(), here))
-				continue
-			}
-			walk(here, asTable(t[key]))
-		}
-	}
-	walk("ceilometer", tables)
-	return errors.Join(errs...)
-}
-
-func asTable(v any) map[string]any {
-	t, _ := v.(map[string]any)
-	return t
-}
-
-func isPrefixOfAny(path string, known map[string][]string) bool {
-	for ns := range known {
-		if strings.HasPrefix(ns, path+".") {
-			return true
-		}
-	}
-	return false
+	return settings.CheckTables(c, "ceilometer")
 }
 
 // checkPollsters reports the configured pollster names that no manifest
