@@ -37,12 +37,22 @@ func call[T, R any](ctx context.Context, recoverPanics bool, fn func(context.Con
 // caller wrote (t.FailNow relies on it); MapConcurrent, which runs fn on
 // goroutines of its own, reports it as that extension's failure instead.
 func Map[T, R any](ctx context.Context, m *Manager[T], fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
-	return mapOver(ctx, m, "Map", m.exts, fn)
+	return mapOver(ctx, m, "Map", nil, fn)
 }
 
-// mapOver is Map over exts, a subset of m's extensions.
-func mapOver[T, R any](ctx context.Context, m *Manager[T], op string, exts []*Extension[T], fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
-	if err := m.callable(); err != nil {
+// mapOver is Map over the extensions pick selects from the current set
+// (all of them when pick is nil). A pick that selects none gives an empty
+// result and no error, even on a manager without extensions.
+func mapOver[T, R any](ctx context.Context, m *Manager[T], op string, pick func(*view[T]) []*Extension[T], fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
+	v := m.acquire()
+	defer v.gen.release()
+	exts := v.exts
+	if pick != nil && !m.closed.Load() {
+		if exts = pick(v); len(exts) == 0 {
+			return []R{}, nil
+		}
+	}
+	if err := m.callable(v); err != nil {
 		return nil, err
 	}
 	fn = intercepted(m, op, fn)
@@ -120,10 +130,12 @@ func (r *mapRun[T, R]) fail(ext *Extension[T], err error) {
 // caller's goroutine, once the running calls have returned, as a
 // *PanicError that holds the panicking goroutine's stack.
 func MapConcurrent[T, R any](ctx context.Context, m *Manager[T], limit int, fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
-	if err := m.callable(); err != nil {
+	v := m.acquire()
+	defer v.gen.release()
+	if err := m.callable(v); err != nil {
 		return nil, err
 	}
-	n := len(m.exts)
+	n := len(v.exts)
 	if limit < 1 || limit > n {
 		limit = n
 	}
@@ -162,7 +174,7 @@ func MapConcurrent[T, R any](ctx context.Context, m *Manager[T], limit int, fn f
 				return
 			}
 			started[i] = true
-			results[i], errs[i] = call(callCtx, m.recoverPanics, fn, m.exts[i])
+			results[i], errs[i] = call(callCtx, m.recoverPanics, fn, v.exts[i])
 			returned[i] = true
 			if errs[i] != nil {
 				mu.Lock()
@@ -187,7 +199,7 @@ func MapConcurrent[T, R any](ctx context.Context, m *Manager[T], limit int, fn f
 
 	out := make([]R, 0, n)
 	var failures []error
-	for i, ext := range m.exts {
+	for i, ext := range v.exts {
 		switch {
 		case !started[i]:
 			// Not called: ctx is done or a failure stopped the rest
@@ -204,7 +216,7 @@ func MapConcurrent[T, R any](ctx context.Context, m *Manager[T], limit int, fn f
 		}
 	}
 	if m.propagate && first >= 0 {
-		return out, extensionError(m.exts[first], errs[first])
+		return out, extensionError(v.exts[first], errs[first])
 	}
 	if slices.Contains(started, false) && ctx.Err() != nil {
 		failures = append(failures, ctx.Err())
@@ -221,12 +233,14 @@ var errNotCalled = errors.New("stevedore: not called: the calls before it exited
 // is done.
 func First[T, R any](ctx context.Context, m *Manager[T], fn func(context.Context, *Extension[T]) (R, error)) (R, error) {
 	var zero R
-	if err := m.callable(); err != nil {
+	v := m.acquire()
+	defer v.gen.release()
+	if err := m.callable(v); err != nil {
 		return zero, err
 	}
 	fn = intercepted(m, "First", fn)
 	var errs []error
-	for _, ext := range m.exts {
+	for _, ext := range v.exts {
 		if err := ctx.Err(); err != nil {
 			return zero, errors.Join(append(errs, err)...)
 		}

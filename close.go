@@ -45,12 +45,18 @@ func (m *Manager[T]) Shutdown(ctx context.Context) error {
 	m.closed.Store(true)
 	m.closeMu.Unlock()
 
-	order := m.exts
-	if m.loaded != nil {
-		order = m.loaded
+	m.reloadMu.Lock() // no Reload swaps the set while it closes
+	defer m.reloadMu.Unlock()
+	v := m.view()
+	order := v.exts
+	if v.loaded != nil {
+		order = v.loaded
 	}
 	var errs []error
 	for _, ext := range slices.Backward(order) {
+		if m.borrowed[ext] {
+			continue // a failed Reload's: the set it would have replaced owns it
+		}
 		if err := ctx.Err(); err != nil {
 			errs = append(errs, extensionError(ext, fmt.Errorf("stevedore: not closed: %w", err)))
 			continue

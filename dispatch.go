@@ -26,13 +26,18 @@ func NewNameDispatch[T any](ctx context.Context, namespace string, check func(en
 // matching ErrNoMatches. The filter is the caller's code: a panic in it is
 // not recovered.
 func Dispatch[T, R any](ctx context.Context, m *Manager[T], filter func(*Extension[T]) bool, fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
+	v := m.acquire()
+	defer v.gen.release()
+	if err := m.callable(v); err != nil {
+		return nil, err
+	}
 	var selected []*Extension[T]
-	for _, ext := range m.exts {
+	for _, ext := range v.exts {
 		if filter(ext) {
 			selected = append(selected, ext)
 		}
 	}
-	return mapOver(ctx, m, "Dispatch", selected, fn)
+	return mapOver(ctx, m, "Dispatch", func(*view[T]) []*Extension[T] { return selected }, fn)
 }
 
 // DispatchNames calls fn, as Map does, for the extensions that names refer
@@ -41,17 +46,13 @@ func Dispatch[T, R any](ctx context.Context, m *Manager[T], filter func(*Extensi
 // gives an empty result and no error. Its cost grows with len(names), not
 // with the number of extensions.
 func DispatchNames[T, R any](ctx context.Context, m *Manager[T], names []string, fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
-	if m.closed.Load() {
-		return nil, m.callable()
-	}
-	selected := make([]*Extension[T], 0, len(names))
-	for _, name := range names {
-		if ext, ok := m.byName[name]; ok {
-			selected = append(selected, ext)
+	return mapOver(ctx, m, "DispatchNames", func(v *view[T]) []*Extension[T] {
+		selected := make([]*Extension[T], 0, len(names))
+		for _, name := range names {
+			if ext, ok := v.byName[name]; ok {
+				selected = append(selected, ext)
+			}
 		}
-	}
-	if len(selected) == 0 {
-		return []R{}, nil
-	}
-	return mapOver(ctx, m, "DispatchNames", selected, fn)
+		return selected
+	}, fn)
 }

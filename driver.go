@@ -20,10 +20,11 @@ type DriverManager[T any] struct {
 // Driver returns the driver. It panics unless the manager holds exactly
 // one extension, which only a DriverManager built by hand can fail to.
 func (d *DriverManager[T]) Driver() T {
-	if len(d.exts) != 1 {
-		panic(fmt.Sprintf("stevedore: DriverManager of %s holds %d extensions, not one driver", d.namespace, len(d.exts)))
+	exts := d.view().exts
+	if len(exts) != 1 {
+		panic(fmt.Sprintf("stevedore: DriverManager of %s holds %d extensions, not one driver", d.namespace, len(exts)))
 	}
-	return d.exts[0].Obj
+	return exts[0].Obj
 }
 
 // NewDriver loads the one entry point of namespace called name, as
@@ -77,6 +78,13 @@ func NewDriver[T any](ctx context.Context, namespace, name string, opts ...Optio
 		return nil, &kindError{kind: ErrNoMatches, msg: fmt.Sprintf("stevedore: driver %s/%s was rejected by WithAfterLoadCheck", namespace, name)}
 	}
 	b.m.index(nil, nil)
+	b.m.rebuild = func(ctx context.Context, extra []Option) (*Manager[T], error) {
+		d, err := NewDriver[T](ctx, namespace, name, append(slices.Clone(opts), extra...)...)
+		if err != nil {
+			return nil, err
+		}
+		return d.Manager, nil
+	}
 	return &DriverManager[T]{Manager: b.m}, nil
 }
 

@@ -2,6 +2,7 @@ package stevedore
 
 import (
 	"context"
+	"slices"
 
 	"github.com/stevedore-go/stevedore/entrypoints"
 )
@@ -17,5 +18,12 @@ func NewEnabled[T any](ctx context.Context, namespace string, check func(entrypo
 	if err != nil {
 		return nil, err
 	}
-	return b.loadAll(b.selectWith(b.active(), check), true)
+	m, err := b.loadAll(b.selectWith(b.active(), check), true)
+	if err != nil {
+		return nil, err
+	}
+	m.rebuild = func(ctx context.Context, extra []Option) (*Manager[T], error) {
+		return NewEnabled[T](ctx, namespace, check, append(slices.Clone(opts), extra...)...)
+	}
+	return m, nil
 }

@@ -2,6 +2,7 @@ package stevedore
 
 import (
 	"context"
+	"slices"
 
 	"github.com/stevedore-go/stevedore/entrypoints"
 )
@@ -25,5 +26,8 @@ func NewHook[T any](ctx context.Context, namespace, name string, opts ...Option)
 		return nil, err
 	}
 	b.missing([]string{name})
+	m.rebuild = func(ctx context.Context, extra []Option) (*Manager[T], error) {
+		return NewHook[T](ctx, namespace, name, append(slices.Clone(opts), extra...)...)
+	}
 	return m, nil
 }

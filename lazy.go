@@ -156,6 +156,7 @@ func (l *Lazy[T]) load(ctx context.Context, ep *entrypoints.EntryPoint) (*Extens
 	}
 	m.exts = append(m.exts, ext)
 	m.byName[ext.Name] = ext
+	m.cur.Store(nil) // the next view is made afresh
 	l.mu.Unlock()
 	return ext, nil
 }

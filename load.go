@@ -185,6 +185,16 @@ func (b *builder[T]) load(eps []entrypoints.EntryPoint) error {
 			err = fmt.Errorf("stevedore: load %s: %w", b.m.namespace, err)
 			return errors.Join(err, b.m.Close())
 		}
+		if b.cfg.reuse != nil { // a Reload: keep what has not changed
+			if ext, ok := b.cfg.reuse(*ep, b.cfg.settings).(*Extension[T]); ok {
+				if b.m.borrowed == nil {
+					b.m.borrowed = map[*Extension[T]]bool{}
+				}
+				b.m.borrowed[ext] = true
+				b.m.exts = append(b.m.exts, ext)
+				continue
+			}
+		}
 		began := b.m.now()
 		ext, lerr := b.loadOne(ep, began)
 		if lerr != nil && b.ctx.Err() != nil {
@@ -292,7 +302,7 @@ func (b *builder[T]) startAll() error {
 	kept := b.m.exts[:0]
 	for i, ext := range b.m.exts {
 		s, ok := any(ext.Obj).(Starter)
-		if !ok {
+		if !ok || ext.started { // started already: kept by a Reload
 			kept = append(kept, ext)
 			continue
 		}

@@ -21,7 +21,7 @@ import (
 // NewNameDispatch, NewDriver, NewHook and FromExtensions; the zero value
 // is not usable. A Manager is safe for concurrent use, except that Close
 // must not run concurrently with calls to the extensions (calls begun
-// after it fail with ErrClosed). The
+// after it fail with ErrClosed); Reload may. The
 // *Extension[T] values it hands out are shared and must not be modified.
 type Manager[T any] struct {
 	namespace   string
@@ -41,32 +41,41 @@ type Manager[T any] struct {
 	closed   atomic.Bool   // Close or Shutdown has begun
 	closeEnd chan struct{} // closed once the first Close or Shutdown has finished
 	closeErr error         // its result, once closeEnd is closed
+
+	// Reload. Once built, the manager's set of extensions is read through
+	// cur, which Reload replaces; the fields above are what it is made of.
+	cur      atomic.Pointer[view[T]]
+	reloadMu sync.Mutex // one Reload at a time, and none during Shutdown
+	settings *Settings  // what the extensions were loaded with, to tell a change
+	rebuild  func(ctx context.Context, extra []Option) (*Manager[T], error)
+	borrowed map[*Extension[T]]bool // reused from the set a Reload replaces: not this manager's to close
 }
 
 // Namespace returns the manager's namespace.
 func (m *Manager[T]) Namespace() string { return m.namespace }
 
 // Len returns the number of extensions.
-func (m *Manager[T]) Len() int { return len(m.exts) }
+func (m *Manager[T]) Len() int { return len(m.view().exts) }
 
 // Names returns the extensions' names in order. A name appears more than
 // once when several distributions declare it and all were loaded.
 func (m *Manager[T]) Names() []string {
-	names := make([]string, len(m.exts))
-	for i, ext := range m.exts {
+	exts := m.view().exts
+	names := make([]string, len(exts))
+	for i, ext := range exts {
 		names[i] = ext.Name
 	}
 	return names
 }
 
 // Extensions returns the extensions in order, in a new slice.
-func (m *Manager[T]) Extensions() []*Extension[T] { return slices.Clone(m.exts) }
+func (m *Manager[T]) Extensions() []*Extension[T] { return slices.Clone(m.view().exts) }
 
 // All returns an iterator over the extensions' names and objects, in
 // order.
 func (m *Manager[T]) All() iter.Seq2[string, T] {
 	return func(yield func(string, T) bool) {
-		for _, ext := range m.exts {
+		for _, ext := range m.view().exts {
 			if !yield(ext.Name, ext.Obj) {
 				return
 			}
@@ -78,24 +87,26 @@ func (m *Manager[T]) All() iter.Seq2[string, T] {
 // distributions declare the name, that is the one the ConflictResolver
 // chose.
 func (m *Manager[T]) Lookup(name string) (*Extension[T], bool) {
-	ext, ok := m.byName[name]
+	ext, ok := m.view().byName[name]
 	return ext, ok
 }
 
 // EntryPoints returns every entry point of the namespace, loaded or not,
 // disabled ones included (with the reason in EntryPoint.Disabled), as
 // stevedore's list_entry_points does.
-func (m *Manager[T]) EntryPoints() []entrypoints.EntryPoint { return slices.Clone(m.entryPoints) }
+func (m *Manager[T]) EntryPoints() []entrypoints.EntryPoint {
+	return slices.Clone(m.view().entryPoints)
+}
 
 // Failures returns why entry points failed to load, in load order.
-func (m *Manager[T]) Failures() []*LoadError { return slices.Clone(m.failures) }
+func (m *Manager[T]) Failures() []*LoadError { return slices.Clone(m.view().failures) }
 
 // Each calls fn for every extension in order. It returns the failures
 // joined, each an *ExtensionError, or, with WithPropagateMapErrors(true),
 // the first. It returns an error matching ErrNoMatches when the manager
 // has no extensions, and stops when ctx is done.
 func (m *Manager[T]) Each(ctx context.Context, fn func(context.Context, *Extension[T]) error) error {
-	_, err := mapOver(ctx, m, "Each", m.exts, func(ctx context.Context, ext *Extension[T]) (struct{}, error) {
+	_, err := mapOver(ctx, m, "Each", nil, func(ctx context.Context, ext *Extension[T]) (struct{}, error) {
 		return struct{}{}, fn(ctx, ext)
 	})
 	return err
@@ -141,12 +152,12 @@ func (m *Manager[T]) since(t time.Time) time.Duration {
 	return time.Since(t)
 }
 
-// callable returns why m's extensions cannot be called, or nil.
-func (m *Manager[T]) callable() error {
+// callable returns why the extensions of v cannot be called, or nil.
+func (m *Manager[T]) callable(v *view[T]) error {
 	if m.closed.Load() {
 		return fmt.Errorf("%w: %s", ErrClosed, m.namespace)
 	}
-	if len(m.exts) == 0 {
+	if len(v.exts) == 0 {
 		return &kindError{kind: ErrNoMatches, msg: "stevedore: no extensions loaded in " + m.namespace}
 	}
 	return nil
@@ -198,6 +209,7 @@ func newManager[T any](namespace string, cfg *config) *Manager[T] {
 		recoverPanics: cfg.recoverPanics,
 		listeners:     cfg.listeners,
 		interceptors:  cfg.interceptors,
+		settings:      cfg.settings,
 		logger:        cfg.logger,
 	}
 }

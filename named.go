@@ -46,5 +46,8 @@ func NewNamed[T any](ctx context.Context, namespace string, names []string, opts
 	}
 	m.index(nil, nil)
 	b.missing(names)
+	m.rebuild = func(ctx context.Context, extra []Option) (*Manager[T], error) {
+		return NewNamed[T](ctx, namespace, names, append(slices.Clone(opts), extra...)...)
+	}
 	return m, nil
 }

@@ -1,6 +1,9 @@
 package stevedore
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // New loads every enabled entry point of namespace, as stevedore's
 // ExtensionManager does. It discovers the catalog (see WithCatalog and
@@ -22,5 +25,12 @@ func New[T any](ctx context.Context, namespace string, opts ...Option) (*Manager
 	if err != nil {
 		return nil, err
 	}
-	return b.loadAll(b.active(), true)
+	m, err := b.loadAll(b.active(), true)
+	if err != nil {
+		return nil, err
+	}
+	m.rebuild = func(ctx context.Context, extra []Option) (*Manager[T], error) {
+		return New[T](ctx, namespace, append(slices.Clone(opts), extra...)...)
+	}
+	return m, nil
 }

@@ -41,7 +41,8 @@ type config struct {
 	interceptors   []Interceptor
 	required       []string
 	requireAll     bool
-	afterLoadCheck any // func(*Extension[T]) bool for the manager's T
+	reuse          func(entrypoints.EntryPoint, *Settings) any // for Reload: an *Extension[T] to keep, or nil
+	afterLoadCheck any                                         // func(*Extension[T]) bool for the manager's T
 	afterCheckType reflect.Type
 	hasAfterCheck  bool
 	adapter        any // func(context.Context, entrypoints.EntryPoint, any) (T, error) for the manager's T

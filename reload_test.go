@@ -1,0 +1,151 @@
+package stevedore
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stevedore-go/stevedore/internal/leaktest"
+)
+
+// reloadWorld is a namespace "svc" of services whose manifest a test
+// rewrites between reloads.
+func reloadWorld(t *testing.T, lines ...string) (*world, *closeLog, func(lines ...string)) {
+	log := &closeLog{}
+	made := 0
+	w := newWorld(t)
+	for _, name := range []string{"a", "b", "c", "c2", "d"} {
+		w.register("example.com/svc."+name, func() Greeter {
+			made++
+			return &service{name: name, log: log, made: &made}
+		})
+	}
+	write := func(lines ...string) { w.entries("a.toml", "d", "svc", lines...) }
+	write(lines...)
+	return w, log, write
+}
+
+// TestReload: a reload loads what is new, replaces what changed, stops
+// and closes what is gone, and leaves the rest alone.
+func TestReload(t *testing.T) {
+	leaktest.Check(t)
+	w, log, write := reloadWorld(t, `a = "example.com/svc.a"`, `b = "example.com/svc.b"`, `c = "example.com/svc.c"`)
+	var events []string
+	ctx := context.Background()
+	m, err := New[Greeter](ctx, "svc", w.opts(WithListener(ListenerFunc(func(e Event) {
+		if e.Kind >= Started || e.Kind == Loaded || e.Kind == Closed {
+			events = append(events, e.Kind.String()+" "+e.Name)
+		}
+	})))...)
+	require.NoError(t, err)
+	defer m.Close()
+	before, _ := m.Lookup("a")
+
+	write(`a = "example.com/svc.a"`, `c = "example.com/svc.c2"`, `d = "example.com/svc.d"`)
+	events = nil
+	changes, err := m.Reload(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, Changes{Added: []string{"d"}, Removed: []string{"b"}, Replaced: []string{"c"}, Kept: []string{"a"}}, changes)
+	assert.Equal(t, []string{"a", "c", "d"}, m.Names())
+	after, _ := m.Lookup("a")
+	assert.Same(t, before, after, "a is the same extension, not loaded again")
+	got, err := Map(ctx, m, func(_ context.Context, ext *Extension[Greeter]) (string, error) { return ext.Obj.Greet(""), nil })
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "c2", "d"}, got)
+	assert.Equal(t, []string{"loaded c", "loaded d", "started c", "started d", "stopped c", "closed c", "stopped b", "closed b"}, events,
+		"the new start before the old stop, in reverse load order")
+	assert.NotContains(t, log.list()[3:], "stop a")
+}
+
+// TestReloadWaitsForCallsInFlight: a call on the old set finishes on it;
+// what the reload removes stops only then; calls after the swap see the
+// new set.
+func TestReloadWaitsForCallsInFlight(t *testing.T) {
+	leaktest.Check(t)
+	w, log, write := reloadWorld(t, `a = "example.com/svc.a"`, `b = "example.com/svc.b"`)
+	ctx := context.Background()
+	m, err := New[Greeter](ctx, "svc", w.opts()...)
+	require.NoError(t, err)
+	defer m.Close()
+
+	inCall, release := make(chan struct{}), make(chan struct{})
+	mapped := make(chan []string, 1)
+	go func() {
+		got, _ := Map(ctx, m, func(_ context.Context, ext *Extension[Greeter]) (string, error) {
+			if ext.Name == "b" {
+				close(inCall)
+				<-release
+			}
+			return ext.Obj.Greet(""), nil
+		})
+		mapped <- got
+	}()
+	<-inCall
+	write(`a = "example.com/svc.a"`)
+	reloaded := make(chan error, 1)
+	go func() {
+		_, err := m.Reload(ctx)
+		reloaded <- err
+	}()
+	require.Eventually(t, func() bool { return len(m.Names()) == 1 }, 5*time.Second, time.Millisecond, "the swap does not wait")
+	select {
+	case <-reloaded:
+		t.Fatal("the reload stopped b under a running call")
+	case <-time.After(50 * time.Millisecond):
+	}
+	assert.NotContains(t, log.list(), "stop b")
+	close(release)
+	require.NoError(t, <-reloaded)
+	assert.Equal(t, []string{"a", "b"}, <-mapped, "the call in flight finished on the old set")
+	assert.Contains(t, log.list(), "stop b")
+}
+
+// TestReloadFailureKeepsTheOldSet: a reload that fails as a constructor
+// would leaves the manager as it was, and closes only what it loaded.
+func TestReloadFailureKeepsTheOldSet(t *testing.T) {
+	leaktest.Check(t)
+	w, log, write := reloadWorld(t, `a = "example.com/svc.a"`)
+	ctx := context.Background()
+	m, err := New[Greeter](ctx, "svc", w.opts()...)
+	require.NoError(t, err)
+	defer m.Close()
+	write(`a = "example.com/svc.a"`, `d = "example.com/svc.d"`)
+	_, err = m.Reload(ctx, WithRequired("ghost"))
+	assert.ErrorContains(t, err, "ghost: not declared")
+	assert.Equal(t, []string{"a"}, m.Names(), "the old set stays")
+	assert.Contains(t, log.list(), "close d", "what the failed reload loaded is closed")
+	assert.NotContains(t, log.list(), "close a", "and what it kept is not")
+
+	require.NoError(t, m.Close())
+	_, err = m.Reload(ctx)
+	require.ErrorIs(t, err, ErrClosed)
+	_, err = FromExtensions[Greeter]("ns", nil).Reload(ctx)
+	assert.ErrorContains(t, err, "cannot reload")
+}
+
+// TestReloadSettings: new settings replace the extensions whose table
+// changed, and only those.
+func TestReloadSettings(t *testing.T) {
+	leaktest.Check(t)
+	type conf struct{ Level int }
+	w := newWorld(t)
+	w.register("example.com/s.New", func(c conf) Greeter { return &greeter{prefix: "level " + string(rune('0'+c.Level))} })
+	w.entries("a.toml", "d", "svc", `x = "example.com/s.New"`, `y = "example.com/s.New"`)
+	settings := func(doc string) *Settings {
+		s, err := ParseSettings("s.toml", []byte(doc))
+		require.NoError(t, err)
+		return s
+	}
+	ctx := context.Background()
+	m, err := New[Greeter](ctx, "svc", w.opts(WithSettings(settings("[svc.x]\nlevel = 1\n[svc.y]\nlevel = 1\n")))...)
+	require.NoError(t, err)
+	defer m.Close()
+	changes, err := m.Reload(ctx, WithSettings(settings("[svc.x]\nlevel = 2\n[svc.y]\nlevel = 1\n")))
+	require.NoError(t, err)
+	assert.Equal(t, Changes{Replaced: []string{"x"}, Kept: []string{"y"}}, changes)
+	x, _ := m.Lookup("x")
+	assert.Equal(t, "level 2, z", x.Obj.Greet("z"))
+}
