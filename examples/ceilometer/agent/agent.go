@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/stevedore-go/stevedore"
 	"github.com/stevedore-go/stevedore/entrypoints"
@@ -105,9 +106,10 @@ type Agent struct {
 	cfg    Config
 	logger *slog.Logger
 
+	opts      Options // for Reload
 	pollsters *stevedore.Manager[pollster.Pollster]
 	handlers  *stevedore.Manager[notification.Handler]
-	router    *notification.Router
+	router    atomic.Pointer[notification.Router] // replaced by Reload
 	store     *stevedore.DriverManager[storage.Storage]
 
 	mu        sync.Mutex
@@ -129,7 +131,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Agent, error) {
 	if err := errors.Join(checkPluginTables(opts.Settings, c), checkPollsters(cfg.Pollsters, pollster.Namespace, c)); err != nil {
 		return nil, err
 	}
-	a := &Agent{cfg: cfg, logger: opts.logger(), unhandled: map[string]int{}, polling: map[string]bool{}}
+	a := &Agent{cfg: cfg, logger: opts.logger(), opts: opts, unhandled: map[string]int{}, polling: map[string]bool{}}
 	common := opts.managerOptions(c)
 
 	// Pollsters in other processes (exec: targets, in any language) poll
@@ -150,17 +152,57 @@ func New(ctx context.Context, cfg Config, opts Options) (*Agent, error) {
 	if a.handlers, err = stevedore.NewNameDispatch[notification.Handler](ctx, notification.Namespace, nil, common...); err != nil {
 		return nil, errors.Join(fmt.Errorf("notification handlers: %w", err), a.pollsters.Close())
 	}
-	router, errs := notification.NewRouter(a.handlers)
-	for _, err := range errs {
-		a.logger.Error("notification handler left out", "err", err)
-	}
-	a.router = router
+	a.route()
 
 	if a.store, err = openStorage(ctx, cfg, c, &opts, storage.ReadWrite); err != nil {
 		return nil, errors.Join(err, a.handlers.Close(), a.pollsters.Close())
 	}
 	a.logger.Info("plugins loaded", "pollsters", a.pollsters.Names(), "handlers", a.handlers.Names(), "storage", cfg.Storage)
 	return a, nil
+}
+
+// route builds the router of notifications from the handlers loaded.
+func (a *Agent) route() {
+	router, errs := notification.NewRouter(a.handlers)
+	for _, err := range errs {
+		a.logger.Error("notification handler left out", "err", err)
+	}
+	a.router.Store(router)
+}
+
+// Reload discovers the plugins again and swaps the pollsters and
+// notification handlers for what the manifests and settings declare now,
+// as the agent does on SIGHUP: new ones load, removed or disabled ones
+// stop, changed ones are replaced, and the others keep running untouched.
+// settings is the plugin settings document read again (nil for none).
+// Polls and notifications in progress finish on the old plugins. The
+// storage driver and the [agent] table (its pollster list, interval and
+// address) need a restart. A reload that fails, such as one whose
+// settings name no plugin, changes nothing.
+func (a *Agent) Reload(ctx context.Context, settings *stevedore.Settings) error {
+	opts := a.opts
+	opts.Settings = settings
+	c, err := Discover(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if err := checkPluginTables(settings, c); err != nil {
+		return err
+	}
+	again := []stevedore.Option{stevedore.WithCatalog(c), stevedore.WithSettings(settings)}
+	pch, err := a.pollsters.Reload(ctx, again...)
+	if err != nil {
+		return fmt.Errorf("pollsters: %w", err)
+	}
+	hch, err := a.handlers.Reload(ctx, again...)
+	if err != nil {
+		return fmt.Errorf("notification handlers: %w", err)
+	}
+	a.route()
+	a.logger.Info("plugins reloaded",
+		"pollsters", a.pollsters.Names(), "added", slices.Concat(pch.Added, hch.Added),
+		"removed", slices.Concat(pch.Removed, hch.Removed), "replaced", slices.Concat(pch.Replaced, hch.Replaced))
+	return nil
 }
 
 // Close closes the plugins: pollsters and handlers first, storage last.
@@ -277,7 +319,7 @@ func (a *Agent) Ingest(ctx context.Context, ns []notification.Notification, labe
 		if i < len(labels) {
 			label = labels[i]
 		}
-		got, handled, err := a.router.Process(ctx, n)
+		got, handled, err := a.router.Load().Process(ctx, n)
 		if !handled {
 			a.countUnhandled(n.EventType)
 			if rep.Unhandled == nil {

@@ -387,3 +387,25 @@ slow = "example.com/test.Slow"
 	require.NoError(t, <-done)
 	assert.Len(t, stored(t, a, "slow"), 1, "what was acknowledged is kept")
 }
+
+// TestReloadRefusesBadSettings: a reload whose settings name no plugin
+// changes nothing; one with good settings keeps every plugin that did not
+// change, and notifications still route.
+func TestReloadRefusesBadSettings(t *testing.T) {
+	w := newWorld(t)
+	a := newAgent(t, w, testConfig())
+	before := a.pollsters.Extensions()
+	err := a.Reload(context.Background(), mustSettings(t, "[ceilometer.poll.central.god]\nx = 1\n"))
+	assert.ErrorContains(t, err, `no extension "god" in ceilometer.poll.central (did you mean "good"?)`)
+	assert.Equal(t, before, a.pollsters.Extensions(), "unchanged")
+
+	require.NoError(t, a.Reload(context.Background(), nil))
+	assert.Equal(t, before, a.pollsters.Extensions(), "nothing changed: every pollster is kept as it was")
+	b, err := os.ReadFile(filepath.Join("..", "notification", "testdata", "volume.create.end.json"))
+	require.NoError(t, err)
+	var n notification.Notification
+	require.NoError(t, json.Unmarshal(b, &n))
+	rep, err := a.Ingest(context.Background(), []notification.Notification{n}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 1, rep.Samples, "notifications still route after a reload")
+}

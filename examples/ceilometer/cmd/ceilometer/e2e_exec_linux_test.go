@@ -3,8 +3,11 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -12,25 +15,41 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stevedore-go/stevedore/examples/ceilometer/agent"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
 )
 
 // TestExecPollsterEndToEnd adds the Python pollster of contrib/pypollster
-// to the agent through $STEVEDORE_PATH, with no rebuild: its samples are
-// stored, the plugins command shows its process, a killed plugin is
-// started again on the next poll, and stopping the agent ends it.
+// to a running agent, with no rebuild and no restart: its directory is
+// copied into one on $STEVEDORE_PATH and the agent gets SIGHUP. Its
+// samples are stored, the plugins command shows its process, a killed
+// plugin is started again on the next poll, a deployer's manifest
+// disables it and another SIGHUP ends it, and stopping the agent ends
+// what runs.
 func TestExecPollsterEndToEnd(t *testing.T) {
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("python3 is not installed; install it to run the Python pollster")
 	}
-	pypollster, err := filepath.Abs(filepath.Join("..", "..", "contrib", "pypollster"))
-	require.NoError(t, err)
+	override, deploy := t.TempDir(), t.TempDir() // a deployer's directories, in order on the path
 	a := startAgent(t, t.TempDir(), `
 [agent]
 interval = "1s"
 listen = "127.0.0.1:0"
-pollsters = ["uptime", "memory"]
-`, pypollster)
+`, override+string(os.PathListSeparator)+deploy)
+
+	// Deployed: the pollster's directory, with the one-file SDK beside it.
+	pypollster := filepath.Join(deploy, "uptime")
+	require.NoError(t, os.Mkdir(pypollster, 0o755))
+	for src, mode := range map[string]os.FileMode{
+		filepath.Join("..", "..", "contrib", "pypollster", "entry_points.toml"):              0o644,
+		filepath.Join("..", "..", "contrib", "pypollster", "pollster.py"):                    0o755,
+		filepath.Join("..", "..", "..", "..", "execplugin", "python", "stevedore_plugin.py"): 0o644,
+	} {
+		data, err := os.ReadFile(src)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(pypollster, filepath.Base(src)), data, mode))
+	}
+	require.NoError(t, a.cmd.Process.Signal(syscall.SIGHUP))
 
 	var uptime []sample.Sample
 	for deadline := time.Now().Add(30 * time.Second); len(uptime) == 0 && time.Now().Before(deadline); {
@@ -80,6 +99,40 @@ pollsters = ["uptime", "memory"]
 	assert.True(t, p.Process.Running)
 	assert.NotEqual(t, first, p.Process.PID)
 
+	// Disabled by a deployer, without a restart: a manifest that shadows
+	// it, and SIGHUP. Its process ends; the agent goes on.
+	running := func() []agent.Running {
+		t.Helper()
+		var got struct{ Plugins []agent.Running }
+		resp, err := http.Get("http://" + a.addr + "/v1/plugins")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+		return got.Plugins
+	}
+	hasUptime := func() bool {
+		return slices.ContainsFunc(running(), func(r agent.Running) bool { return r.Name == "uptime" })
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(override, "disable-uptime.toml"), []byte(`
+[distribution]
+name = "example.com/acme/python-pollster"
+
+[entry_points."ceilometer.poll.central"]
+uptime = { target = "exec:pollster.py", enabled = false }
+`), 0o644))
+	require.NoError(t, a.cmd.Process.Signal(syscall.SIGHUP))
+	require.Eventually(t, func() bool { return !hasUptime() }, 30*time.Second, 100*time.Millisecond, "the reload removes the pollster")
+	require.Eventually(t, func() bool { return errors.Is(syscall.Kill(p.Process.PID, 0), syscall.ESRCH) }, 10*time.Second, 50*time.Millisecond,
+		"its process ends")
+
+	// And back, as a new process.
+	require.NoError(t, os.Remove(filepath.Join(override, "disable-uptime.toml")))
+	require.NoError(t, a.cmd.Process.Signal(syscall.SIGHUP))
+	require.Eventually(t, hasUptime, 30*time.Second, 100*time.Millisecond, "the reload loads it again")
+	p = plugin()
+	require.NotNil(t, p.Process)
+	assert.True(t, p.Process.Running)
+
 	require.NoError(t, a.cmd.Process.Signal(syscall.SIGTERM))
 	select {
 	case err := <-a.exited:
@@ -89,5 +142,6 @@ pollsters = ["uptime", "memory"]
 	}
 	assert.Contains(t, a.logs.String(), "plugin exited", "the crash is logged")
 	assert.Contains(t, a.logs.String(), "plugin started again")
+	assert.Contains(t, a.logs.String(), `msg="plugins reloaded"`)
 	assert.True(t, errors.Is(syscall.Kill(p.Process.PID, 0), syscall.ESRCH), "the plugin ended with the agent")
 }

@@ -32,6 +32,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"reflect"
 	"syscall"
 
 	"github.com/stevedore-go/stevedore/entrypoints"
@@ -65,6 +66,7 @@ type env struct {
 	stdout, stderr io.Writer
 	json           bool
 	cfg            agent.Config
+	configPath     string // as given with -config; "" for the default
 	opts           agent.Options
 }
 
@@ -137,7 +139,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "ceilometer:", err)
 		return 1
 	}
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, json: *jsonOut, cfg: cfg,
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, json: *jsonOut, cfg: cfg, configPath: *configPath,
 		opts: agent.Options{Logger: logger, Settings: settings}}
 	if err := runCmd(e, ctx, positional); err != nil {
 		fmt.Fprintf(stderr, "ceilometer %s: %v\n", cmd.name, err)
@@ -228,5 +230,45 @@ func runAgent(ctx context.Context, e *env, listen bool) error {
 	if err != nil {
 		return err
 	}
+	stop := reloadOnHangup(ctx, e, a)
+	defer stop()
 	return errors.Join(a.Run(ctx, listen), a.Close())
+}
+
+// reloadOnHangup reloads the agent's plugins, and their settings from the
+// configuration file, on each SIGHUP until ctx is done or stop is called.
+// (Windows has no SIGHUP: there it never fires.)
+func reloadOnHangup(ctx context.Context, e *env, a *agent.Agent) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-hup:
+			case <-ctx.Done():
+				return
+			case <-done:
+				return
+			}
+			e.opts.Logger.Info("SIGHUP: reloading plugins")
+			cfg, settings, err := agent.LoadConfig(e.configPath)
+			if err == nil {
+				if !reflect.DeepEqual(cfg, e.cfg) {
+					e.opts.Logger.Warn("the [agent] table changed: restart the agent to apply it")
+				}
+				err = a.Reload(ctx, settings)
+			}
+			if err != nil {
+				e.opts.Logger.Error("reload failed; the plugins are unchanged", "err", err)
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(hup)
+		close(done)
+		<-stopped
+	}
 }
