@@ -564,3 +564,36 @@ path = "/var/lib/app/samples.db"
 	// Output:
 	// app.toml:2:1: example.storage.sqlte: no extension "sqlte" in example.storage (did you mean "sqlite"?)
 }
+
+// Reload picks up what changed on disk (or in settings) while the program
+// runs, as on SIGHUP: new extensions load, removed ones close, and the
+// others are kept as they are.
+func ExampleManager_Reload() {
+	reg := new(entrypoints.Registry)
+	reg.Register("example.com/en.New", func() Greeter { return greeter{"Hello"} })
+	reg.Register("example.com/fr.New", func() Greeter { return greeter{"Bonjour"} })
+	files := fstest.MapFS{"entry_points.toml": {Data: []byte(`
+[entry_points."example.greeters"]
+en = "example.com/en.New"
+`)}}
+	ctx := context.Background()
+	m, err := stevedore.New[Greeter](ctx, "example.greeters",
+		stevedore.WithRegistry(reg), stevedore.WithDiscovery(entrypoints.WithEnv(false), entrypoints.WithFS(files)))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer m.Close()
+
+	files["entry_points.toml"].Data = []byte(`
+[entry_points."example.greeters"]
+en = "example.com/en.New"
+fr = "example.com/fr.New"
+`)
+	changes, err := m.Reload(ctx)
+	fmt.Printf("%+v %v\n", changes, err)
+	fmt.Println(m.Names())
+	// Output:
+	// {Added:[fr] Removed:[] Replaced:[] Kept:[en]} <nil>
+	// [en fr]
+}
