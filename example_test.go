@@ -597,3 +597,32 @@ fr = "example.com/fr.New"
 	// {Added:[fr] Removed:[] Replaced:[] Kept:[en]} <nil>
 	// [en fr]
 }
+
+// Operators choose extensions in configuration, by name, pattern and tag,
+// or in one environment variable; the program passes the selection on.
+func ExampleWithSelection() {
+	settings, err := stevedore.ParseSettings("app.toml", []byte(`
+[greeters]
+include = ["b*", "h*"]
+exclude = ["hola"]
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var sel stevedore.Selection
+	if err := settings.Decode("greeters", &sel); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Or from the environment: stevedore.ParseSelection(os.Getenv("APP_GREETERS")),
+	// with a value such as "b*,h*,!hola".
+	m, err := stevedore.New[Greeter](context.Background(), "example.greeters", append(examples(), stevedore.WithSelection(sel))...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.Names())
+	// Output:
+	// [bonjour hello]
+}

@@ -81,6 +81,9 @@ func start[T any](ctx context.Context, namespace string, opts []Option) (*builde
 
 	for i := range m.entryPoints {
 		ep := &m.entryPoints[i]
+		if why := cfg.selection.why(*ep); ep.Disabled == "" && why != "" {
+			ep.Disabled = why
+		}
 		m.emit(Discovered, ep, nil, 0)
 		if ep.Disabled != "" {
 			m.emit(Disabled, ep, nil, 0)

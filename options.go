@@ -42,7 +42,8 @@ type config struct {
 	required       []string
 	requireAll     bool
 	reuse          func(entrypoints.EntryPoint, *Settings) any // for Reload: an *Extension[T] to keep, or nil
-	afterLoadCheck any                                         // func(*Extension[T]) bool for the manager's T
+	selection      *Selection
+	afterLoadCheck any // func(*Extension[T]) bool for the manager's T
 	afterCheckType reflect.Type
 	hasAfterCheck  bool
 	adapter        any // func(context.Context, entrypoints.EntryPoint, any) (T, error) for the manager's T
