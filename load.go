@@ -71,6 +71,7 @@ func start[T any](ctx context.Context, namespace string, opts []Option) (*builde
 		if err := cfg.settings.checkNamespace(namespace, m.entryPoints); err != nil {
 			cfg.logger.Warn("stevedore: settings that no extension reads", "namespace", namespace, "err", err)
 		}
+		m.entryPoints = cfg.settings.instances(namespace, m.entryPoints)
 	}
 	adapter, err := adapterFor[T](cfg)
 	if err != nil {

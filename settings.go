@@ -27,6 +27,14 @@ import (
 //	[acme.drivers."my.driver"]   # a name with dots is quoted
 //	retries = 3
 //
+// A table keyed "name/instance" configures one more instance of the entry
+// point name, loaded as a separate extension called "name/instance" with
+// that table, as the OpenTelemetry collector's "otlp/2" and Telegraf's
+// repeated plugins are:
+//
+//	[ceilometer.poll.central."cpu/fast"]
+//	interval = "1s"
+//
 // A factory whose last parameter, after the invoke args, is a struct with
 // exported fields (or a pointer to one) receives its table decoded into a
 // new value of that struct: so a factory that takes a struct as an invoke
@@ -456,7 +464,7 @@ func (s *Settings) CheckTables(c *entrypoints.Catalog, prefix string) error {
 	}
 	names := map[string][]string{} // namespace → entry point names
 	for _, ns := range c.Namespaces() {
-		if strings.HasPrefix(ns, prefix+".") {
+		if ns == prefix || strings.HasPrefix(ns, prefix+".") {
 			for _, ep := range c.EntryPoints(ns) {
 				if !slices.Contains(names[ns], ep.Name) {
 					names[ns] = append(names[ns], ep.Name)
@@ -477,8 +485,9 @@ func (s *Settings) checkTables(path []string, n tomlx.Node, names map[string][]s
 	here := strings.Join(path, ".")
 	if declared, ok := names[here]; ok { // a namespace: its entries are extensions
 		for e := n.First(); e.Valid(); e = e.Next() {
-			if !slices.Contains(declared, e.Key()) {
-				*errs = append(*errs, s.fail(append(slices.Clip(path), e.Key()), e, false, "no extension %q in %s%s", e.Key(), here, tomlx.DidYouMean(e.Key(), declared)))
+			name, _, _ := strings.Cut(e.Key(), "/") // an instance, "name/instance", is of its name
+			if !slices.Contains(declared, name) {
+				*errs = append(*errs, s.fail(append(slices.Clip(path), e.Key()), e, false, "no extension %q in %s%s", name, here, tomlx.DidYouMean(name, declared)))
 			}
 		}
 		return
@@ -533,4 +542,37 @@ func (s *Settings) checkNamespace(namespace string, eps []entrypoints.EntryPoint
 	var errs []error
 	s.checkTables(path, n, map[string][]string{namespace: declared}, &errs)
 	return errors.Join(errs...)
+}
+
+// instances returns, for each entry point of eps that the document
+// configures more than once, a copy for each table [namespace."name/x"]:
+// an instance of name, with a settings table of its own, loaded as an
+// extension called "name/x". Each follows its entry point.
+func (s *Settings) instances(namespace string, eps []entrypoints.EntryPoint) []entrypoints.EntryPoint {
+	n := s.doc.Root()
+	for _, seg := range strings.Split(namespace, ".") {
+		var ok bool
+		if n, ok = n.Lookup(seg); !ok {
+			return eps
+		}
+	}
+	of := map[string][]string{} // name → its instances' full names
+	for e := n.First(); e.Valid(); e = e.Next() {
+		if name, instance, ok := strings.Cut(e.Key(), "/"); ok && instance != "" && e.Kind() == tomlx.Table {
+			of[name] = append(of[name], e.Key())
+		}
+	}
+	if len(of) == 0 {
+		return eps
+	}
+	var out []entrypoints.EntryPoint
+	for _, ep := range eps {
+		out = append(out, ep)
+		for _, full := range of[ep.Name] {
+			inst := ep
+			inst.Name = full
+			out = append(out, inst)
+		}
+	}
+	return out
 }

@@ -386,3 +386,38 @@ acme.toml:17:1: acme.stroage: no namespace acme.stroage in the catalog (did you 
 	require.NoError(t, err)
 	assert.Contains(t, logged.String(), `no extension \"sqllite\" in acme.storage`)
 }
+
+// TestInstances: a table [ns."name/x"] configures one more instance of
+// entry point name, loaded as an extension called "name/x" with that
+// table; CheckTables knows it for name's.
+func TestInstances(t *testing.T) {
+	type conf struct{ Prefix string }
+	w := newWorld(t).
+		register("example.com/i.New", func(c conf) Greeter { return &greeter{prefix: c.Prefix} }).
+		entries("a.toml", "d", "ns", `hello = "example.com/i.New"`, `other = "example.com/i.New"`)
+	s, err := ParseSettings("s.toml", []byte(`
+[ns.hello]
+prefix = "hello"
+
+[ns."hello/loud"]
+prefix = "HELLO"
+
+[ns."hello/quiet"]
+prefix = "hi"
+
+[ns."nobody/x"]
+prefix = "?"
+`))
+	require.NoError(t, err)
+	m, err := New[Greeter](context.Background(), "ns", w.opts(WithSettings(s))...)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"hello", "hello/loud", "hello/quiet", "other"}, m.Names())
+	loud, ok := m.Lookup("hello/loud")
+	require.True(t, ok)
+	assert.Equal(t, "HELLO, you", loud.Obj.Greet("you"))
+	hello, _ := m.Lookup("hello")
+	assert.Equal(t, hello.EntryPoint.Location(), loud.EntryPoint.Location(), "an instance of hello's entry point")
+
+	err = s.CheckTables(w.catalog(), "ns")
+	assert.EqualError(t, err, `s.toml:11:1: ns."nobody/x": no extension "nobody" in ns`)
+}
