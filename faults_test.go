@@ -261,3 +261,71 @@ func TestLoadTimeoutInResolve(t *testing.T) {
 	assert.Equal(t, StageResolve, failures.errs[0].Stage)
 	require.ErrorIs(t, failures.errs[0], context.DeadlineExceeded)
 }
+
+// TestGoexitInLoading: runtime.Goexit in a factory, a loader, an after-
+// load check or a Start is that extension's failure, with its stage; the
+// constructor returns to its caller and the others load and start.
+func TestGoexitInLoading(t *testing.T) {
+	leaktest.Check(t)
+	log := &closeLog{}
+	w := newWorld(t).
+		register("example.com/g.Factory", func() Greeter { runtime.Goexit(); return nil }).
+		register("example.com/g.Checked", func() Greeter { return &greeter{prefix: "checked", closed: log} }).
+		register("example.com/g.Fine", func() Greeter { return &greeter{prefix: "fine", closed: log} }).
+		entries("a.toml", "d", "ns",
+			`factory = "example.com/g.Factory"`,
+			`loader = "exits:now"`,
+			`checked = "example.com/g.Checked"`,
+			`fine = "example.com/g.Fine"`)
+	w.reg.SetLoader("exits", entrypoints.LoaderFunc(func(context.Context, entrypoints.EntryPoint) (any, error) {
+		runtime.Goexit()
+		return nil, nil
+	}))
+	var failures loadErrors
+	returned := make(chan *Manager[Greeter], 1)
+	go func() {
+		m, err := New[Greeter](context.Background(), "ns", w.opts(failures.option(),
+			WithAfterLoadCheck(func(ext *Extension[Greeter]) bool {
+				if ext.Name == "checked" {
+					runtime.Goexit()
+				}
+				return true
+			}))...)
+		assert.NoError(t, err)
+		returned <- m
+	}()
+	m := <-returned
+	require.NotNil(t, m, "the constructor returned to its caller")
+	assert.Equal(t, []string{"fine"}, m.Names())
+	stages := map[string]Stage{}
+	for _, f := range failures.errs {
+		assert.ErrorIs(t, f, errNoReturn)
+		stages[f.EntryPoint.Name] = f.Stage
+	}
+	assert.Equal(t, map[string]Stage{"factory": StageInvoke, "loader": StageResolve, "checked": StageCheck}, stages)
+	assert.Equal(t, []string{"checked"}, log.list(), "what the check exited on is closed")
+	require.NoError(t, m.Close())
+}
+
+// exitingStarter is an extension whose Start ends its goroutine.
+type exitingStarter struct{ *greeter }
+
+func (exitingStarter) Start(context.Context) error { runtime.Goexit(); return nil }
+
+func TestGoexitInStart(t *testing.T) {
+	leaktest.Check(t)
+	log := &closeLog{}
+	w := newWorld(t).
+		register("example.com/g.Exits", func() Greeter { return exitingStarter{&greeter{prefix: "exits", closed: log}} }).
+		register("example.com/g.Fine", func() Greeter { return &greeter{prefix: "fine", closed: log} }).
+		entries("a.toml", "d", "ns", `exits = "example.com/g.Exits"`, `fine = "example.com/g.Fine"`)
+	var failures loadErrors
+	m, err := New[Greeter](context.Background(), "ns", w.opts(failures.option())...)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"fine"}, m.Names())
+	require.Len(t, failures.errs, 1)
+	assert.Equal(t, StageStart, failures.errs[0].Stage)
+	assert.ErrorIs(t, failures.errs[0], errNoReturn)
+	assert.Equal(t, []string{"exits"}, log.list(), "closed")
+	require.NoError(t, m.Close())
+}

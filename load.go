@@ -30,6 +30,13 @@ type builder[T any] struct {
 
 	block   []Extension[T] // where newExtension puts extensions
 	pending int            // how many load may still make
+
+	// Where loading is, so that it resumes after plugin code that ended
+	// its goroutine (runtime.Goexit).
+	next, startNext int
+	running         running[T]
+	reached         atomic.Value           // the Stage loadOne's plugin code has reached
+	dropped         map[*Extension[T]]bool // made, then failed: left out of the manager
 }
 
 // start applies the options, gets the catalog and reports what it holds
@@ -78,7 +85,7 @@ func start[T any](ctx context.Context, namespace string, opts []Option) (*builde
 		return nil, err
 	}
 	inv := invoker[T]{args: cfg.invokeArgs, settings: cfg.settings, recoverPanics: cfg.recoverPanics, adapter: adapter}
-	b := &builder[T]{ctx: ctx, m: m, cfg: cfg, registry: cfg.registry, inv: inv, after: after}
+	b := &builder[T]{ctx: ctx, m: m, cfg: cfg, registry: cfg.registry, inv: inv, after: after, dropped: map[*Extension[T]]bool{}}
 
 	for i := range m.entryPoints {
 		ep := &m.entryPoints[i]
@@ -182,7 +189,71 @@ func (b *builder[T]) resolve(eps []entrypoints.EntryPoint, warn bool) (map[strin
 // load loads eps in order. Failures are reported and skipped; a done
 // context stops everything, closing what was loaded.
 func (b *builder[T]) load(eps []entrypoints.EntryPoint) error {
-	for i := range eps {
+	if !b.cfg.recoverPanics {
+		return b.loadSteps(eps) // on the caller's goroutine, for debugging
+	}
+	// Plugin code runs on a goroutine of its own, so that a
+	// runtime.Goexit in it ends that goroutine, not the caller's: the
+	// extension that did it fails, and loading goes on after it on
+	// another.
+	for {
+		type outcome struct {
+			err      error
+			exited   bool
+			panicked *PanicError // outside plugin code: a bug to raise again here
+		}
+		done := make(chan outcome, 1)
+		go func() {
+			returned := false
+			defer func() {
+				if !returned {
+					if r := recover(); r != nil {
+						done <- outcome{panicked: &PanicError{Value: r, Stack: debug.Stack()}}
+						return
+					}
+					done <- outcome{exited: true}
+				}
+			}()
+			err := b.loadSteps(eps)
+			returned = true
+			done <- outcome{err: err}
+		}()
+		o := <-done
+		switch {
+		case o.panicked != nil:
+			panic(o.panicked)
+		case !o.exited:
+			return o.err
+		case b.running.ep == nil: // not in plugin code: give up, as a constructor whose context ended
+			return errors.Join(fmt.Errorf("stevedore: load %s: %w", b.m.namespace, errNoReturn), b.m.Close())
+		}
+		b.goexited()
+	}
+}
+
+// goexited fails the extension whose plugin code ended its goroutine with
+// runtime.Goexit, closing what it had made, so that loadSteps resumes
+// after it.
+func (b *builder[T]) goexited() {
+	r := b.running
+	b.running = running[T]{}
+	if r.stage == "" { // in loadOne: how far it got
+		r.stage = b.reached.Load().(Stage)
+	}
+	if r.made != nil {
+		b.dropped[r.made] = true
+		_ = b.m.closeContained(b.ctx, r.made)
+	}
+	b.fail(&LoadError{EntryPoint: *r.ep, Stage: r.stage, Err: errNoReturn}, 0)
+}
+
+// loadSteps loads eps in order, from where it was left (b.next), then
+// starts the Starters. Failures are reported and skipped; a done context
+// stops everything, closing what was loaded.
+func (b *builder[T]) loadSteps(eps []entrypoints.EntryPoint) error {
+	for b.next < len(eps) {
+		i := b.next
+		b.next++
 		b.pending = len(eps) - i
 		ep := &eps[i]
 		if err := b.ctx.Err(); err != nil {
@@ -200,6 +271,8 @@ func (b *builder[T]) load(eps []entrypoints.EntryPoint) error {
 			}
 		}
 		began := b.m.now()
+		b.running = running[T]{ep: ep}
+		b.reached.Store(StageResolve)
 		ext, lerr := b.loadOne(ep, began)
 		if lerr != nil && b.ctx.Err() != nil {
 			// It failed as the context ended (WithLoadTimeout abandons
@@ -208,10 +281,12 @@ func (b *builder[T]) load(eps []entrypoints.EntryPoint) error {
 			return errors.Join(err, b.m.Close())
 		}
 		if lerr != nil {
+			b.running = running[T]{}
 			b.fail(lerr, b.m.since(began))
 			continue
 		}
 		if b.after != nil {
+			b.running = running[T]{ep: ep, stage: StageCheck, made: ext}
 			keep, err := b.runCheck(func() bool { return b.after(ext) })
 			if err != nil {
 				b.fail(&LoadError{EntryPoint: *ep, Stage: StageCheck, Err: err}, 0)
@@ -221,10 +296,12 @@ func (b *builder[T]) load(eps []entrypoints.EntryPoint) error {
 				b.m.emit(Disabled, &rejected, nil, 0)
 			}
 			if !keep || err != nil {
+				b.running = running[T]{}
 				_ = b.m.closeExtension(ext)
 				continue
 			}
 		}
+		b.running = running[T]{}
 		b.m.exts = append(b.m.exts, ext)
 	}
 	if err := b.startAll(); err != nil {
@@ -234,6 +311,13 @@ func (b *builder[T]) load(eps []entrypoints.EntryPoint) error {
 		return errors.Join(err, b.m.Close())
 	}
 	return nil
+}
+
+// running is the plugin code loading runs at the moment, for goexited.
+type running[T any] struct {
+	ep    *entrypoints.EntryPoint // nil when none runs
+	stage Stage                   // "" in loadOne: b.reached says
+	made  *Extension[T]           // the extension, once made
 }
 
 // checkRequired returns an error naming each required name that did not
@@ -303,27 +387,47 @@ func (b *builder[T]) startOne(ext *Extension[T], s Starter) (*LoadError, time.Du
 // whose Start fails is a load failure, closed and left out. A done
 // context stops everything, stopping and closing what was loaded.
 func (b *builder[T]) startAll() error {
-	kept := b.m.exts[:0]
-	for i, ext := range b.m.exts {
+	for b.startNext < len(b.m.exts) {
+		i := b.startNext
+		b.startNext++
+		ext := b.m.exts[i]
 		s, ok := any(ext.Obj).(Starter)
-		if !ok || ext.started { // started already: kept by a Reload
-			kept = append(kept, ext)
+		if !ok || ext.started || b.dropped[ext] { // started already: kept by a Reload
 			continue
 		}
 		if err := b.ctx.Err(); err != nil {
-			b.m.exts = append(kept, b.m.exts[i:]...) // in place: what is left of exts is after kept
+			b.keepStarted()
 			err = fmt.Errorf("stevedore: start %s: %w", b.m.namespace, err)
 			return errors.Join(err, b.m.Close())
 		}
-		if lerr, d := b.startOne(ext, s); lerr != nil {
+		b.running = running[T]{ep: &ext.EntryPoint, stage: StageStart, made: ext}
+		lerr, d := b.startOne(ext, s)
+		b.running = running[T]{}
+		if lerr != nil {
+			b.dropped[ext] = true
 			b.fail(lerr, d)
-			continue
 		}
-		kept = append(kept, ext)
+	}
+	b.keepStarted()
+	return nil
+}
+
+// keepStarted leaves out of the manager the extensions that failed to
+// start.
+func (b *builder[T]) keepStarted() {
+	if len(b.dropped) == 0 {
+		return
+	}
+	kept := b.m.exts[:0]
+	for _, ext := range b.m.exts {
+		if !b.dropped[ext] {
+			kept = append(kept, ext)
+		}
 	}
 	clear(b.m.exts[len(kept):])
 	b.m.exts = kept
-	return nil
+	b.startNext = len(kept)
+	clear(b.dropped)
 }
 
 // loadOne resolves ep's target and converts it to T: on this goroutine,
@@ -333,7 +437,7 @@ func (b *builder[T]) loadOne(ep *entrypoints.EntryPoint, began time.Time) (*Exte
 	if b.cfg.loadTimeout > 0 {
 		p = b.produceContained(ep)
 	} else {
-		p = b.produce(ep, nil)
+		p = b.produce(ep, &b.reached)
 	}
 	if p.resolved {
 		b.m.emit(Resolved, ep, nil, p.resolving)

@@ -188,7 +188,11 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithRecoverPanics says whether a panic in plugin code becomes a
 // *PanicError of that extension (the default) or goes on up the stack,
-// which is easier to debug.
+// which is easier to debug. With recovery on, constructors also run
+// plugin code (factories, loaders, checks, Start) on a goroutine of their
+// own, so that a runtime.Goexit there is that extension's failure rather
+// than the end of the caller's goroutine; with it off, they run it on the
+// caller's, as a debugger expects.
 func WithRecoverPanics(on bool) Option {
 	return func(cfg *config) { cfg.recoverPanics = on }
 }
