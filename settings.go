@@ -145,15 +145,24 @@ func (s *Settings) decode(path []string, rv reflect.Value) error {
 // table returns the settings table of the extension name in namespace ns,
 // as decoded TOML values, and whether there is one.
 func (s *Settings) table(ns, name string) (map[string]any, bool) {
-	n := s.doc.Root()
-	for _, seg := range append(strings.Split(ns, "."), name) {
-		var ok bool
-		if n, ok = n.Lookup(seg); !ok {
-			return nil, false
-		}
+	n, ok := s.lookup(append(strings.Split(ns, "."), name))
+	if !ok {
+		return nil, false
 	}
 	t, ok := n.Any().(map[string]any)
 	return t, ok
+}
+
+// lookup returns the node at path, and whether there is one.
+func (s *Settings) lookup(path []string) (tomlx.Node, bool) {
+	n := s.doc.Root()
+	for _, seg := range path {
+		var ok bool
+		if n, ok = n.Lookup(seg); !ok {
+			return tomlx.Node{}, false
+		}
+	}
+	return n, true
 }
 
 // ErrInvalidSettings is matched by every *SettingsError.
@@ -454,13 +463,10 @@ func findField(fields []field, key string) (field, bool) {
 // the key, with a did-you-mean; they are joined. A document without the
 // prefix has nothing to check.
 func (s *Settings) CheckTables(c *entrypoints.Catalog, prefix string) error {
-	n := s.doc.Root()
 	path := strings.Split(prefix, ".")
-	for _, seg := range path {
-		var ok bool
-		if n, ok = n.Lookup(seg); !ok {
-			return nil
-		}
+	n, ok := s.lookup(path)
+	if !ok {
+		return nil
 	}
 	names := map[string][]string{} // namespace → entry point names
 	for _, ns := range c.Namespaces() {
@@ -527,13 +533,10 @@ func hasNamespaceBelow(names map[string][]string, prefix string) bool {
 // checkNamespace reports the tables of namespace that name none of its
 // entry points.
 func (s *Settings) checkNamespace(namespace string, eps []entrypoints.EntryPoint) error {
-	n := s.doc.Root()
 	path := strings.Split(namespace, ".")
-	for _, seg := range path {
-		var ok bool
-		if n, ok = n.Lookup(seg); !ok {
-			return nil
-		}
+	n, ok := s.lookup(path)
+	if !ok {
+		return nil
 	}
 	var declared []string
 	for _, ep := range eps {
@@ -549,12 +552,9 @@ func (s *Settings) checkNamespace(namespace string, eps []entrypoints.EntryPoint
 // an instance of name, with a settings table of its own, loaded as an
 // extension called "name/x". Each follows its entry point.
 func (s *Settings) instances(namespace string, eps []entrypoints.EntryPoint) []entrypoints.EntryPoint {
-	n := s.doc.Root()
-	for _, seg := range strings.Split(namespace, ".") {
-		var ok bool
-		if n, ok = n.Lookup(seg); !ok {
-			return eps
-		}
+	n, ok := s.lookup(strings.Split(namespace, "."))
+	if !ok {
+		return eps
 	}
 	of := map[string][]string{} // name → its instances' full names
 	for e := n.First(); e.Valid(); e = e.Next() {
