@@ -122,11 +122,14 @@ func (m *Manager[T]) Reload(ctx context.Context, opts ...Option) (Changes, error
 	}
 	old := m.view()
 	oldSettings := m.settings
+	identity := func(ep entrypoints.EntryPoint) string { return ep.Distribution.Name + "\x00" + ep.Name }
+	byID := make(map[string]*Extension[T], len(old.exts))
+	for _, ext := range old.exts {
+		byID[identity(ext.EntryPoint)] = ext
+	}
 	reuse := func(ep entrypoints.EntryPoint, settings *Settings) any {
-		for _, ext := range old.exts {
-			if unchanged(ext.EntryPoint, ep, oldSettings, settings) {
-				return ext
-			}
+		if ext, ok := byID[identity(ep)]; ok && unchanged(ext.EntryPoint, ep, oldSettings, settings) {
+			return ext
 		}
 		return nil
 	}
@@ -145,18 +148,15 @@ func (m *Manager[T]) Reload(ctx context.Context, opts ...Option) (Changes, error
 	for _, ext := range fresh.exts {
 		kept[ext] = true
 	}
-	identity := func(ep entrypoints.EntryPoint) string { return ep.Distribution.Name + "\x00" + ep.Name }
-	oldIDs, newIDs := map[string]bool{}, map[string]bool{}
-	for _, ext := range old.exts {
-		oldIDs[identity(ext.EntryPoint)] = true
-	}
+	newIDs := map[string]bool{}
 	for _, ext := range fresh.exts {
 		id := identity(ext.EntryPoint)
 		newIDs[id] = true
+		_, wasThere := byID[id]
 		switch {
 		case fresh.borrowed[ext]:
 			ch.Kept = append(ch.Kept, ext.Name)
-		case oldIDs[id]:
+		case wasThere:
 			ch.Replaced = append(ch.Replaced, ext.Name)
 		default:
 			ch.Added = append(ch.Added, ext.Name)
