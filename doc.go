@@ -27,37 +27,55 @@
 //	NewDriver       exactly one, chosen by name (DriverManager)
 //	NewHook         every entry point with one name (HookManager)
 //	FromExtensions  extensions made by the caller, for tests
+//	NewLazy         each name the first time it is asked for (cliff's way)
 //
-// Map, MapConcurrent, First, Manager.Each, Dispatch and DispatchNames call
-// the extensions; a failure or a panic in one is reported as an
-// *ExtensionError for that extension, and the others still run (unless
-// WithPropagateMapErrors asks to stop at the first failure, and but for
-// First, which stops at the first success).
+// [Map], [MapConcurrent], [First], [Manager.Each], [Dispatch] and
+// [DispatchNames] call the extensions; a failure or a panic in one is
+// reported as an [*ExtensionError] for that extension, and the others still
+// run (unless [WithPropagateMapErrors] asks to stop at the first failure,
+// and but for First, which stops at the first success).
+// [WithInterceptor] wraps each of those calls, and [WithSelection] lets
+// operators choose extensions by name, pattern and tag.
 //
 // # From targets to values of T
 //
-// A target resolves to a value (see entrypoints.Registry). A value
+// A target resolves to a value (see [entrypoints.Registry]). A value
 // assignable to T is the extension itself. A function returning T, or
 // (T, error), is a factory: the manager calls it once, with a leading
-// context.Context if it takes one, then the arguments of WithInvokeArgs,
-// then its settings if its last parameter is a struct (see Settings).
-// Anything else fails to load with an error matching ErrWrongType that
-// names the types involved.
+// [context.Context] if it takes one, then the arguments of
+// [WithInvokeArgs], then its settings if its last parameter is a struct
+// (see [Settings]). A value of another kind is given to the adapter of
+// [WithAdapter], when there is one. Anything else fails to load with an
+// error matching [ErrWrongType] that names the types involved; so does a
+// factory or adapter that returns nil. The constructors' documentation
+// refers to these rules.
 //
 // # Failures
 //
 // An entry point that fails to load (its target is unknown, its factory
-// fails or panics, its settings do not decode) becomes a *LoadError: it is
-// handed to WithOnLoadFailure (logged by default), listed by
-// Manager.Failures, and every other extension still loads. Constructors
-// return an error only for what stops the manager as a whole: an invalid
-// option, a conflict the resolver refuses, a done context, and for
-// NewDriver, the driver not loading.
+// fails, panics or never returns, its settings do not decode, it does not
+// start) becomes a [*LoadError]: it is handed to [WithOnLoadFailure]
+// (logged by default), listed by [Manager.Failures], and every other
+// extension still loads. Constructors return an error only for what stops
+// the manager as a whole: an invalid option, a conflict the resolver
+// refuses, a done context, a [WithRequired] extension that did not load,
+// and for NewDriver, the driver not loading.
+//
+// # Lifecycle
+//
+// Extensions that are [Starter]s start once every extension has loaded,
+// in load order; [Stopper]s stop, in reverse order, before they are
+// closed by [Manager.Close] or, within a deadline, [Manager.Shutdown].
+// [WithLoadTimeout] bounds each extension's load. [Manager.Reload]
+// discovers again and swaps the extensions atomically, keeping those that
+// did not change.
 //
 // # Concurrency
 //
 // A constructed Manager is safe for concurrent use; Close must not run
-// concurrently with calls to the extensions. Managers never print; give
-// them a *slog.Logger with WithLogger, and a Listener with WithListener to
-// observe each entry point's life.
+// concurrently with calls to the extensions, and calls after it fail with
+// [ErrClosed]. Reload may run concurrently with calls: they finish on the
+// set they began with. Managers never print; give them a [*slog.Logger]
+// with [WithLogger], and a [Listener] with [WithListener] to observe each
+// entry point's life.
 package stevedore
