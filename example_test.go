@@ -626,3 +626,22 @@ exclude = ["hola"]
 	// Output:
 	// [bonjour hello]
 }
+
+// State tells where each extension is in its life, for a status page.
+func ExampleManager_State() {
+	m, err := stevedore.New[Greeter](context.Background(), "example.greeters", examples()...)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, name := range []string{"hello", "shout", "klingon"} {
+		fmt.Println(name, m.State(name))
+	}
+	_ = m.Close()
+	fmt.Println("hello", m.State("hello"))
+	// Output:
+	// hello loaded
+	// shout disabled
+	// klingon unknown
+	// hello closed
+}

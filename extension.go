@@ -2,6 +2,7 @@ package stevedore
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/stevedore-go/stevedore/entrypoints"
 )
@@ -31,4 +32,37 @@ type Starter interface {
 // Start succeeded, with Shutdown's context, then close them.
 type Stopper interface {
 	Stop(ctx context.Context) error
+}
+
+// State is where an entry point of a manager is in its life, as
+// Manager.State reports it.
+type State int
+
+// The states of an entry point, for Manager.State.
+const (
+	StateUnknown   State = iota // the manager has no entry point of that name
+	StateDisabled               // it will not load: EntryPoint.Disabled says why
+	StateFailed                 // it did not load, or did not start: Manager.Failures says why
+	StateNotLoaded              // enabled, but not selected by the constructor (NewNamed, NewEnabled, NewHook, NewDriver)
+	StateLoaded                 // loaded, and not a Starter
+	StateStarted                // loaded and started
+	StateClosed                 // loaded, then closed with the manager
+)
+
+var stateNames = [...]string{
+	StateUnknown:   "unknown",
+	StateDisabled:  "disabled",
+	StateFailed:    "failed",
+	StateNotLoaded: "not loaded",
+	StateLoaded:    "loaded",
+	StateStarted:   "started",
+	StateClosed:    "closed",
+}
+
+// String returns the state's name, such as "started".
+func (s State) String() string {
+	if s >= 0 && int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "State(" + strconv.Itoa(int(s)) + ")"
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stevedore-go/stevedore/entrypoints"
 	"github.com/stevedore-go/stevedore/internal/leaktest"
 )
 
@@ -157,4 +158,29 @@ func TestShutdownBoundsStop(t *testing.T) {
 	assert.ErrorContains(t, err, "stevedore: extension a (a.toml:4): stevedore: not closed")
 	assert.Contains(t, log.list(), "stop b")
 	assert.NotContains(t, log.list(), "stop a")
+}
+
+// TestState: each entry point's state, as the manager sees it.
+func TestState(t *testing.T) {
+	leaktest.Check(t)
+	w, _ := services(t, func(name string, s *service) {
+		if name == "b" {
+			s.failStart = errBoom
+		}
+	})
+	w.register("example.com/svc.plain", func() Greeter { return &greeter{prefix: "plain"} })
+	w.entries("b.toml", "e", "svc", `plain = "example.com/svc.plain"`, `off = { target = "example.com/svc.plain", enabled = false }`, `skipped = "example.com/svc.plain"`)
+	m, err := NewEnabled[Greeter](context.Background(), "svc", func(ep entrypoints.EntryPoint) bool { return ep.Name != "skipped" },
+		w.opts(WithOnLoadFailure(func(*LoadError) {}))...)
+	require.NoError(t, err)
+	for name, want := range map[string]State{
+		"a": StateStarted, "b": StateFailed, "plain": StateLoaded,
+		"off": StateDisabled, "skipped": StateNotLoaded, "ghost": StateUnknown,
+	} {
+		assert.Equal(t, want, m.State(name), name)
+	}
+	require.NoError(t, m.Close())
+	assert.Equal(t, StateClosed, m.State("a"))
+	assert.Equal(t, "started", StateStarted.String())
+	assert.Equal(t, "State(42)", State(42).String())
 }

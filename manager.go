@@ -91,6 +91,39 @@ func (m *Manager[T]) Lookup(name string) (*Extension[T], bool) {
 	return ext, ok
 }
 
+// State returns where the extension called name is in its life: loaded,
+// started, or closed with the manager; failed, disabled, or not selected
+// by the constructor; unknown when the namespace has no entry point of
+// that name. When several distributions declare the name, it is the state
+// of the one Lookup returns, if any loaded.
+func (m *Manager[T]) State(name string) State {
+	v := m.view()
+	if ext, ok := v.byName[name]; ok {
+		switch {
+		case m.closed.Load():
+			return StateClosed
+		case ext.started:
+			return StateStarted
+		default:
+			return StateLoaded
+		}
+	}
+	if slices.ContainsFunc(v.failures, func(f *LoadError) bool { return f.EntryPoint.Name == name }) {
+		return StateFailed
+	}
+	state := StateUnknown
+	for _, ep := range v.entryPoints {
+		if ep.Name != name {
+			continue
+		}
+		if ep.Disabled == "" {
+			return StateNotLoaded
+		}
+		state = StateDisabled
+	}
+	return state
+}
+
 // EntryPoints returns every entry point of the namespace, loaded or not,
 // disabled ones included (with the reason in EntryPoint.Disabled), as
 // stevedore's list_entry_points does.
