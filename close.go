@@ -45,6 +45,9 @@ func (m *Manager[T]) Shutdown(ctx context.Context) error {
 	m.closed.Store(true)
 	m.closeMu.Unlock()
 
+	if m.stopRetry != nil {
+		m.stopRetry() // its Reload fails with ErrClosed from now on
+	}
 	m.reloadMu.Lock() // no Reload swaps the set while it closes
 	defer m.reloadMu.Unlock()
 	v := m.view()

@@ -25,5 +25,6 @@ func NewEnabled[T any](ctx context.Context, namespace string, check func(entrypo
 	m.rebuild = func(ctx context.Context, extra []Option) (*Manager[T], error) {
 		return NewEnabled[T](ctx, namespace, check, append(slices.Clone(opts), extra...)...)
 	}
+	m.retryFailures(b.cfg)
 	return m, nil
 }

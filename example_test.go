@@ -645,3 +645,38 @@ func ExampleManager_State() {
 	// klingon unknown
 	// hello closed
 }
+
+// WithRetry keeps trying an extension that failed to load, for one whose
+// dependency (a database, a device) is not there yet when the program
+// starts.
+func ExampleWithRetry() {
+	attempts := 0
+	reg := new(entrypoints.Registry)
+	reg.Register("example.com/db.New", func() (Greeter, error) {
+		if attempts++; attempts < 3 {
+			return nil, errors.New("database not up yet")
+		}
+		return greeter{"Connected"}, nil
+	})
+	files := fstest.MapFS{"entry_points.toml": {Data: []byte(`
+[entry_points."example.greeters"]
+db = "example.com/db.New"
+`)}}
+	m, err := stevedore.New[Greeter](context.Background(), "example.greeters",
+		stevedore.WithRegistry(reg), stevedore.WithDiscovery(entrypoints.WithEnv(false), entrypoints.WithFS(files)),
+		stevedore.WithOnLoadFailure(func(e *stevedore.LoadError) { fmt.Println("not yet:", e.Err) }),
+		stevedore.WithRetry(time.Millisecond, 10*time.Millisecond))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer m.Close()
+	for m.Len() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	fmt.Println(m.Names())
+	// Output:
+	// not yet: database not up yet
+	// not yet: database not up yet
+	// [db]
+}

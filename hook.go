@@ -29,5 +29,6 @@ func NewHook[T any](ctx context.Context, namespace, name string, opts ...Option)
 	m.rebuild = func(ctx context.Context, extra []Option) (*Manager[T], error) {
 		return NewHook[T](ctx, namespace, name, append(slices.Clone(opts), extra...)...)
 	}
+	m.retryFailures(b.cfg)
 	return m, nil
 }

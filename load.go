@@ -73,6 +73,7 @@ func start[T any](ctx context.Context, namespace string, opts []Option) (*builde
 		}
 	}
 	m := newManager[T](namespace, cfg)
+	m.catalog = catalog
 	m.entryPoints = catalog.EntryPoints(namespace)
 	if cfg.settings != nil {
 		if err := cfg.settings.checkNamespace(namespace, m.entryPoints); err != nil {

@@ -49,6 +49,12 @@ type Manager[T any] struct {
 	settings *Settings  // what the extensions were loaded with, to tell a change
 	rebuild  func(ctx context.Context, extra []Option) (*Manager[T], error)
 	borrowed map[*Extension[T]]bool // reused from the set a Reload replaces: not this manager's to close
+
+	// Retrying failures in the background (WithRetry).
+	catalog    *entrypoints.Catalog // what it was loaded from
+	retry      [2]time.Duration     // the first pause and the longest
+	stopRetry  context.CancelFunc
+	retryEnded chan struct{}
 }
 
 // Namespace returns the manager's namespace.
@@ -243,6 +249,7 @@ func newManager[T any](namespace string, cfg *config) *Manager[T] {
 		listeners:     cfg.listeners,
 		interceptors:  cfg.interceptors,
 		settings:      cfg.settings,
+		retry:         cfg.retry,
 		logger:        cfg.logger,
 	}
 }

@@ -49,5 +49,6 @@ func NewNamed[T any](ctx context.Context, namespace string, names []string, opts
 	m.rebuild = func(ctx context.Context, extra []Option) (*Manager[T], error) {
 		return NewNamed[T](ctx, namespace, names, append(slices.Clone(opts), extra...)...)
 	}
+	m.retryFailures(b.cfg)
 	return m, nil
 }

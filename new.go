@@ -31,5 +31,6 @@ func New[T any](ctx context.Context, namespace string, opts ...Option) (*Manager
 	m.rebuild = func(ctx context.Context, extra []Option) (*Manager[T], error) {
 		return New[T](ctx, namespace, append(slices.Clone(opts), extra...)...)
 	}
+	m.retryFailures(b.cfg)
 	return m, nil
 }

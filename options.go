@@ -43,6 +43,7 @@ type config struct {
 	requireAll     bool
 	reuse          func(entrypoints.EntryPoint, *Settings) any // for Reload: an *Extension[T] to keep, or nil
 	selection      *Selection
+	retry          [2]time.Duration
 	afterLoadCheck any // func(*Extension[T]) bool for the manager's T
 	afterCheckType reflect.Type
 	hasAfterCheck  bool
@@ -65,7 +66,7 @@ func newConfig(opts []Option) *config {
 	if c.catalog != nil && !c.hasRegistry {
 		c.registry = c.catalog.Registry() // where its targets are registered
 	}
-	if c.catalog != nil && c.hasDiscovery {
+	if c.catalog != nil && c.hasDiscovery && c.reuse == nil { // a Reload may swap one for the other
 		c.optionProblems = append(c.optionProblems, errors.New("stevedore: WithCatalog and WithDiscovery both given; use one"))
 	}
 	return c
@@ -207,6 +208,25 @@ func WithRecoverPanics(on bool) Option {
 func WithRequired(names ...string) Option {
 	return func(cfg *config) {
 		cfg.required, cfg.requireAll = slices.Clone(names), len(names) == 0
+	}
+}
+
+// WithRetry tries again, in the background, the entry points that failed
+// to load or start: first after the pause first, then after twice as long
+// each time, up to max, until each has loaded or the manager is closed.
+// Each attempt is reported as the first failure was (WithOnLoadFailure,
+// the Failed event, the log), and an entry point that loads joins the
+// manager as Reload adds one, from the catalog the manager was built
+// from. Without it, a failure is final, as in stevedore. NewDriver, which
+// fails when its driver does not load, and NewLazy, which loads on
+// demand, do not retry.
+func WithRetry(first, max time.Duration) Option {
+	return func(cfg *config) {
+		if first <= 0 || max < first {
+			cfg.optionProblems = append(cfg.optionProblems, fmt.Errorf("stevedore: WithRetry(%v, %v): want 0 < first <= max", first, max))
+			return
+		}
+		cfg.retry = [2]time.Duration{first, max}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/stevedore-go/stevedore/entrypoints"
 )
@@ -94,7 +95,8 @@ type Changes struct {
 // neither loaded nor started again. opts are added to the options the
 // manager was built with: give WithSettings to reload settings too, and,
 // for a manager built WithCatalog, the new catalog (WithCatalog again),
-// without which it would find what it found before.
+// without which it would find what it found before. A WithCatalog given
+// to a manager built WithDiscovery replaces its discovery.
 //
 // The swap is atomic: a call across the extensions (Map and its kin) sees
 // the old set or the new one, never a mix; calls in flight on the old set
@@ -218,4 +220,39 @@ func settingsTable(s *Settings, ep entrypoints.EntryPoint) map[string]any {
 // an entry point instead of loading it again.
 func withReuse(reuse func(entrypoints.EntryPoint, *Settings) any) Option {
 	return func(cfg *config) { cfg.reuse = reuse }
+}
+
+// retryFailures starts, when WithRetry asks for it and some entry points
+// failed, the goroutine that reloads the manager from its catalog until
+// none has failed. Shutdown stops it.
+func (m *Manager[T]) retryFailures(cfg *config) {
+	if m.retry[0] <= 0 || len(m.failures) == 0 || m.rebuild == nil || cfg.reuse != nil {
+		return // a Reload's rebuild does not retry: the manager it reloads does
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m.stopRetry, m.retryEnded = cancel, make(chan struct{})
+	go func() {
+		defer close(m.retryEnded)
+		wait := m.retry[0]
+		for {
+			timer := time.NewTimer(wait)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			}
+			if len(m.view().failures) == 0 { // a Reload of the caller's brought them in
+				return
+			}
+			_, err := m.Reload(ctx, WithCatalog(m.catalog))
+			if errors.Is(err, ErrClosed) || ctx.Err() != nil || len(m.view().failures) == 0 {
+				return
+			}
+			if err != nil {
+				m.logger.Warn("stevedore: retry", "namespace", m.namespace, "err", err)
+			}
+			wait = min(2*wait, m.retry[1])
+		}
+	}()
 }

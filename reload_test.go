@@ -2,6 +2,7 @@ package stevedore
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -148,4 +149,44 @@ func TestReloadSettings(t *testing.T) {
 	assert.Equal(t, Changes{Replaced: []string{"x"}, Kept: []string{"y"}}, changes)
 	x, _ := m.Lookup("x")
 	assert.Equal(t, "level 2, z", x.Obj.Greet("z"))
+}
+
+// TestRetry: an entry point that failed is tried again in the background,
+// each failure reported, until it loads; closing stops the retries.
+func TestRetry(t *testing.T) {
+	leaktest.Check(t)
+	var attempts atomic.Int32
+	w := newWorld(t).
+		register("example.com/r.Flaky", func() (Greeter, error) {
+			if attempts.Add(1) < 3 {
+				return nil, errBoom
+			}
+			return &greeter{prefix: "flaky"}, nil
+		}).
+		register("example.com/r.Fine", func() Greeter { return &greeter{prefix: "fine"} }).
+		entries("a.toml", "d", "ns", `flaky = "example.com/r.Flaky"`, `fine = "example.com/r.Fine"`)
+	var failures loadErrors
+	ctx := context.Background()
+	m, err := New[Greeter](ctx, "ns", w.opts(failures.option(), WithRetry(10*time.Millisecond, 20*time.Millisecond))...)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"fine"}, m.Names())
+	require.Eventually(t, func() bool { return len(m.Names()) == 2 }, 10*time.Second, 5*time.Millisecond, "loaded on the third attempt")
+	assert.Equal(t, []string{"flaky", "fine"}, m.Names())
+	assert.EqualValues(t, 3, attempts.Load())
+	failures.mu.Lock()
+	assert.Len(t, failures.errs, 2, "each failed attempt is reported")
+	failures.mu.Unlock()
+	assert.Empty(t, m.Failures())
+	require.NoError(t, m.Close())
+
+	// One that never loads is retried until the manager closes.
+	w2 := newWorld(t).register("example.com/r.Never", func() (Greeter, error) { return nil, errBoom }).
+		entries("a.toml", "d", "ns", `never = "example.com/r.Never"`)
+	m, err = New[Greeter](ctx, "ns", w2.opts(WithOnLoadFailure(func(*LoadError) {}), WithRetry(time.Millisecond, 2*time.Millisecond))...)
+	require.NoError(t, err)
+	time.Sleep(20 * time.Millisecond)
+	require.NoError(t, m.Close())
+
+	_, err = New[Greeter](ctx, "ns", w2.opts(WithRetry(0, time.Second))...)
+	assert.EqualError(t, err, "stevedore: WithRetry(0s, 1s): want 0 < first <= max")
 }
