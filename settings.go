@@ -41,7 +41,9 @@ import (
 // arg must be given it with WithInvokeArgs. Decoding is strict: a key the
 // struct does not have, two keys for one field, or a value of the wrong
 // type is an error that names the file, line and key. Fields match keys
-// by their `toml:"name"` tag, else by name, ignoring case. A struct with a
+// by their `toml:"name"` tag, else by name, ignoring case; the fields of
+// an embedded struct without a tag are keys of the outer table, as
+// encoding/json has them. A struct with a
 // value method Defaults() returning the struct starts from what it
 // returns; with no table, that (or the zero value) is what the factory
 // receives.
