@@ -2,8 +2,10 @@ package entrypoints
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -97,4 +99,25 @@ func TestOneDirectoryTwice(t *testing.T) {
 	assert.Len(t, c.EntryPoints("ns"), 1)
 	assert.Empty(t, c.Shadowed(), "not shadowed by itself")
 	assert.Empty(t, c.Problems())
+}
+
+// The limit on entry points counts across namespaces, and the error points
+// at the first entry past it, in whichever namespace that is; a target of
+// exactly MaxTargetLen bytes is accepted.
+func TestLimitsAtTheirEdge(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[entry_points.first]\n")
+	for i := range MaxEntryPoints {
+		fmt.Fprintf(&b, "e%d = \"example.com/x.New\"\n", i)
+	}
+	b.WriteString("[entry_points.second]\nlast = \"example.com/x.New\"\n")
+	_, err := Parse("many.toml", []byte(b.String()))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), fmt.Sprintf("many.toml:%d:1: ", MaxEntryPoints+3))
+	assert.Contains(t, err.Error(), "more than 100000 entry points in one manifest")
+
+	ref := "example.com/x." + strings.Repeat("N", MaxTargetLen-len("example.com/x."))
+	m, err := Parse("long.toml", []byte("[entry_points.ns]\nx = \""+ref+"\"\n"))
+	require.NoError(t, err, "a target of exactly the limit")
+	assert.Len(t, m.EntryPoints[0].Target.Ref, MaxTargetLen)
 }
