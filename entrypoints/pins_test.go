@@ -31,6 +31,18 @@ func TestTargetEdges(t *testing.T) {
 		_, err := ParseTarget(s)
 		assert.Error(t, err, s)
 	}
+	for _, s := range []string{"a9:x", "a0:x", "a.z:x"} {
+		_, err := ParseTarget(s)
+		assert.NoError(t, err, s)
+	}
+	for s, want := range map[string]string{
+		"\x01example.com/a.B": "control character U+0001",
+		"example.com/.New":    `invalid import path "example.com/"`,
+		".New":                "want importpath.Symbol",
+	} {
+		_, err := ParseTarget(s)
+		assert.ErrorContains(t, err, want, s)
+	}
 }
 
 // Names and namespaces: the edge characters of what they may hold, and
