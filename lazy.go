@@ -115,33 +115,16 @@ func (l *Lazy[T]) load(ctx context.Context, ep *entrypoints.EntryPoint) (*Extens
 	b.ctx = withBuilding(ctx, b.m.namespace, ep.Name)
 	m := b.m
 	began := m.now()
-	var p produced[T]
-	if b.cfg.loadTimeout > 0 {
-		p = b.produceContained(ep)
-	} else {
-		p = b.produce(ep, nil)
+	ext, lerr := b.loadOne(ep, began)
+	if lerr != nil {
+		return nil, l.fail(&b, lerr, m.since(began))
 	}
-	if p.resolved {
-		m.emit(Resolved, ep, nil, p.resolving)
-	}
-	if p.err != nil {
-		return nil, l.fail(&b, p.err, m.since(began))
-	}
-	m.emit(Loaded, ep, nil, p.converting)
-	ext := &Extension[T]{Name: ep.Name, EntryPoint: *ep, Plugin: p.plugin, Obj: p.obj, adapted: p.adapted}
-	if b.after != nil {
-		keep, err := b.runCheck(func() bool { return b.after(ext) })
-		switch {
-		case err != nil:
-			_ = m.closeExtension(ext)
-			return nil, l.fail(&b, &LoadError{EntryPoint: *ep, Stage: StageCheck, Err: err}, 0)
-		case !keep:
-			_ = m.closeExtension(ext)
-			rejected := *ep
-			rejected.Disabled = "rejected by WithAfterLoadCheck"
-			m.emit(Disabled, &rejected, nil, 0)
-			return nil, &kindError{kind: ErrNoMatches, msg: fmt.Sprintf("stevedore: %s/%s was rejected by WithAfterLoadCheck", m.namespace, ep.Name)}
+	var checkErr error
+	if !b.checkAfterLoad(ep, ext, func(lerr *LoadError, d time.Duration) { checkErr = l.fail(&b, lerr, d) }) {
+		if checkErr != nil {
+			return nil, checkErr
 		}
+		return nil, &kindError{kind: ErrNoMatches, msg: fmt.Sprintf("stevedore: %s/%s was rejected by WithAfterLoadCheck", m.namespace, ep.Name)}
 	}
 	if s, ok := any(ext.Obj).(Starter); ok {
 		if lerr, d := b.startOne(ext, s); lerr != nil {

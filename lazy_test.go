@@ -102,3 +102,35 @@ func TestLazyAsksForItself(t *testing.T) {
 	_, err = l.Get(context.Background(), "self")
 	assert.ErrorContains(t, err, "stevedore: get ns/self: it is being loaded on this call path already (ns/self)")
 }
+
+// TestLazyAfterLoadCheck: a name the check rejects, or whose check
+// panics, is not loaded, and its extension is closed.
+func TestLazyAfterLoadCheck(t *testing.T) {
+	leaktest.Check(t)
+	log := &closeLog{}
+	w := newWorld(t).
+		register("example.com/z.New", func() Greeter { return &greeter{prefix: "made", closed: log} }).
+		entries("a.toml", "d", "ns", `kept = "example.com/z.New"`, `rejected = "example.com/z.New"`, `panics = "example.com/z.New"`)
+	var failures loadErrors
+	l, err := NewLazy[Greeter](context.Background(), "ns", w.opts(failures.option(), WithAfterLoadCheck(func(ext *Extension[Greeter]) bool {
+		if ext.Name == "panics" {
+			panic("check exploded")
+		}
+		return ext.Name != "rejected"
+	}))...)
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, err = l.Get(ctx, "kept")
+	require.NoError(t, err)
+	_, err = l.Get(ctx, "rejected")
+	require.ErrorIs(t, err, ErrNoMatches)
+	assert.ErrorContains(t, err, "rejected by WithAfterLoadCheck")
+	_, err = l.Get(ctx, "panics")
+	var lerr *LoadError
+	require.ErrorAs(t, err, &lerr)
+	assert.Equal(t, StageCheck, lerr.Stage)
+	assert.Len(t, failures.errs, 1)
+	assert.Equal(t, []string{"made", "made"}, log.list(), "both closed")
+	assert.Equal(t, []string{"kept"}, extNames(l.Loaded()))
+	require.NoError(t, l.Close())
+}

@@ -90,8 +90,8 @@ func start[T any](ctx context.Context, namespace string, opts []Option) (*builde
 
 	for i := range m.entryPoints {
 		ep := &m.entryPoints[i]
-		if why := cfg.selection.why(*ep); ep.Disabled == "" && why != "" {
-			ep.Disabled = why
+		if ep.Disabled == "" {
+			ep.Disabled = cfg.selection.why(ep)
 		}
 		m.emit(Discovered, ep, nil, 0)
 		if ep.Disabled != "" {
@@ -286,24 +286,12 @@ func (b *builder[T]) loadSteps(eps []entrypoints.EntryPoint) error {
 			b.fail(lerr, b.m.since(began))
 			continue
 		}
-		if b.after != nil {
-			b.running = running[T]{ep: ep, stage: StageCheck, made: ext}
-			keep, err := b.runCheck(func() bool { return b.after(ext) })
-			if err != nil {
-				b.fail(&LoadError{EntryPoint: *ep, Stage: StageCheck, Err: err}, 0)
-			} else if !keep {
-				rejected := *ep
-				rejected.Disabled = "rejected by WithAfterLoadCheck"
-				b.m.emit(Disabled, &rejected, nil, 0)
-			}
-			if !keep || err != nil {
-				b.running = running[T]{}
-				_ = b.m.closeExtension(ext)
-				continue
-			}
-		}
+		b.running = running[T]{ep: ep, stage: StageCheck, made: ext}
+		keep := b.checkAfterLoad(ep, ext, b.fail)
 		b.running = running[T]{}
-		b.m.exts = append(b.m.exts, ext)
+		if keep {
+			b.m.exts = append(b.m.exts, ext)
+		}
 	}
 	if err := b.startAll(); err != nil {
 		return err
@@ -312,6 +300,30 @@ func (b *builder[T]) loadSteps(eps []entrypoints.EntryPoint) error {
 		return errors.Join(err, b.m.Close())
 	}
 	return nil
+}
+
+// checkAfterLoad runs the WithAfterLoadCheck check on ext, and reports
+// whether to keep it. One it does not keep is closed, after fail is given
+// the failure of a check that panicked, or a Disabled event tells it was
+// rejected.
+func (b *builder[T]) checkAfterLoad(ep *entrypoints.EntryPoint, ext *Extension[T], fail func(*LoadError, time.Duration)) bool {
+	if b.after == nil {
+		return true
+	}
+	keep, err := b.runCheck(func() bool { return b.after(ext) })
+	switch {
+	case err != nil:
+		keep = false
+		fail(&LoadError{EntryPoint: *ep, Stage: StageCheck, Err: err}, 0)
+	case !keep:
+		rejected := *ep
+		rejected.Disabled = "rejected by WithAfterLoadCheck"
+		b.m.emit(Disabled, &rejected, nil, 0)
+	}
+	if !keep {
+		_ = b.m.closeExtension(ext)
+	}
+	return keep
 }
 
 // running is the plugin code loading runs at the moment, for goexited.

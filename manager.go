@@ -51,10 +51,9 @@ type Manager[T any] struct {
 	borrowed map[*Extension[T]]bool // reused from the set a Reload replaces: not this manager's to close
 
 	// Retrying failures in the background (WithRetry).
-	catalog    *entrypoints.Catalog // what it was loaded from
-	retry      [2]time.Duration     // the first pause and the longest
-	stopRetry  context.CancelFunc
-	retryEnded chan struct{}
+	catalog   *entrypoints.Catalog // what it was loaded from
+	retry     [2]time.Duration     // the first pause and the longest
+	stopRetry context.CancelFunc
 }
 
 // Namespace returns the manager's namespace.

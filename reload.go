@@ -230,9 +230,8 @@ func (m *Manager[T]) retryFailures(cfg *config) {
 		return // a Reload's rebuild does not retry: the manager it reloads does
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m.stopRetry, m.retryEnded = cancel, make(chan struct{})
+	m.stopRetry = cancel
 	go func() {
-		defer close(m.retryEnded)
 		wait := m.retry[0]
 		for {
 			timer := time.NewTimer(wait)

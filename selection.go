@@ -66,12 +66,12 @@ func (s Selection) Check() error {
 
 // Match reports whether the selection selects ep.
 func (s Selection) Match(ep entrypoints.EntryPoint) bool {
-	return s.why(ep) == ""
+	return s.why(&ep) == ""
 }
 
 // why returns why the selection leaves ep out, or "". A nil selection
 // leaves nothing out.
-func (s *Selection) why(ep entrypoints.EntryPoint) string {
+func (s *Selection) why(ep *entrypoints.EntryPoint) string {
 	if s == nil {
 		return ""
 	}

@@ -27,4 +27,5 @@ type Error struct {
 	Data    json.RawMessage // as sent; nil when absent
 }
 
+// Error returns the message and the code: "no such GPU (code -32000)".
 func (e *Error) Error() string { return fmt.Sprintf("%s (code %d)", e.Message, e.Code) }

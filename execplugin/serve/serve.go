@@ -56,6 +56,7 @@ type Error struct {
 	Data    any // encoded as JSON; omitted when nil
 }
 
+// Error returns the message.
 func (e *Error) Error() string { return e.Message }
 
 // Codes a handler may answer with, as docs/exec-protocol.md gives them.
