@@ -291,6 +291,32 @@ paht = "/tmp/samples.db"
 	// stevedore: load example.storage/sqlite (github.com/stevedore-go/stevedore_test/testdata/example/entry_points.toml:13): settings: ceilometer.toml:3:1: example.storage.sqlite.paht: unknown key "paht" (did you mean "path"?)
 }
 
+// Environment variables override a settings document, one per key, as
+// strictly as the document itself.
+func ExampleSettings_WithEnv() {
+	doc, err := stevedore.ParseSettings("ceilometer.toml", []byte(`
+[example.storage.sqlite]
+path = "/tmp/samples.db"
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	env := []string{"HOME=/home/me", "EX_EXAMPLE__STORAGE__SQLITE__PATH=/srv/samples.db"}
+	var sqlite struct{ Path string }
+	if err := doc.WithEnv("EX_", env).Decode("example.storage.sqlite", &sqlite); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(sqlite.Path)
+
+	env = []string{"EX_EXAMPLE__STORAGE__SQLITE__PAHT=/srv/samples.db"}
+	fmt.Println(doc.WithEnv("EX_", env).Decode("example.storage.sqlite", &sqlite))
+	// Output:
+	// /srv/samples.db
+	// environment: EX_EXAMPLE__STORAGE__SQLITE__PAHT: unknown key PAHT (did you mean "PATH"?)
+}
+
 // NewHook loads every implementation of one hook, from any distribution.
 func ExampleNewHook() {
 	ctx := context.Background()

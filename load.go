@@ -594,7 +594,11 @@ func (b *builder[T]) resolveTarget(ep *entrypoints.EntryPoint) (plugin any, err 
 		// Loaders of other schemes (exec:) may hand the table on, and
 		// report what happens to the process after the load.
 		if b.cfg.settings != nil {
-			if t, ok := b.cfg.settings.table(ep.Namespace, ep.Name); ok {
+			t, ok, err := b.cfg.settings.envTable(ep)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
 				ctx = entrypoints.ContextWithSettings(ctx, t)
 			}
 		}

@@ -54,12 +54,15 @@ import (
 // string).
 //
 // Errors name the file, line, key and the type wanted, never the value
-// found, which may be a secret.
+// found, which may be a secret. WithEnv lets environment variables
+// override the document.
 //
 // A Settings is immutable and safe for concurrent use.
 type Settings struct {
-	path string
-	doc  *tomlx.Doc
+	path   string
+	doc    *tomlx.Doc
+	prefix string   // of the environment variables taken, by WithEnv
+	env    []envVar // those variables, sorted by name
 }
 
 // MaxSettingsSize is the largest settings document LoadSettings reads.
@@ -131,6 +134,14 @@ func (s *Settings) Decode(key string, v any) error {
 // A missing key leaves it as it is; a key on the way that is not a table
 // is an error, since it cannot hold what is looked for.
 func (s *Settings) decode(path []string, rv reflect.Value) error {
+	if err := s.decodeDoc(path, rv); err != nil {
+		return err
+	}
+	return s.decodeEnv(path, rv)
+}
+
+// decodeDoc decodes what the document holds at path.
+func (s *Settings) decodeDoc(path []string, rv reflect.Value) error {
 	n := s.doc.Root()
 	for i, seg := range path {
 		if n.Kind() != tomlx.Table {
@@ -467,7 +478,7 @@ func findField(fields []field, key string) (field, bool) {
 func (s *Settings) CheckTables(c *entrypoints.Catalog, prefix string) error {
 	path := strings.Split(prefix, ".")
 	n, ok := s.lookup(path)
-	if !ok {
+	if !ok && len(s.env) == 0 {
 		return nil
 	}
 	names := map[string][]string{} // namespace → entry point names
@@ -481,7 +492,10 @@ func (s *Settings) CheckTables(c *entrypoints.Catalog, prefix string) error {
 		}
 	}
 	var errs []error
-	s.checkTables(slices.Clone(path), n, names, &errs)
+	if ok {
+		s.checkTables(slices.Clone(path), n, names, &errs)
+	}
+	errs = append(errs, s.checkEnv(path, names)...)
 	return errors.Join(errs...)
 }
 
@@ -537,15 +551,19 @@ func hasNamespaceBelow(names map[string][]string, prefix string) bool {
 func (s *Settings) checkNamespace(namespace string, eps []entrypoints.EntryPoint) error {
 	path := strings.Split(namespace, ".")
 	n, ok := s.lookup(path)
-	if !ok {
+	if !ok && len(s.env) == 0 {
 		return nil
 	}
 	var declared []string
 	for _, ep := range eps {
 		declared = append(declared, ep.Name)
 	}
+	names := map[string][]string{namespace: declared}
 	var errs []error
-	s.checkTables(path, n, map[string][]string{namespace: declared}, &errs)
+	if ok {
+		s.checkTables(path, n, names, &errs)
+	}
+	errs = append(errs, s.checkEnv(path, names)...)
 	return errors.Join(errs...)
 }
 

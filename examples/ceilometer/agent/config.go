@@ -53,23 +53,35 @@ type file struct {
 	Ceilometer any     `toml:"ceilometer"`
 }
 
-// LoadConfig reads the configuration file at path. An empty path means
-// DefaultConfigFile if it exists, else the defaults alone. It returns the
-// agent's configuration and the whole file as plugin settings (nil when
-// there is no file). Unknown keys and values of the wrong type are errors
-// that name the file, line and key.
-func LoadConfig(path string) (Config, *stevedore.Settings, error) {
+// EnvPrefix starts the names of the environment variables that override
+// the configuration file: CEILOMETER_ followed by a key path in upper
+// case, "__" between its segments, as stevedore.Settings.WithEnv spells
+// it. CEILOMETER_AGENT__INTERVAL=30s sets [agent] interval, and
+// CEILOMETER_CEILOMETER__STORAGE__SQLITE__PATH=/srv/samples.db sets path
+// in [ceilometer.storage.sqlite].
+const EnvPrefix = "CEILOMETER_"
+
+// LoadConfig reads the configuration file at path, with the variables of
+// environ (as os.Environ gives them) that start with EnvPrefix on top. An
+// empty path means DefaultConfigFile if it exists, else the defaults
+// alone. It returns the agent's configuration and the whole file as
+// plugin settings. Unknown keys and values of the wrong type are errors
+// that name the file, line and key, or the variable.
+func LoadConfig(path string, environ []string) (Config, *stevedore.Settings, error) {
 	cfg := Config{}.Defaults()
+	var settings *stevedore.Settings
 	if path == "" {
-		if _, err := os.Stat(DefaultConfigFile); errors.Is(err, os.ErrNotExist) {
-			return cfg, nil, nil
+		if _, err := os.Stat(DefaultConfigFile); err == nil {
+			path = DefaultConfigFile
 		}
-		path = DefaultConfigFile
 	}
-	settings, err := stevedore.LoadSettings(path)
-	if err != nil {
-		return cfg, nil, err
+	if path != "" {
+		var err error
+		if settings, err = stevedore.LoadSettings(path); err != nil {
+			return cfg, nil, err
+		}
 	}
+	settings = settings.WithEnv(EnvPrefix, environ)
 	if err := settings.Decode("", &file{Agent: &cfg}); err != nil {
 		return cfg, nil, err
 	}

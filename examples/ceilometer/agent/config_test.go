@@ -20,9 +20,9 @@ func writeConfig(t *testing.T, content string) string {
 }
 
 func TestLoadConfigDefaults(t *testing.T) {
-	cfg, settings, err := LoadConfig("") // no ceilometer.toml in this directory
+	cfg, settings, err := LoadConfig("", nil) // no ceilometer.toml in this directory
 	require.NoError(t, err)
-	assert.Nil(t, settings)
+	assert.Empty(t, settings.Path(), "no file")
 	host, _ := os.Hostname()
 	assert.Equal(t, Config{Interval: 10 * time.Second, Listen: "127.0.0.1:8777", Storage: "sqlite", Concurrency: 4, Host: host}, cfg)
 }
@@ -37,7 +37,7 @@ storage = "jsonl"
 [ceilometer.storage.jsonl]
 path = "/var/lib/ceilometer/samples.jsonl"
 `)
-	cfg, settings, err := LoadConfig(path)
+	cfg, settings, err := LoadConfig(path, []string{"CEILOMETER=ignored", "HOME=/root"})
 	require.NoError(t, err)
 	assert.Equal(t, 30*time.Second, cfg.Interval)
 	assert.Equal(t, []string{"cpu", "memory"}, cfg.Pollsters)
@@ -60,13 +60,43 @@ func TestLoadConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, err := LoadConfig(writeConfig(t, tt.content))
+			_, _, err := LoadConfig(writeConfig(t, tt.content), nil)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
-	_, _, err := LoadConfig(filepath.Join(t.TempDir(), "missing.toml"))
+	_, _, err := LoadConfig(filepath.Join(t.TempDir(), "missing.toml"), nil)
 	assert.ErrorIs(t, err, os.ErrNotExist)
+}
+
+func TestLoadConfigEnv(t *testing.T) {
+	path := writeConfig(t, `
+[agent]
+interval = "30s"
+
+[ceilometer.storage.jsonl]
+path = "/var/lib/ceilometer/samples.jsonl"
+`)
+	cfg, settings, err := LoadConfig(path, []string{
+		"CEILOMETER_AGENT__INTERVAL=1m",
+		"CEILOMETER_AGENT__POLLSTERS=[\"cpu\"]",
+		"CEILOMETER_CEILOMETER__STORAGE__JSONL__PATH=/srv/samples.jsonl",
+	})
+	require.NoError(t, err)
+	assert.Equal(t, time.Minute, cfg.Interval)
+	assert.Equal(t, []string{"cpu"}, cfg.Pollsters)
+	var jsonl struct{ Path string }
+	require.NoError(t, settings.Decode("ceilometer.storage.jsonl", &jsonl))
+	assert.Equal(t, "/srv/samples.jsonl", jsonl.Path)
+
+	// Without a file, and with the file's strict errors.
+	cfg, _, err = LoadConfig("", []string{"CEILOMETER_AGENT__STORAGE=jsonl"})
+	require.NoError(t, err)
+	assert.Equal(t, "jsonl", cfg.Storage)
+	_, _, err = LoadConfig("", []string{"CEILOMETER_AGENT__INTERVALL=1m"})
+	assert.EqualError(t, err, `environment: CEILOMETER_AGENT__INTERVALL: unknown key INTERVALL (did you mean "INTERVAL"?)`)
+	_, _, err = LoadConfig("", []string{"CEILOMETER_AGENT__INTERVAL=1"})
+	assert.EqualError(t, err, `environment: CEILOMETER_AGENT__INTERVAL: invalid duration (want a number and a unit, such as "10s" or "1h30m")`)
 }
 
 func mustSettings(tb testing.TB, content string) *stevedore.Settings {

@@ -134,7 +134,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	// Plugins in other processes, in any language: exec: targets.
 	entrypoints.SetLoader("exec", execplugin.NewLoader(execplugin.WithLogger(logger)))
-	cfg, settings, err := agent.LoadConfig(*configPath)
+	cfg, settings, err := agent.LoadConfig(*configPath, os.Environ())
 	if err != nil {
 		fmt.Fprintln(stderr, "ceilometer:", err)
 		return 1
@@ -254,7 +254,7 @@ func reloadOnHangup(ctx context.Context, e *env, a *agent.Agent) (stop func()) {
 				return
 			}
 			e.opts.Logger.Info("SIGHUP: reloading plugins")
-			cfg, settings, err := agent.LoadConfig(e.configPath)
+			cfg, settings, err := agent.LoadConfig(e.configPath, os.Environ())
 			if err == nil {
 				if !reflect.DeepEqual(cfg, e.cfg) {
 					e.opts.Logger.Warn("the [agent] table changed: restart the agent to apply it")
