@@ -21,8 +21,10 @@ type service struct {
 	log       *closeLog
 	made      *int // how many services the factories had made, read when it starts
 	failStart error
-	panics    bool
-	blockStop chan struct{}
+	panics     bool
+	blockStop  chan struct{}
+	blockStart chan struct{} // Start waits for it, deaf to its context
+	deadline   bool          // Start waits for its context to end
 }
 
 func (s *service) Greet(string) string { return s.name }
@@ -32,6 +34,16 @@ func (s *service) Start(ctx context.Context) error {
 		panic("start exploded")
 	}
 	s.log.add(fmt.Sprintf("start %s (%d made)", s.name, *s.made))
+	if s.blockStart != nil {
+		<-s.blockStart
+	}
+	if s.deadline {
+		if _, ok := ctx.Deadline(); !ok {
+			return fmt.Errorf("no deadline")
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	}
 	return s.failStart
 }
 
@@ -183,4 +195,41 @@ func TestState(t *testing.T) {
 	assert.Equal(t, StateClosed, m.State("a"))
 	assert.Equal(t, "started", StateStarted.String())
 	assert.Equal(t, "State(42)", State(42).String())
+}
+
+// TestStartTimeout: WithLoadTimeout bounds each Start too. One that
+// honours its context fails with it; one deaf to it is abandoned, and
+// stopped and closed once it returns; the others start.
+func TestStartTimeout(t *testing.T) {
+	leaktest.Check(t)
+	release := make(chan struct{})
+	w, log := services(t, func(name string, s *service) {
+		switch name {
+		case "a":
+			s.deadline = true
+		case "b":
+			s.blockStart = release
+		}
+	})
+	var failures loadErrors
+	m, err := New[Greeter](context.Background(), "svc", w.opts(failures.option(), WithLoadTimeout(50*time.Millisecond))...)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"c"}, m.Names())
+	require.Len(t, failures.errs, 2)
+	for i, name := range []string{"a", "b"} {
+		le := failures.errs[i]
+		assert.Equal(t, name, le.EntryPoint.Name)
+		assert.Equal(t, StageStart, le.Stage)
+		assert.ErrorIs(t, le, context.DeadlineExceeded)
+	}
+	assert.ErrorContains(t, failures.errs[1], "did not start within 50ms, and was abandoned")
+	// a's Start returns as its wait ends: it is closed then, or just after
+	// by its goroutine.
+	require.Eventually(t, func() bool { return len(log.list()) == 4 }, 10*time.Second, time.Millisecond)
+	assert.ElementsMatch(t, []string{"start a (3 made)", "close a", "start b (3 made)", "start c (3 made)"}, log.list())
+
+	close(release)
+	require.Eventually(t, func() bool { return len(log.list()) == 6 }, 10*time.Second, time.Millisecond)
+	assert.Equal(t, []string{"stop b", "close b"}, log.list()[4:], "started late: stopped and closed")
+	require.NoError(t, m.Close())
 }

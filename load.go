@@ -262,12 +262,16 @@ func (b *builder[T]) loadSteps(eps []entrypoints.EntryPoint) error {
 			return errors.Join(err, b.m.Close())
 		}
 		if b.cfg.reuse != nil { // a Reload: keep what has not changed
-			if ext, ok := b.cfg.reuse(*ep, b.cfg.settings).(*Extension[T]); ok {
+			switch kept := b.cfg.reuse(*ep, b.cfg.settings).(type) {
+			case *Extension[T]:
 				if b.m.borrowed == nil {
 					b.m.borrowed = map[*Extension[T]]bool{}
 				}
-				b.m.borrowed[ext] = true
-				b.m.exts = append(b.m.exts, ext)
+				b.m.borrowed[kept] = true
+				b.m.exts = append(b.m.exts, kept)
+				continue
+			case *LoadError: // a failure not to try again
+				b.m.failures = append(b.m.failures, kept)
 				continue
 			}
 		}
@@ -381,19 +385,102 @@ func (b *builder[T]) checkRequired(selected []entrypoints.EntryPoint) error {
 // and how long it took.
 func (b *builder[T]) startOne(ext *Extension[T], s Starter) (*LoadError, time.Duration) {
 	began := b.m.now()
-	err := func() (err error) {
-		if b.cfg.recoverPanics {
-			defer recoverInto(&err)
-		}
-		return s.Start(b.ctx)
-	}()
+	var err error
+	if b.cfg.loadTimeout > 0 {
+		err = b.startContained(ext, s)
+	} else {
+		err = b.callStart(b.ctx, s)
+	}
 	if err != nil {
-		err = errors.Join(err, b.m.closeExtension(ext))
+		if _, abandoned := err.(errAbandoned); !abandoned {
+			err = errors.Join(err, b.m.closeExtension(ext))
+		}
 		return &LoadError{EntryPoint: ext.EntryPoint, Stage: StageStart, Err: err}, b.m.since(began)
 	}
 	ext.started = true
 	b.m.emit(Started, &ext.EntryPoint, nil, b.m.since(began))
 	return nil, 0
+}
+
+// callStart calls s.Start, turning a panic into an error unless recovery
+// is off.
+func (b *builder[T]) callStart(ctx context.Context, s Starter) (err error) {
+	if b.cfg.recoverPanics {
+		defer recoverInto(&err)
+	}
+	return s.Start(ctx)
+}
+
+// startContained is callStart on a goroutine of its own, with a context
+// and a wait bounded by the load timeout, as produceContained is for
+// loading: a Start that takes longer fails and is abandoned; if it starts
+// after all, it is stopped and closed then.
+func (b *builder[T]) startContained(ext *Extension[T], s Starter) error {
+	type outcome struct {
+		err      error
+		panicked *PanicError
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, b.cfg.loadTimeout)
+	defer cancel()
+	results := make(chan outcome) // unbuffered: a result nobody takes is the goroutine's to handle
+	abandoned := make(chan struct{})
+	go func() {
+		var o outcome
+		returned := false
+		defer func() {
+			if !returned {
+				if r := recover(); r != nil { // recovery is off
+					o.panicked = &PanicError{Value: r, Stack: debug.Stack()}
+				} else {
+					o.err = errNoReturn
+				}
+			}
+			select {
+			case results <- o:
+			case <-abandoned:
+				// Returned too late: nothing else will stop and close it.
+				if st, ok := any(ext.Obj).(Stopper); ok && o.err == nil && o.panicked == nil {
+					_ = b.callStop(st)
+				}
+				_ = b.m.closeExtension(ext)
+			}
+		}()
+		o.err = b.callStart(ctx, s)
+		returned = true
+	}()
+	timer := time.NewTimer(b.cfg.loadTimeout)
+	defer timer.Stop()
+	var why error
+	select {
+	case o := <-results:
+		if o.panicked != nil {
+			panic(o.panicked)
+		}
+		return o.err
+	case <-timer.C:
+		why = fmt.Errorf("stevedore: did not start within %v, and was abandoned: %w", b.cfg.loadTimeout, context.DeadlineExceeded)
+	case <-b.ctx.Done():
+		why = fmt.Errorf("stevedore: starting was cancelled, and it was abandoned: %w", context.Cause(b.ctx))
+	}
+	close(abandoned)
+	return errAbandoned{why}
+}
+
+// errAbandoned is the failure of a Start that was abandoned: the
+// goroutine still running Start closes the extension when it returns.
+type errAbandoned struct{ error }
+
+func (e errAbandoned) Unwrap() error { return e.error }
+
+// callStop stops an extension whose Start returned after it was
+// abandoned, within the load timeout.
+func (b *builder[T]) callStop(s Stopper) (err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.loadTimeout)
+	defer cancel()
+	if b.cfg.recoverPanics {
+		defer recoverInto(&err)
+	}
+	return s.Stop(ctx)
 }
 
 // startAll starts the extensions that are Starters, in load order. One

@@ -53,6 +53,7 @@ type Manager[T any] struct {
 	// Retrying failures in the background (WithRetry).
 	catalog   *entrypoints.Catalog // what it was loaded from
 	retry     [2]time.Duration     // the first pause and the longest
+	retryOnly []string             // the names WithRetry retries; none: all
 	stopRetry context.CancelFunc
 }
 
@@ -249,6 +250,7 @@ func newManager[T any](namespace string, cfg *config) *Manager[T] {
 		interceptors:  cfg.interceptors,
 		settings:      cfg.settings,
 		retry:         cfg.retry,
+		retryOnly:     cfg.retryNames,
 		logger:        cfg.logger,
 	}
 }

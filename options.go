@@ -44,6 +44,7 @@ type config struct {
 	reuse          func(entrypoints.EntryPoint, *Settings) any // for Reload: an *Extension[T] to keep, or nil
 	selection      *Selection
 	retry          [2]time.Duration
+	retryNames     []string // those WithRetry retries; none: all
 	afterLoadCheck any // func(*Extension[T]) bool for the manager's T
 	afterCheckType reflect.Type
 	hasAfterCheck  bool
@@ -214,26 +215,32 @@ func WithRequired(names ...string) Option {
 // WithRetry tries again, in the background, the entry points that failed
 // to load or start: first after the pause first, then after twice as long
 // each time, up to max, until each has loaded or the manager is closed.
+// Given names, it retries only those (an instance "name/x" is retried
+// when its name is given); the others' failures are final. WithRequired
+// takes precedence: a required name that fails fails the constructor.
 // Each attempt is reported as the first failure was (WithOnLoadFailure,
 // the Failed event, the log), and an entry point that loads joins the
 // manager as Reload adds one, from the catalog the manager was built
 // from. Without it, a failure is final, as in stevedore. NewDriver, which
 // fails when its driver does not load, and NewLazy, which loads on
 // demand, do not retry.
-func WithRetry(first, max time.Duration) Option {
+func WithRetry(first, max time.Duration, names ...string) Option {
 	return func(cfg *config) {
 		if first <= 0 || max < first {
 			cfg.optionProblems = append(cfg.optionProblems, fmt.Errorf("stevedore: WithRetry(%v, %v): want 0 < first <= max", first, max))
 			return
 		}
 		cfg.retry = [2]time.Duration{first, max}
+		cfg.retryNames = slices.Clone(names)
 	}
 }
 
 // WithLoadTimeout bounds the time each entry point may take to load
-// (resolving its target and making the extension): one that takes longer
-// is a load failure saying so (matching context.DeadlineExceeded), and
-// the others still load. Each entry point's plugin code then runs on a
+// (resolving its target and making the extension), and then to start
+// (Starter, whose context ends after d): one that takes longer is a load
+// failure saying so (matching context.DeadlineExceeded), and the others
+// still load. A Start abandoned that returns later is stopped and closed
+// then. Each entry point's plugin code then runs on a
 // goroutine of its own, so that the constructor also returns as soon as
 // its context is done, and a runtime.Goexit in a factory is that entry
 // point's failure. Go cannot stop a goroutine: one that never returns is

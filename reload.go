@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -112,6 +113,13 @@ type Changes struct {
 // manager's extensions, which it would wait for; a manager made by
 // FromExtensions cannot reload.
 func (m *Manager[T]) Reload(ctx context.Context, opts ...Option) (Changes, error) {
+	return m.reload(ctx, nil, opts...)
+}
+
+// reload is Reload. An entry point that failed before and for whose name
+// keepFailure returns true is not tried again: its failure stays, not
+// reported again.
+func (m *Manager[T]) reload(ctx context.Context, keepFailure func(name string) bool, opts ...Option) (Changes, error) {
 	var ch Changes
 	if m.rebuild == nil {
 		return ch, fmt.Errorf("stevedore: reload %s: a manager made by FromExtensions cannot reload", m.namespace)
@@ -129,9 +137,20 @@ func (m *Manager[T]) Reload(ctx context.Context, opts ...Option) (Changes, error
 	for _, ext := range old.exts {
 		byID[identity(ext.EntryPoint)] = ext
 	}
+	failed := map[string]*LoadError{}
+	if keepFailure != nil {
+		for _, le := range old.failures {
+			if keepFailure(le.EntryPoint.Name) {
+				failed[identity(le.EntryPoint)] = le
+			}
+		}
+	}
 	reuse := func(ep entrypoints.EntryPoint, settings *Settings) any {
 		if ext, ok := byID[identity(ep)]; ok && unchanged(ext.EntryPoint, ep, oldSettings, settings) {
 			return ext
+		}
+		if le, ok := failed[identity(ep)]; ok && unchanged(le.EntryPoint, ep, oldSettings, settings) {
+			return le
 		}
 		return nil
 	}
@@ -212,7 +231,7 @@ func settingsTable(s *Settings, ep entrypoints.EntryPoint) map[string]any {
 	if s == nil {
 		return nil
 	}
-	t, _ := s.table(ep.Namespace, ep.Name)
+	t, _, _ := s.envTable(&ep)
 	return t
 }
 
@@ -226,7 +245,7 @@ func withReuse(reuse func(entrypoints.EntryPoint, *Settings) any) Option {
 // failed, the goroutine that reloads the manager from its catalog until
 // none has failed. Shutdown stops it.
 func (m *Manager[T]) retryFailures(cfg *config) {
-	if m.retry[0] <= 0 || len(m.failures) == 0 || m.rebuild == nil || cfg.reuse != nil {
+	if m.retry[0] <= 0 || !m.retrying(m.failures) || m.rebuild == nil || cfg.reuse != nil {
 		return // a Reload's rebuild does not retry: the manager it reloads does
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -241,11 +260,11 @@ func (m *Manager[T]) retryFailures(cfg *config) {
 				timer.Stop()
 				return
 			}
-			if len(m.view().failures) == 0 { // a Reload of the caller's brought them in
+			if !m.retrying(m.view().failures) { // a Reload of the caller's brought them in
 				return
 			}
-			_, err := m.Reload(ctx, WithCatalog(m.catalog))
-			if errors.Is(err, ErrClosed) || ctx.Err() != nil || len(m.view().failures) == 0 {
+			_, err := m.reload(ctx, m.finalFailure, WithCatalog(m.catalog))
+			if errors.Is(err, ErrClosed) || ctx.Err() != nil || !m.retrying(m.view().failures) {
 				return
 			}
 			if err != nil {
@@ -254,4 +273,24 @@ func (m *Manager[T]) retryFailures(cfg *config) {
 			wait = min(2*wait, m.retry[1])
 		}
 	}()
+}
+
+// finalFailure reports whether a failure of the extension name is final:
+// WithRetry was given names, and not name's.
+func (m *Manager[T]) finalFailure(name string) bool {
+	if len(m.retryOnly) == 0 {
+		return false
+	}
+	base, _, _ := strings.Cut(name, "/")
+	return !slices.Contains(m.retryOnly, name) && !slices.Contains(m.retryOnly, base)
+}
+
+// retrying reports whether failures hold one that WithRetry retries.
+func (m *Manager[T]) retrying(failures []*LoadError) bool {
+	for _, le := range failures {
+		if !m.finalFailure(le.EntryPoint.Name) {
+			return true
+		}
+	}
+	return false
 }

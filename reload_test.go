@@ -190,3 +190,44 @@ func TestRetry(t *testing.T) {
 	_, err = New[Greeter](ctx, "ns", w2.opts(WithRetry(0, time.Second))...)
 	assert.EqualError(t, err, "stevedore: WithRetry(0s, 1s): want 0 < first <= max")
 }
+
+// TestRetryNames: given names, WithRetry tries only those again; the
+// others' failures are final, kept and not reported again.
+func TestRetryNames(t *testing.T) {
+	leaktest.Check(t)
+	var flaky, broken atomic.Int32
+	w := newWorld(t).
+		register("example.com/r.Flaky", func() (Greeter, error) {
+			if flaky.Add(1) < 3 {
+				return nil, errBoom
+			}
+			return &greeter{prefix: "flaky"}, nil
+		}).
+		register("example.com/r.Broken", func() (Greeter, error) {
+			broken.Add(1)
+			return nil, errBoom
+		}).
+		entries("a.toml", "d", "ns", `flaky = "example.com/r.Flaky"`, `broken = "example.com/r.Broken"`)
+	var failures loadErrors
+	m, err := New[Greeter](context.Background(), "ns", w.opts(failures.option(), WithRetry(5*time.Millisecond, 10*time.Millisecond, "flaky"))...)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(m.Names()) == 1 }, 10*time.Second, 5*time.Millisecond, "flaky loaded on the third attempt")
+	assert.Equal(t, []string{"flaky"}, m.Names())
+	assert.EqualValues(t, 3, flaky.Load())
+	assert.EqualValues(t, 1, broken.Load(), "not retried")
+	require.Len(t, m.Failures(), 1, "its failure is kept")
+	assert.Equal(t, "broken", m.Failures()[0].EntryPoint.Name)
+	assert.Equal(t, StateFailed, m.State("broken"))
+	failures.mu.Lock()
+	assert.Len(t, failures.errs, 3, "broken once, flaky twice")
+	failures.mu.Unlock()
+	require.NoError(t, m.Close())
+
+	// With only final failures, nothing is retried at all.
+	broken.Store(0)
+	m, err = New[Greeter](context.Background(), "ns", w.opts(WithOnLoadFailure(func(*LoadError) {}), WithRetry(time.Millisecond, time.Millisecond, "other"))...)
+	require.NoError(t, err)
+	time.Sleep(20 * time.Millisecond)
+	assert.EqualValues(t, 1, broken.Load())
+	require.NoError(t, m.Close())
+}
