@@ -25,7 +25,11 @@ func (m *Manager[T]) Close() error { return m.Shutdown(context.Background()) }
 // is that extension's failure.
 //
 // From the moment Shutdown begins, Map and the other calls across the
-// extensions fail with ErrClosed. Close or Shutdown called again returns
+// extensions fail with ErrClosed; the calls already in flight finish
+// before any extension stops. If they have not returned when ctx is done,
+// no extension is closed, and each is reported so. Shutdown must
+// therefore not be called from within such a call, which it would wait
+// for (from an extension's Close it may be). Close or Shutdown called again returns
 // at once: the first one's result once it has finished, and nil while it
 // is still closing, so that an extension whose Close closes its own
 // manager does not wait for itself.
@@ -55,10 +59,21 @@ func (m *Manager[T]) Shutdown(ctx context.Context) error {
 	if v.loaded != nil {
 		order = v.loaded
 	}
+	// Calls in flight finish before what they call stops.
+	var busy error
+	select {
+	case <-v.gen.retire():
+	case <-ctx.Done():
+		busy = fmt.Errorf("stevedore: not closed: calls in flight did not return in time: %w", ctx.Err())
+	}
 	var errs []error
 	for _, ext := range slices.Backward(order) {
 		if m.borrowed[ext] {
 			continue // a failed Reload's: the set it would have replaced owns it
+		}
+		if busy != nil {
+			errs = append(errs, extensionError(ext, busy))
+			continue
 		}
 		if err := ctx.Err(); err != nil {
 			errs = append(errs, extensionError(ext, fmt.Errorf("stevedore: not closed: %w", err)))

@@ -97,6 +97,67 @@ func TestCallsAfterClose(t *testing.T) {
 	assert.NotErrorIs(t, err, ErrNoMatches)
 }
 
+// TestShutdownWaitsForCalls: Shutdown lets the calls in flight finish
+// before it closes what they call, refuses new ones meanwhile, and, when
+// they outlast its context, closes nothing and names each extension.
+func TestShutdownWaitsForCalls(t *testing.T) {
+	leaktest.Check(t)
+	log := &closeLog{}
+	m := FromExtensions("ns", []*Extension[Greeter]{
+		{Name: "a", Obj: &greeter{prefix: "a", closed: log}},
+		{Name: "b", Obj: &greeter{prefix: "b", closed: log}},
+	})
+	inCall, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	called := make(chan error, 1)
+	go func() {
+		_, err := Map(context.Background(), m, func(_ context.Context, ext *Extension[Greeter]) (string, error) {
+			once.Do(func() { close(inCall) })
+			<-release
+			return ext.Obj.Greet("x"), nil
+		})
+		called <- err
+	}()
+	<-inCall
+
+	// Past its deadline, Shutdown closes nothing under the running call.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	err := m.Shutdown(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorContains(t, err, "stevedore: extension a: stevedore: not closed: calls in flight did not return in time")
+	assert.ErrorContains(t, err, "stevedore: extension b: stevedore: not closed: calls in flight did not return in time")
+	assert.Empty(t, log.list())
+	_, err = Map(context.Background(), m, func(context.Context, *Extension[Greeter]) (string, error) { return "", nil })
+	require.ErrorIs(t, err, ErrClosed, "no new call meanwhile")
+
+	// Another manager: Shutdown returns once the call has.
+	m2 := FromExtensions("ns", []*Extension[Greeter]{{Name: "a", Obj: &greeter{prefix: "a", closed: log}}})
+	inCall2 := make(chan struct{})
+	go func() {
+		_, err := Map(context.Background(), m2, func(context.Context, *Extension[Greeter]) (string, error) {
+			close(inCall2)
+			<-release
+			log.add("call returned")
+			return "", nil
+		})
+		called <- err
+	}()
+	<-inCall2
+	shut := make(chan error, 1)
+	go func() { shut <- m2.Shutdown(context.Background()) }()
+	select {
+	case <-shut:
+		t.Fatal("Shutdown returned under a running call")
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(release)
+	require.NoError(t, <-shut)
+	assert.Equal(t, []string{"call returned", "a"}, log.list(), "the call finished before a closed")
+	require.NoError(t, <-called)
+	require.NoError(t, <-called)
+}
+
 // TestGoexitInClose: runtime.Goexit in an extension's Close is that
 // extension's failure, not the end of the goroutine that closes the
 // manager.

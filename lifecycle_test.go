@@ -17,10 +17,10 @@ import (
 // service is an extension with a life: it records each step in a shared
 // log, and fails or blocks where told.
 type service struct {
-	name      string
-	log       *closeLog
-	made      *int // how many services the factories had made, read when it starts
-	failStart error
+	name       string
+	log        *closeLog
+	made       *int // how many services the factories had made, read when it starts
+	failStart  error
 	panics     bool
 	blockStop  chan struct{}
 	blockStart chan struct{} // Start waits for it, deaf to its context

@@ -45,7 +45,7 @@ type config struct {
 	selection      *Selection
 	retry          [2]time.Duration
 	retryNames     []string // those WithRetry retries; none: all
-	afterLoadCheck any // func(*Extension[T]) bool for the manager's T
+	afterLoadCheck any      // func(*Extension[T]) bool for the manager's T
 	afterCheckType reflect.Type
 	hasAfterCheck  bool
 	adapter        any // func(context.Context, entrypoints.EntryPoint, any) (T, error) for the manager's T

@@ -68,12 +68,13 @@ func (m *Manager[T]) snapshot() *view[T] {
 }
 
 // acquire returns the current set of extensions for calls, which Reload
-// lets finish before it stops what it removes: v.gen.release() when done.
+// and Shutdown let finish before they stop what they remove:
+// v.gen.release() when done.
 func (m *Manager[T]) acquire() *view[T] {
 	for {
 		v := m.view()
 		v.gen.inflight.Add(1)
-		if !v.gen.retired.Load() {
+		if !v.gen.retired.Load() || m.closed.Load() { // closed: the call fails with ErrClosed
 			return v
 		}
 		v.gen.release() // replaced meanwhile: take the new one
