@@ -86,7 +86,11 @@ func start[T any](ctx context.Context, namespace string, opts []Option) (*builde
 		return nil, err
 	}
 	inv := invoker[T]{args: cfg.invokeArgs, settings: cfg.settings, recoverPanics: cfg.recoverPanics, adapter: adapter}
-	b := &builder[T]{ctx: ctx, m: m, cfg: cfg, registry: cfg.registry, inv: inv, after: after, dropped: map[*Extension[T]]bool{}}
+	registry := cfg.registry
+	if !cfg.hasRegistry {
+		registry = catalog.Registry() // the one it was discovered with: the default, unless told
+	}
+	b := &builder[T]{ctx: ctx, m: m, cfg: cfg, registry: registry, inv: inv, after: after, dropped: map[*Extension[T]]bool{}}
 
 	for i := range m.entryPoints {
 		ep := &m.entryPoints[i]

@@ -120,6 +120,17 @@ func ExampleRegistry_SetLoader() {
 	// entrypoints: no loader for scheme "exec" (target exec:bin/tool)
 }
 
+// The default registry is what packages fill from init with Register and
+// RegisterManifest, and what Discover and the managers use unless given
+// another.
+func ExampleDefaultRegistry() {
+	entrypoints.Register("example.com/defaultregistry.Hello", func() string { return "hello" })
+	v, ok := entrypoints.DefaultRegistry().Lookup("example.com/defaultregistry.Hello")
+	fmt.Println(ok, v.(func() string)())
+	// Output:
+	// true hello
+}
+
 // Discover reads what deployers put in a directory, within limits, and
 // builds only the namespaces asked for. A file it refuses is a problem to
 // report, not a reason to stop: the other manifests still load.

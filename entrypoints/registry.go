@@ -17,9 +17,10 @@ import (
 //
 // The zero value is an empty registry, ready to use, that loads go: targets.
 // A Registry is safe for concurrent use and must not be copied after first
-// use. Methods called on a nil *Registry use the default registry, the one
-// that the package-level Register and RegisterManifest fill, so every API
-// that takes a *Registry reads nil as "the default".
+// use. The default registry, the one the package-level Register,
+// RegisterManifest and SetLoader fill and Discover reads unless told
+// otherwise, is DefaultRegistry(); a nil *Registry is not it: its methods
+// panic, saying so.
 type Registry struct {
 	mu        sync.RWMutex
 	symbols   map[string]any // keyed by the go: reference
@@ -31,9 +32,26 @@ type Registry struct {
 // like database/sql's drivers: the only package-level mutable state.
 var defaultRegistry Registry
 
+// DefaultRegistry returns the default registry: the one the package-level
+// Register, RegisterFunc, RegisterManifest and SetLoader fill, and that
+// Discover reads and managers load from unless given another.
+func DefaultRegistry() *Registry { return &defaultRegistry }
+
+// orDefault returns r, or the default registry when r is nil: for the
+// package's own fields, where nil means that no registry was given.
 func (r *Registry) orDefault() *Registry {
 	if r == nil {
 		return &defaultRegistry
+	}
+	return r
+}
+
+// notNil panics when r is nil: an exported method called on a nil
+// *Registry, which would otherwise quietly act on no registry or on the
+// default one.
+func (r *Registry) notNil(method string) *Registry {
+	if r == nil {
+		panic("entrypoints: Registry." + method + " called on a nil *Registry; the default registry is entrypoints.DefaultRegistry()")
 	}
 	return r
 }
@@ -77,7 +95,7 @@ func RegisterManifest(fsys fs.FS, name string) {
 // nil, or if target is already registered (with an error that matches
 // ErrDuplicate).
 func (r *Registry) Register(target string, sym any) {
-	r = r.orDefault()
+	r = r.notNil("Register")
 	t, err := ParseTarget(target)
 	if err != nil {
 		panic(err)
@@ -106,7 +124,7 @@ func (r *Registry) Register(target string, sym any) {
 // if fn is not such a function (a func literal, a method value or a
 // generic instantiation has no such name) or if the target is already
 // registered.
-func (r *Registry) RegisterFunc(fn any) { r.orDefault().registerFunc(fn) }
+func (r *Registry) RegisterFunc(fn any) { r.notNil("RegisterFunc").registerFunc(fn) }
 
 func (r *Registry) registerFunc(fn any) {
 	v := reflect.ValueOf(fn)
@@ -134,7 +152,7 @@ func isNil(v any) bool {
 // Lookup returns the value registered for a go: target, written with or
 // without its "go:" prefix.
 func (r *Registry) Lookup(target string) (any, bool) {
-	r = r.orDefault()
+	r = r.notNil("Lookup")
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	v, ok := r.symbols[strings.TrimPrefix(target, "go:")]
@@ -144,7 +162,7 @@ func (r *Registry) Lookup(target string) (any, bool) {
 // Targets returns the registered go: targets, sorted, without their "go:"
 // prefix.
 func (r *Registry) Targets() []string {
-	r = r.orDefault()
+	r = r.notNil("Targets")
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	targets := make([]string, 0, len(r.symbols))
@@ -164,7 +182,7 @@ func (r *Registry) Targets() []string {
 //
 // RegisterManifest panics if fsys is nil or name is not a valid fs path.
 func (r *Registry) RegisterManifest(fsys fs.FS, name string) {
-	r.orDefault().registerManifest(fsys, name, callerPackage(0))
+	r.notNil("RegisterManifest").registerManifest(fsys, name, callerPackage(0))
 }
 
 func (r *Registry) registerManifest(fsys fs.FS, name, pkg string) {
@@ -251,7 +269,7 @@ func (e *embeddedManifest) parse(ctx context.Context, r *reader) (*Manifest, err
 // default: the built-in loader for go, none for other schemes. SetLoader
 // panics if scheme is not of the form [a-z][a-z0-9+.-]*.
 func (r *Registry) SetLoader(scheme string, l Loader) {
-	r = r.orDefault()
+	r = r.notNil("SetLoader")
 	if !validScheme(scheme) {
 		panic(fmt.Sprintf("entrypoints: SetLoader: invalid scheme %q", scheme))
 	}
@@ -283,7 +301,7 @@ func (r *Registry) loader(scheme string) Loader {
 // handles the scheme, ErrNotRegistered for a go: target nobody registered,
 // and ctx.Err() when ctx is done before loading starts.
 func (r *Registry) Load(ctx context.Context, ep EntryPoint) (any, error) {
-	r = r.orDefault()
+	r = r.notNil("Load")
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("entrypoints: load %s: %w", ep.Target, err)
 	}

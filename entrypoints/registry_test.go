@@ -170,7 +170,8 @@ func TestDefaultRegistry(t *testing.T) {
 	target := fmt.Sprintf("example.com/defaultregistry%d.New", run)
 	ns := fmt.Sprintf("defaultregistry%d.ns", run)
 	Register(target, newCPU)
-	var r *Registry // nil means the default registry
+	r := DefaultRegistry()
+	assert.Same(t, r, DefaultRegistry())
 	v, ok := r.Lookup(target)
 	require.True(t, ok)
 	assert.Equal(t, "cpu", v.(func() string)())
@@ -251,4 +252,22 @@ func TestSetLoaderOfTheDefaultRegistry(t *testing.T) {
 	SetLoader("defaulttest", nil)
 	_, err = defaultRegistry.Load(context.Background(), EntryPoint{Target: Target{Scheme: "defaulttest", Ref: "x"}})
 	require.ErrorIs(t, err, ErrUnknownScheme)
+}
+
+// TestNilRegistry: a nil *Registry is not the default one: each method
+// says so rather than act on no registry, or on the default, quietly.
+func TestNilRegistry(t *testing.T) {
+	t.Parallel()
+	var r *Registry
+	for name, call := range map[string]func(){
+		"Register":         func() { r.Register("example.com/x.New", newCPU) },
+		"RegisterFunc":     func() { r.RegisterFunc(newCPU) },
+		"Lookup":           func() { r.Lookup("example.com/x.New") },
+		"Targets":          func() { r.Targets() },
+		"RegisterManifest": func() { r.RegisterManifest(fstest.MapFS{}, "entry_points.toml") },
+		"SetLoader":        func() { r.SetLoader("exec", nil) },
+		"Load":             func() { _, _ = r.Load(context.Background(), EntryPoint{}) },
+	} {
+		assert.PanicsWithValue(t, "entrypoints: Registry."+name+" called on a nil *Registry; the default registry is entrypoints.DefaultRegistry()", call, name)
+	}
 }
