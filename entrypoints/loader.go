@@ -1,9 +1,6 @@
 package entrypoints
 
-import (
-	"context"
-	"fmt"
-)
+import "context"
 
 // Loader resolves the targets of one scheme to the values they refer to.
 // Registry.Load calls the loader that Registry.SetLoader gave for the
@@ -26,11 +23,7 @@ func (g goLoader) Load(_ context.Context, ep EntryPoint) (any, error) {
 	if v, ok := g.r.Lookup(ep.Target.Ref); ok {
 		return v, nil
 	}
-	hint := fmt.Sprintf("is package %s imported?", goPackage(ep.Target.Ref))
-	if goPackage(ep.Target.Ref) == "main" {
-		hint = "does package main register it?"
-	}
-	return nil, &kindError{kind: ErrNotRegistered, msg: fmt.Sprintf("entrypoints: %s is not registered (%s)", ep.Target, hint)}
+	return nil, g.notRegistered(ep)
 }
 
 // settingsKey is the context key of an extension's settings table.

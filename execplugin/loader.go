@@ -2,16 +2,12 @@ package execplugin
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/stevedore-go/stevedore/entrypoints"
@@ -105,62 +101,17 @@ func NewLoader(opts ...LoaderOption) *Loader {
 // that path as its $0, and keeps the descriptor open; elsewhere it is run
 // by its path, a moment after the check.
 func (l *Loader) Load(ctx context.Context, ep entrypoints.EntryPoint) (any, error) {
-	fail := func(err error) error { return fmt.Errorf("execplugin: load %s (%s): %w", ep, ep.Target, err) }
-	if ep.Target.Scheme != "exec" {
-		return nil, fail(fmt.Errorf("not an exec: target"))
-	}
-	rel, fragment, _ := strings.Cut(ep.Target.Ref, "#")
-	path := filepath.FromSlash(rel)
-	// The manifest says what runs: whoever may write it may choose the
-	// program and its pin. One on disk is checked as the program is.
-	dir := ""
-	if info, err := os.Stat(ep.Manifest); err == nil && info.Mode().IsRegular() {
-		if dir, err = filepath.Abs(filepath.Dir(ep.Manifest)); err != nil {
-			return nil, fail(err)
-		}
-		if !l.allowWritable {
-			if err := checkOwner(ep.Manifest, info); err != nil {
-				return nil, fail(err)
-			}
-		}
-	}
-	if !filepath.IsAbs(path) {
-		if dir == "" {
-			return nil, fail(fmt.Errorf("the path is relative to its manifest, which is not a file on disk (%s)", ep.Manifest))
-		}
-		path = filepath.Join(dir, path)
-	}
-	f, err := os.Open(path)
+	prog, err := l.open(ep)
 	if err != nil {
-		return nil, fail(err)
+		return nil, err
 	}
 	keep := false // a pinned program's file goes to the Plugin, which restarts from it
 	defer func() {
 		if !keep {
-			f.Close()
+			prog.file.Close()
 		}
 	}()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fail(err)
-	}
-	if !info.Mode().IsRegular() {
-		return nil, fail(fmt.Errorf("%s is not a regular file", path))
-	}
-	if !l.allowWritable {
-		if err := checkOwner(path, info); err != nil {
-			return nil, fail(err)
-		}
-	}
-	if ep.SHA256 != "" {
-		h := sha256.New()
-		if _, err := io.Copy(h, f); err != nil {
-			return nil, fail(err)
-		}
-		if got := hex.EncodeToString(h.Sum(nil)); got != ep.SHA256 {
-			return nil, fail(fmt.Errorf("%w: %s has sha256 %s, the manifest pins %s", ErrPinMismatch, path, got, ep.SHA256))
-		}
-	}
+	path, dir, fragment, f := prog.path, prog.dir, prog.fragment, prog.file
 	cfg := l.cfg
 	cfg.Path, cfg.Dir = path, dir // the plugin runs in its manifest's directory
 	if cfg.Dir == "" {
