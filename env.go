@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stevedore-go/stevedore/entrypoints"
+	"github.com/stevedore-go/stevedore/internal/fields"
 	"github.com/stevedore-go/stevedore/internal/tomlx"
 )
 
@@ -149,12 +150,12 @@ func (s *Settings) setEnv(v envVar, rest string, rv reflect.Value) error {
 	}
 	switch {
 	case rv.Kind() == reflect.Struct && rv.Type() != timeType:
-		fields := structFields(rv.Type())
-		names := make([]string, len(fields))
-		for i, f := range fields {
-			names[i] = envSegment(f.name)
+		fs := fields.Of(rv.Type())
+		names := make([]string, len(fs))
+		for i, f := range fs {
+			names[i] = envSegment(f.Name)
 			if next, ok := cutSegment(rest, names[i]); ok {
-				return s.setEnv(v, next, rv.FieldByIndex(f.index))
+				return s.setEnv(v, next, rv.FieldByIndex(f.Index))
 			}
 		}
 		seg, _, _ := strings.Cut(rest, "__")

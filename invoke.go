@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/stevedore-go/stevedore/entrypoints"
+	"github.com/stevedore-go/stevedore/internal/fields"
 )
 
 var (
@@ -239,7 +240,7 @@ func isSettingsType(t reflect.Type) bool {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	return t.Kind() == reflect.Struct && len(structFields(t)) > 0
+	return t.Kind() == reflect.Struct && len(fields.Of(t)) > 0
 }
 
 func nillable(t reflect.Type) bool {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stevedore-go/stevedore/entrypoints"
+	"github.com/stevedore-go/stevedore/internal/fields"
 	"github.com/stevedore-go/stevedore/internal/tomlx"
 )
 
@@ -388,84 +389,30 @@ func (s *Settings) structure(path []string, n tomlx.Node, rv reflect.Value) erro
 	if n.Kind() != tomlx.Table {
 		return s.mismatch(path, n, "a table")
 	}
-	fields := structFields(rv.Type())
+	fs := fields.Of(rv.Type())
 	setBy := make(map[string]string, n.Len()) // field name → the key that set it
 	// Entries come in declaration order, so the first error reported is
 	// the first in the file.
 	for e := n.First(); e.Valid(); e = e.Next() {
 		key := e.Key()
 		kpath := append(path[:len(path):len(path)], key)
-		f, ok := findField(fields, key)
+		f, ok := fields.Find(fs, key)
 		if !ok {
-			names := make([]string, len(fields))
-			for i, f := range fields {
-				names[i] = strings.ToLower(f.name) // keys match fields ignoring case
+			names := make([]string, len(fs))
+			for i, f := range fs {
+				names[i] = strings.ToLower(f.Name) // keys match fields ignoring case
 			}
 			return s.fail(kpath, e, false, "unknown key %s%s", tomlx.Quote(key, 80), tomlx.DidYouMean(strings.ToLower(key), names))
 		}
-		if other, dup := setBy[f.name]; dup {
-			return s.fail(kpath, e, false, "%s and %s both set %s", tomlx.Quote(other, 80), tomlx.Quote(key, 80), f.name)
+		if other, dup := setBy[f.Name]; dup {
+			return s.fail(kpath, e, false, "%s and %s both set %s", tomlx.Quote(other, 80), tomlx.Quote(key, 80), f.Name)
 		}
-		setBy[f.name] = key
-		if err := s.value(kpath, e, rv.FieldByIndex(f.index)); err != nil {
+		setBy[f.Name] = key
+		if err := s.value(kpath, e, rv.FieldByIndex(f.Index)); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-type field struct {
-	name  string // the tag's name, else the field's
-	index []int
-}
-
-// structFields lists the settable fields of struct type t: exported ones,
-// with those of embedded structs without a tag promoted, as encoding/json
-// does. A `toml:"-"` tag hides a field.
-func structFields(t reflect.Type) []field {
-	var fields []field
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		tag, _, _ := strings.Cut(sf.Tag.Get("toml"), ",")
-		if tag == "-" || !sf.IsExported() && !sf.Anonymous {
-			continue
-		}
-		ft := sf.Type
-		if ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		if sf.Anonymous && tag == "" && ft.Kind() == reflect.Struct && sf.Type.Kind() == reflect.Struct {
-			for _, f := range structFields(ft) {
-				fields = append(fields, field{name: f.name, index: append([]int{i}, f.index...)})
-			}
-			continue
-		}
-		if !sf.IsExported() {
-			continue
-		}
-		name := sf.Name
-		if tag != "" {
-			name = tag
-		}
-		fields = append(fields, field{name: name, index: []int{i}})
-	}
-	return fields
-}
-
-// findField finds the field for key: by exact name first, then ignoring
-// case.
-func findField(fields []field, key string) (field, bool) {
-	for _, f := range fields {
-		if f.name == key {
-			return f, true
-		}
-	}
-	for _, f := range fields {
-		if strings.EqualFold(f.name, key) {
-			return f, true
-		}
-	}
-	return field{}, false
 }
 
 // CheckTables reports the tables under prefix (such as "ceilometer", for
