@@ -58,7 +58,8 @@ func WithNamespaces(namespaces ...string) Option {
 }
 
 // WithSearchPath adds directories of manifests, searched first, in the
-// order given. Given more than once, the directories add up.
+// order given; a file among them is a manifest, read as it is. Given more
+// than once, the directories add up.
 func WithSearchPath(dirs ...string) Option {
 	return func(d *discovery) { d.searchPath = append(d.searchPath, dirs...) }
 }
@@ -129,7 +130,8 @@ func withPlatform(goos, goarch string) Option {
 // In each directory or file system it reads *.toml and */entry_points.toml,
 // in lexical order of their paths, skipping names that start with a dot. A
 // directory given twice is read once, where it comes first; one that does
-// not exist is skipped, as PATH does.
+// not exist is skipped, as PATH does. A regular file on the search path is
+// read as a manifest, whatever its name.
 //
 // Discover reads regular files only, following symbolic links, and none
 // larger than the limit of WithMaxManifestSize (4 MiB by default), which it
@@ -357,6 +359,9 @@ func appendOSDirJobs(jobs []job, dir string) []job {
 	}
 	base := filepath.Clean(dir)
 	if err != nil {
+		if info, serr := os.Stat(dir); serr == nil && info.Mode().IsRegular() {
+			return append(jobs, job{path: base, name: dir}) // a manifest, named on the search path
+		}
 		return append(jobs, job{err: &fs.PathError{Op: "read", Path: base, Err: underlying(err)}})
 	}
 	// Diagnostics name files by clean paths; open them through dir as

@@ -230,13 +230,14 @@ func TestDiscoverDirectoryLayout(t *testing.T) {
 
 func TestDiscoverUnreadableDirectory(t *testing.T) {
 	t.Parallel()
+	// A path through a regular file, as if it were a directory.
 	file := writeFiles(t, t.TempDir(), map[string]string{"not-a-dir": ""})
-	c, err := Discover(t.Context(), isolated(WithSearchPath(filepath.Join(file, "not-a-dir")))...)
+	c, err := Discover(t.Context(), isolated(WithSearchPath(filepath.Join(file, "not-a-dir", "sub")))...)
 	require.NoError(t, err)
 	require.Len(t, c.Problems(), 1)
 	var pe *fs.PathError
 	require.ErrorAs(t, c.Problems()[0], &pe)
-	assert.Equal(t, filepath.Join(file, "not-a-dir"), pe.Path)
+	assert.Equal(t, filepath.Join(file, "not-a-dir", "sub"), pe.Path)
 }
 
 func TestDiscoverDeterministic(t *testing.T) {
@@ -472,4 +473,23 @@ func TestDiscoverWithNamespaces(t *testing.T) {
 	c, err = Discover(context.Background(), WithEnv(false), WithRegistry(&r), WithSearchPath(dir), WithNamespaces("ns.a"), WithNamespaces("ns.c"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"ns.a", "ns.c"}, c.Namespaces())
+}
+
+// TestDiscoverManifestFile: a file on the search path is a manifest,
+// whatever its name, in its place in the order; one that cannot be read
+// is a problem.
+func TestDiscoverManifestFile(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, t.TempDir(), map[string]string{
+		"first/plugins.conf":         manifest("d1", "ns", `x = "example.com/a.X"`),
+		"second.toml":                manifest("d2", "ns", `x = "example.com/a.X"`),
+		"deep/a/b/entry_points.toml": manifest("d3", "ns", `x = "example.com/a.X"`),
+	})
+	c, err := Discover(t.Context(), WithEnv(false), WithRegistry(new(Registry)),
+		WithSearchPath(filepath.Join(dir, "deep", "a", "b", "entry_points.toml"), filepath.Join(dir, "first", "plugins.conf"), dir))
+	require.NoError(t, err)
+	assert.Empty(t, c.Problems())
+	assert.Equal(t, []string{"x@entry_points.toml", "x@plugins.conf", "x@second.toml"}, names(c, "ns"))
+	eps := c.EntryPoints("ns")
+	assert.Equal(t, filepath.Join(dir, "first", "plugins.conf"), eps[1].Manifest)
 }
