@@ -206,6 +206,7 @@ func Discover(ctx context.Context, opts ...Option) (*Catalog, error) {
 			return name
 		})
 	}
+	jobs = readOnce(jobs)
 	for _, e := range d.registry.orDefault().embedded() {
 		jobs = append(jobs, job{embedded: e})
 	}
@@ -242,6 +243,25 @@ func Discover(ctx context.Context, opts ...Option) (*Catalog, error) {
 		}
 	}
 	return c, nil
+}
+
+// readOnce drops the jobs of files of the operating system's read by an
+// earlier job: a manifest named on the search path that a directory
+// before it already holds.
+func readOnce(jobs []job) []job {
+	seen := map[string]bool{}
+	return slices.DeleteFunc(jobs, func(j job) bool {
+		if j.fsys != nil || j.err != nil || j.path == "" {
+			return false
+		}
+		key := j.path
+		if abs, err := filepath.Abs(j.path); err == nil {
+			key = abs
+		}
+		dup := seen[key]
+		seen[key] = true
+		return dup
+	})
 }
 
 // job is one manifest to read and parse, or a problem found while listing.

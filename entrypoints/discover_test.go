@@ -476,8 +476,8 @@ func TestDiscoverWithNamespaces(t *testing.T) {
 }
 
 // TestDiscoverManifestFile: a file on the search path is a manifest,
-// whatever its name, in its place in the order; one that cannot be read
-// is a problem.
+// whatever its name, in its place in the order, read once however often
+// it is reached.
 func TestDiscoverManifestFile(t *testing.T) {
 	t.Parallel()
 	dir := writeFiles(t, t.TempDir(), map[string]string{
@@ -486,7 +486,7 @@ func TestDiscoverManifestFile(t *testing.T) {
 		"deep/a/b/entry_points.toml": manifest("d3", "ns", `x = "example.com/a.X"`),
 	})
 	c, err := Discover(t.Context(), WithEnv(false), WithRegistry(new(Registry)),
-		WithSearchPath(filepath.Join(dir, "deep", "a", "b", "entry_points.toml"), filepath.Join(dir, "first", "plugins.conf"), dir))
+		WithSearchPath(filepath.Join(dir, "deep", "a", "b", "entry_points.toml"), filepath.Join(dir, "first", "plugins.conf"), dir, filepath.Join(dir, "second.toml")))
 	require.NoError(t, err)
 	assert.Empty(t, c.Problems())
 	assert.Equal(t, []string{"x@entry_points.toml", "x@plugins.conf", "x@second.toml"}, names(c, "ns"))
