@@ -1,0 +1,119 @@
+// Command stevedore checks, lists and documents the entry points that
+// manifests on disk declare, for extension authors and CI:
+//
+//	stevedore check [DIR|FILE...]            every problem, as file:line:col: message; exit status 1 if any
+//	stevedore list [DIR|FILE...]             every entry point and its state
+//	stevedore show NS NAME [DIR|FILE...]     every field of the entry points NS/NAME
+//	stevedore doc NS [DIR|FILE...]           a Markdown reference of namespace NS
+//
+// Each takes -json (but doc). Without paths it reads the directories of
+// $STEVEDORE_PATH, as programs do. A file is a manifest. A directory is
+// read as programs read one on their search path (its *.toml and
+// */entry_points.toml), and so is every entry_points.toml below it, as in
+// a source tree where each package embeds its own; directories named
+// testdata or vendor, or starting with "." or "_", are skipped. Paths
+// given first take precedence, as on a search path.
+//
+// What a manifest on disk can be checked for: that it parses; that its
+// exec: programs exist, are executable, are safe to trust and match their
+// sha256 pins. Whether a go: target is registered only the program that
+// links it can tell: mount inspect.Command in it ("PROG plugins check").
+//
+// Install it with
+//
+//	go install github.com/stevedore-go/stevedore/cmd/stevedore@latest
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/stevedore-go/stevedore/entrypoints"
+	"github.com/stevedore-go/stevedore/execplugin"
+	"github.com/stevedore-go/stevedore/inspect"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd := &inspect.Command{Name: "stevedore", Paths: true, Report: report}
+	return cmd.Run(ctx, args, stdout, stderr)
+}
+
+// report discovers the manifests at paths, or on $STEVEDORE_PATH, and
+// reports them as far as can be told without the programs that load them.
+func report(ctx context.Context, paths []string) (*inspect.Report, error) {
+	reg := new(entrypoints.Registry)
+	reg.SetLoader("exec", execplugin.NewLoader())
+	// go: targets, and schemes of the programs' own, are for the program
+	// to check: here, nothing can be told of them.
+	unknowable := entrypoints.LoaderFunc(func(_ context.Context, ep entrypoints.EntryPoint) (any, error) {
+		return nil, fmt.Errorf("stevedore: %s is loaded by the program, not by this command", ep.Target)
+	})
+	reg.SetLoader("go", unknowable)
+	opts := []entrypoints.Option{entrypoints.WithRegistry(reg), entrypoints.WithEnv(len(paths) == 0)}
+	for _, p := range paths {
+		expanded, err := expand(p)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, entrypoints.WithSearchPath(expanded...))
+	}
+	c, err := entrypoints.Discover(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	for _, ns := range c.Namespaces() {
+		for _, ep := range c.EntryPoints(ns) {
+			if s := ep.Target.Scheme; s != "go" && s != "exec" {
+				reg.SetLoader(s, unknowable)
+			}
+		}
+	}
+	return inspect.New(c), nil
+}
+
+// expand returns what to search for path: a file as it is; a directory,
+// then every entry_points.toml more than one level below it.
+func expand(path string) ([]string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []string{path}, nil
+	}
+	out := []string{path}
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			name := d.Name()
+			if p != path && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata" || name == "vendor") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Name() == "entry_points.toml" {
+			if rel, _ := filepath.Rel(path, p); strings.Count(filepath.ToSlash(rel), "/") >= 2 {
+				out = append(out, p)
+			}
+		}
+		return nil
+	})
+	slices.Sort(out[1:])
+	return out, err
+}

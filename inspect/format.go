@@ -1,0 +1,116 @@
+package inspect
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"iter"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteTable writes the entries as a table for people, one a line, then
+// the problems. A detail column holds the reason of an entry that is not
+// loaded or available, else its description.
+func (r *Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAMESPACE\tNAME\tSTATE\tDISTRIBUTION\tDETAIL")
+	for _, e := range r.Entries {
+		detail := e.Reason
+		if detail == "" {
+			detail = e.Description
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Namespace, e.Name, e.State, dash(e.Distribution), oneLine(detail, 100))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(r.Problems) > 0 || len(r.Notes) > 0 {
+		fmt.Fprintln(w)
+		return r.WriteProblems(w)
+	}
+	return nil
+}
+
+// WriteProblems writes each problem on a line of its own, as
+// "file:line:col: message", then each note, as "file:line: note:
+// message".
+func (r *Report) WriteProblems(w io.Writer) error {
+	for _, p := range r.Problems {
+		if _, err := fmt.Fprintln(w, p.String()); err != nil {
+			return err
+		}
+	}
+	for _, n := range r.Notes {
+		n.Message = "note: " + n.Message
+		if _, err := fmt.Fprintln(w, n.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteEntry writes every field of e, one a line.
+func WriteEntry(w io.Writer, e Entry) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
+	field := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+		}
+	}
+	field("namespace", e.Namespace)
+	field("name", e.Name)
+	field("state", string(e.State))
+	field("reason", e.Reason)
+	field("target", e.Target)
+	field("distribution", strings.TrimSpace(e.Distribution+" "+e.Version))
+	field("declared", e.Location())
+	if e.Priority != 0 {
+		field("priority", strconv.Itoa(e.Priority))
+	}
+	field("tags", strings.Join(e.Tags, ", "))
+	field("platforms", strings.Join(e.Platforms, ", "))
+	field("sha256", e.SHA256)
+	field("description", e.Description)
+	for k, v := range sortedMap(e.Extra) {
+		field(k, fmt.Sprint(v))
+	}
+	return tw.Flush()
+}
+
+// WriteJSON writes v as indented JSON.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// oneLine keeps a table cell on one line, at most n bytes.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		s = s[:n-3] + "..."
+	}
+	return s
+}
+
+// sortedMap yields m's entries in the order of their keys.
+func sortedMap(m map[string]any) iter.Seq2[string, any] {
+	return func(yield func(string, any) bool) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if !yield(k, m[k]) {
+				return
+			}
+		}
+	}
+}
