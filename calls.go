@@ -28,14 +28,15 @@ func call[T, R any](ctx context.Context, recoverPanics bool, fn func(context.Con
 
 // Map calls fn for every extension of m, in order, and returns the results
 // of the calls that succeeded, in order, with the failures joined, each an
-// *ExtensionError. With WithPropagateMapErrors(true) it stops at the first
-// failure and returns it. A panic in fn is that extension's failure (a
-// *PanicError) unless WithRecoverPanics(false). Map stops when ctx is
-// done, adding ctx.Err() to the failures, and returns an error matching
-// ErrNoMatches when m has no extensions, or ErrClosed once m is closing.
-// A runtime.Goexit in fn ends the caller's goroutine, as in a loop the
-// caller wrote (t.FailNow relies on it); MapConcurrent, which runs fn on
-// goroutines of its own, reports it as that extension's failure instead.
+// [*ExtensionError]. With [WithPropagateMapErrors](true) it stops at the
+// first failure and returns it. A panic in fn is that extension's failure
+// (a [*PanicError]) unless [WithRecoverPanics](false). Map stops when ctx
+// is done, adding ctx.Err() to the failures, and returns an error matching
+// [ErrNoMatches] when m has no extensions, or [ErrClosed] once m is
+// closing. A [runtime.Goexit] in fn ends the caller's goroutine, as in a
+// loop the caller wrote (t.FailNow relies on it); [MapConcurrent], which
+// runs fn on goroutines of its own, reports it as that extension's failure
+// instead.
 func Map[T, R any](ctx context.Context, m *Manager[T], fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
 	return mapOver(ctx, m, "Map", nil, fn)
 }
@@ -121,14 +122,14 @@ func (r *mapRun[T, R]) fail(ext *Extension[T], err error) {
 	r.errs = append(r.errs, e)
 }
 
-// MapConcurrent is Map with up to limit calls at once (as many as there
+// MapConcurrent is [Map] with up to limit calls at once (as many as there
 // are extensions when limit < 1). Results and failures come in extension
 // order, whatever the order of completion. Once ctx is done it starts no
-// more calls; with WithPropagateMapErrors(true) the first failure cancels
+// more calls; with [WithPropagateMapErrors](true) the first failure cancels
 // the context the other calls were given and is the error returned. With
-// WithRecoverPanics(false), the first panic in fn is raised again on the
+// [WithRecoverPanics](false), the first panic in fn is raised again on the
 // caller's goroutine, once the running calls have returned, as a
-// *PanicError that holds the panicking goroutine's stack.
+// [*PanicError] that holds the panicking goroutine's stack.
 func MapConcurrent[T, R any](ctx context.Context, m *Manager[T], limit int, fn func(context.Context, *Extension[T]) (R, error)) ([]R, error) {
 	v := m.acquire()
 	defer v.gen.release()
@@ -228,9 +229,9 @@ var errNotCalled = errors.New("stevedore: not called: the calls before it exited
 
 // First calls fn for the extensions of m in order until one succeeds, and
 // returns its result (pluggy's firstresult). When every call fails, it
-// returns the failures joined, each an *ExtensionError. It returns an
-// error matching ErrNoMatches when m has no extensions, and stops when ctx
-// is done.
+// returns the failures joined, each an [*ExtensionError]. It returns an
+// error matching [ErrNoMatches] when m has no extensions, and stops when
+// ctx is done.
 func First[T, R any](ctx context.Context, m *Manager[T], fn func(context.Context, *Extension[T]) (R, error)) (R, error) {
 	var zero R
 	v := m.acquire()

@@ -10,22 +10,22 @@ import (
 	"slices"
 )
 
-// Close stops every started Stopper and closes every extension whose Obj
-// is an io.Closer, in reverse load order (whatever order WithNameOrder
-// gave), and returns their errors joined, each an *ExtensionError. It is
-// Shutdown without a deadline: an extension's Stop or Close that never
-// returns holds it up for ever.
+// Close stops every started [Stopper] and closes every extension whose Obj
+// is an [io.Closer], in reverse load order (whatever order [WithNameOrder]
+// gave), and returns their errors joined, each an [*ExtensionError]. It is
+// [Manager.Shutdown] without a deadline: an extension's Stop or Close that
+// never returns holds it up for ever.
 func (m *Manager[T]) Close() error { return m.Shutdown(context.Background()) }
 
-// Shutdown closes the manager as Close does, waiting for the extensions'
-// Stop and Close methods until ctx is done. An extension whose Close has not
-// returned by then is reported as such (its Close goes on, unwaited for),
-// and the extensions after it are not closed, each reported by name, so
-// that the caller's deadline holds. A panic or runtime.Goexit in a Close
-// is that extension's failure.
+// Shutdown closes the manager as [Manager.Close] does, waiting for the
+// extensions' Stop and Close methods until ctx is done. An extension whose
+// Close has not returned by then is reported as such (its Close goes on,
+// unwaited for), and the extensions after it are not closed, each reported
+// by name, so that the caller's deadline holds. A panic or
+// [runtime.Goexit] in a Close is that extension's failure.
 //
-// From the moment Shutdown begins, Map and the other calls across the
-// extensions fail with ErrClosed; the calls already in flight finish
+// From the moment Shutdown begins, [Map] and the other calls across the
+// extensions fail with [ErrClosed]; the calls already in flight finish
 // before any extension stops. If they have not returned when ctx is done,
 // no extension is closed, and each is reported so. Shutdown must
 // therefore not be called from within such a call, which it would wait

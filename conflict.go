@@ -13,10 +13,11 @@ import (
 // loaded, and returns one of them, or an error that fails the manager's
 // constructor.
 //
-// What the chosen entry point decides: the extension Lookup returns and
-// DispatchNames calls, the one NewNamed loads, and the driver of
-// NewDriver. New, NewEnabled, NewDispatch, NewNameDispatch and NewHook
-// still load every candidate, so Map reaches them all.
+// What the chosen entry point decides: the extension [Manager.Lookup]
+// returns and [DispatchNames] calls, the one [NewNamed] loads, and the
+// driver of [NewDriver]. [New], [NewEnabled], [NewDispatch],
+// [NewNameDispatch] and [NewHook] still load every candidate, so [Map]
+// reaches them all.
 type ConflictResolver func(namespace, name string, candidates []entrypoints.EntryPoint) (entrypoints.EntryPoint, error)
 
 // FirstWins chooses the first candidate in catalog order: the one with the
@@ -26,7 +27,7 @@ func FirstWins(_, _ string, candidates []entrypoints.EntryPoint) (entrypoints.En
 	return candidates[0], nil
 }
 
-// ErrorOnConflict refuses to choose: its error matches ErrMultipleMatches
+// ErrorOnConflict refuses to choose: its error matches [ErrMultipleMatches]
 // and lists each candidate with the manifest that declares it.
 func ErrorOnConflict(namespace, name string, candidates []entrypoints.EntryPoint) (entrypoints.EntryPoint, error) {
 	return entrypoints.EntryPoint{}, multipleMatches(namespace, name, candidates)

@@ -9,7 +9,7 @@
 // and a Go type that its extensions provide, usually an interface. An
 // extension is a package that declares entry points in a manifest, a name
 // and a target each, and registers the values the targets name (see the
-// entrypoints package):
+// [github.com/stevedore-go/stevedore/entrypoints] package):
 //
 //	[entry_points."ceilometer.poll.central"]
 //	cpu = "example.com/acme/pollsters.NewCPU"
@@ -39,16 +39,13 @@
 //
 // # From targets to values of T
 //
-// A target resolves to a value (see [entrypoints.Registry]). A value
-// assignable to T is the extension itself. A function returning T, or
-// (T, error), is a factory: the manager calls it once, with a leading
-// [context.Context] if it takes one, then the arguments of
-// [WithInvokeArgs], then its settings if its last parameter is a struct
-// (see [Settings]). A value of another kind is given to the adapter of
-// [WithAdapter], when there is one. Anything else fails to load with an
-// error matching [ErrWrongType] that names the types involved; so does a
-// factory or adapter that returns nil. The constructors' documentation
-// refers to these rules.
+// A target resolves to a value (see
+// [github.com/stevedore-go/stevedore/entrypoints.Registry]). A value that
+// is a T is the extension itself; a function that returns a T is a
+// factory, which the manager calls with the arguments of [WithInvokeArgs]
+// and the extension's [Settings]; a value of another kind may go to the
+// adapter of [WithAdapter]. [New] gives the rules in full, and every
+// constructor follows them.
 //
 // # Failures
 //
@@ -59,23 +56,23 @@
 // extension still loads. Constructors return an error only for what stops
 // the manager as a whole: an invalid option, a conflict the resolver
 // refuses, a done context, a [WithRequired] extension that did not load,
-// and for NewDriver, the driver not loading.
+// and for [NewDriver], the driver not loading.
 //
 // # Lifecycle
 //
-// Extensions that are [Starter]s start once every extension has loaded,
-// in load order; [Stopper]s stop, in reverse order, before they are
-// closed by [Manager.Close] or, within a deadline, [Manager.Shutdown].
-// [WithLoadTimeout] bounds each extension's load. [Manager.Reload]
-// discovers again and swaps the extensions atomically, keeping those that
-// did not change.
+// Extensions that implement [Starter] start once every extension has
+// loaded, in load order; those that implement [Stopper] stop, in reverse
+// order, before they are closed by [Manager.Close] or, within a deadline,
+// [Manager.Shutdown]. [WithLoadTimeout] bounds each extension's load.
+// [Manager.Reload] discovers again and swaps the extensions atomically,
+// keeping those that did not change.
 //
 // # Concurrency
 //
-// A constructed Manager is safe for concurrent use; Close must not run
+// A constructed [Manager] is safe for concurrent use; Close must not run
 // concurrently with calls to the extensions, and calls after it fail with
 // [ErrClosed]. Reload may run concurrently with calls: they finish on the
-// set they began with. Managers never print; give them a [*slog.Logger]
-// with [WithLogger], and a [Listener] with [WithListener] to observe each
-// entry point's life.
+// set they began with. Managers never print; give them a
+// [*log/slog.Logger] with [WithLogger], and a [Listener] with
+// [WithListener] to observe each entry point's life.
 package stevedore

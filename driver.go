@@ -10,7 +10,7 @@ import (
 )
 
 // DriverManager is a manager of exactly one extension, the driver: see
-// NewDriver. Tests can make one around a fake driver with
+// [NewDriver]. Tests can make one around a fake driver with
 // &DriverManager[T]{Manager: FromExtensions(ns, exts)}, exts holding one
 // extension.
 type DriverManager[T any] struct {
@@ -30,16 +30,16 @@ func (d *DriverManager[T]) Driver() T {
 // NewDriver loads the one entry point of namespace called name, as
 // stevedore's DriverManager does, and fails unless it loads:
 //
-//   - no enabled entry point has the name: an error matching ErrNoMatches
+//   - no enabled entry point has the name: an error matching [ErrNoMatches]
 //     that lists the names available (and, if it is disabled, why);
 //   - several distributions declare it: an error matching
-//     ErrMultipleMatches that lists each with its manifest, unless a
-//     resolver was given with WithConflictResolver;
-//   - it fails to load: its *LoadError.
+//     [ErrMultipleMatches] that lists each with its manifest, unless a
+//     resolver was given with [WithConflictResolver];
+//   - it fails to load: its [*LoadError].
 //
 // NewDriver returns these errors rather than logging them. A
-// WithOnLoadFailure callback still sees a load failure, and a WithOnMissing
-// callback sees the name when it is absent or fails to load.
+// [WithOnLoadFailure] callback still sees a load failure, and a
+// [WithOnMissing] callback sees the name when it is absent or fails to load.
 func NewDriver[T any](ctx context.Context, namespace, name string, opts ...Option) (*DriverManager[T], error) {
 	b, err := start[T](ctx, namespace, opts)
 	if err != nil {

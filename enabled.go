@@ -11,8 +11,8 @@ import (
 // returns true, as stevedore's EnabledExtensionManager does. check sees
 // each entry point before anything is loaded, so what it rejects is never
 // resolved nor invoked; a nil check accepts all. A panic in check fails
-// that entry point only. WithAfterLoadCheck can still drop an extension
-// once loaded. Otherwise it behaves as New.
+// that entry point only. [WithAfterLoadCheck] can still drop an extension
+// once loaded. Otherwise it behaves as [New].
 func NewEnabled[T any](ctx context.Context, namespace string, check func(entrypoints.EntryPoint) bool, opts ...Option) (*Manager[T], error) {
 	b, err := start[T](ctx, namespace, opts)
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 
 // WithEnv returns settings that environment variables override, on top of
 // the document and of the structs' Defaults. environ is in the form of
-// os.Environ; the variables taken are those whose names start with
+// [os.Environ]; the variables taken are those whose names start with
 // prefix, which must not be empty.
 //
 // A variable's name is prefix followed by the TOML key path of what it
@@ -31,14 +31,14 @@ import (
 // Since that spelling folds case and punctuation, a variable sets every
 // key it spells; names are best kept to lower case, digits and "_".
 //
-// A value is taken as it is when it sets a string, a time.Duration or an
-// encoding.TextUnmarshaler; any other value is written as in TOML: 10,
+// A value is taken as it is when it sets a string, a [time.Duration] or an
+// [encoding.TextUnmarshaler]; any other value is written as in TOML: 10,
 // 2.5, true, ["a", "b"], {x = 1}. Decoding is as strict as the document's:
 // a variable that names no field of the settings struct, or whose value
-// is of the wrong type, fails the extension with a *SettingsError whose
+// is of the wrong type, fails the extension with a [*SettingsError] whose
 // Path is "environment" and whose Key is the variable's name (its value,
 // which may be a secret, is never quoted). Variables for extensions no
-// manager has are reported as tables are, by CheckTables and in the
+// manager has are reported as tables are, by [Settings.CheckTables] and in the
 // managers' logs. Instances ("name/instance") are declared by the
 // document only; a variable can set an instance's settings, not add one.
 //

@@ -9,28 +9,31 @@ import (
 )
 
 var (
-	// ErrNoUniqueMatch is matched by both ErrNoMatches and
-	// ErrMultipleMatches: the request needed exactly one extension.
+	// ErrNoUniqueMatch is matched by both [ErrNoMatches] and
+	// [ErrMultipleMatches]: the request needed exactly one extension.
 	ErrNoUniqueMatch = errors.New("stevedore: no unique match")
 
-	// ErrNoMatches is matched by the error NewDriver returns when no entry
-	// point has the driver's name, and by the error of Map, MapConcurrent,
-	// First, Each and Dispatch on a manager without extensions.
+	// ErrNoMatches is matched by the error [NewDriver] returns when no entry
+	// point has the driver's name, and by the error of [Map],
+	// [MapConcurrent], [First], [Manager.Each] and [Dispatch] on a manager
+	// without extensions.
 	ErrNoMatches error = &kindError{kind: ErrNoUniqueMatch, msg: "stevedore: no matches"}
 
-	// ErrMultipleMatches is matched by the error NewDriver returns when
+	// ErrMultipleMatches is matched by the error [NewDriver] returns when
 	// several distributions declare the driver's name and no conflict
-	// resolver was given, and by the error of ErrorOnConflict.
+	// resolver was given, and by the error of [ErrorOnConflict].
 	ErrMultipleMatches error = &kindError{kind: ErrNoUniqueMatch, msg: "stevedore: multiple matches"}
 
 	// ErrWrongType is matched by the load failure of a plugin that is not
-	// of the manager's type nor a factory of it, and by the error of a
-	// constructor given an option made for another extension type.
+	// of the manager's type nor a factory of it (see [New]), and by the
+	// error of a constructor given an option made for another extension
+	// type.
 	ErrWrongType = errors.New("stevedore: wrong type")
 
-	// ErrClosed is matched by the error of Map, MapConcurrent, First,
-	// Each, Dispatch and DispatchNames on a manager that Close or Shutdown
-	// has begun to close: no extension is called.
+	// ErrClosed is matched by the error of [Map], [MapConcurrent], [First],
+	// [Manager.Each], [Dispatch] and [DispatchNames] on a manager that
+	// [Manager.Close] or [Manager.Shutdown] has begun to close: no extension
+	// is called.
 	ErrClosed = errors.New("stevedore: manager closed")
 )
 
@@ -49,8 +52,8 @@ func (e *kindError) Is(target error) bool {
 }
 
 // LoadError is why an entry point did not become an extension. The
-// manager reports it to the WithOnLoadFailure callback and lists it in
-// Failures; the other extensions load regardless.
+// manager reports it to the [WithOnLoadFailure] callback and lists it in
+// [Manager.Failures]; the other extensions load regardless.
 type LoadError struct {
 	EntryPoint entrypoints.EntryPoint
 	Stage      Stage // where loading failed
@@ -81,8 +84,9 @@ func (e *LoadError) Unwrap() error { return e.Err }
 // declaredAt returns where ep is declared (EntryPoint.Location).
 func declaredAt(ep entrypoints.EntryPoint) string { return ep.Location() }
 
-// ExtensionError is the failure of one extension in Map, MapConcurrent,
-// First, Each, Dispatch, DispatchNames, Close or Shutdown.
+// ExtensionError is the failure of one extension in [Map],
+// [MapConcurrent], [First], [Manager.Each], [Dispatch], [DispatchNames],
+// [Manager.Close] or [Manager.Shutdown].
 type ExtensionError struct {
 	Name       string
 	EntryPoint entrypoints.EntryPoint // which one, when several share the name
@@ -106,9 +110,9 @@ func extensionError[T any](ext *Extension[T], err error) *ExtensionError {
 	return &ExtensionError{Name: ext.Name, EntryPoint: ext.EntryPoint, Err: err}
 }
 
-// PanicError is a panic in plugin code (a factory, a Map function, a
+// PanicError is a panic in plugin code (a factory, a [Map] function, a
 // Close method), recovered and reported as an error of that extension
-// only. WithRecoverPanics(false) lets panics through instead.
+// only. [WithRecoverPanics](false) lets panics through instead.
 type PanicError struct {
 	Value any    // what was passed to panic
 	Stack []byte // the panicking goroutine's stack

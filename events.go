@@ -10,11 +10,11 @@ import (
 // EventKind says what happened to an entry point.
 type EventKind int
 
-// The life of an entry point: Discovered, then Disabled or Shadowed (it
-// will never load), or Resolved and then Loaded or Failed; a loaded
-// extension that is an io.Closer is Closed by Manager.Close. Entry points
-// a manager does not select (such as names NewNamed was not given) stop at
-// Discovered.
+// The life of an entry point: [Discovered], then [Disabled] or [Shadowed]
+// (it will never load), or [Resolved] and then [Loaded] or [Failed]; a
+// loaded extension that is an [io.Closer] is [Closed] by [Manager.Close].
+// Entry points a manager does not select (such as names [NewNamed] was not
+// given) stop at Discovered.
 const (
 	Discovered EventKind = iota + 1 // found in the manager's namespace
 	Disabled                        // will not load or was dropped; EntryPoint.Disabled says why (enabled = false, another platform, WithAfterLoadCheck)
@@ -26,7 +26,8 @@ const (
 
 	// An extension that runs in a process of its own (exec:) reports these
 	// after it loaded, from the goroutine that saw them happen. When it
-	// exits too often to be started again, Failed follows, with the reason.
+	// exits too often to be started again, [Failed] follows, with the
+	// reason.
 	Exited    // its process exited on its own, or was ended because it stopped answering (Err: how)
 	Restarted // its process was started again
 
@@ -57,7 +58,7 @@ func (k EventKind) String() string {
 }
 
 // Event is one step in the life of an entry point, reported to the
-// listeners given with WithListener.
+// listeners given with [WithListener].
 type Event struct {
 	Kind       EventKind
 	Namespace  string
@@ -69,9 +70,10 @@ type Event struct {
 
 // Listener observes what managers do with entry points, for metrics,
 // tracing or debugging. Events are delivered in order, during the call
-// that constructs or closes the manager (a Close that Shutdown stopped
-// waiting for reports Closed whenever it returns), except those of an extension's
-// process (Exited, Restarted and the Failed that may follow), which come
+// that constructs or closes the manager (a Close that [Manager.Shutdown]
+// stopped waiting for reports [Closed] whenever it returns), except those
+// of an extension's process ([Exited], [Restarted] and the [Failed] that
+// may follow), which come
 // from the goroutine that saw them, at any time while the manager is
 // open. A listener shared by managers that are built concurrently, or
 // given exec: extensions, must be safe for concurrent use.
@@ -79,7 +81,7 @@ type Listener interface {
 	OnEvent(Event)
 }
 
-// ListenerFunc adapts a function to a Listener.
+// ListenerFunc adapts a function to a [Listener].
 type ListenerFunc func(Event)
 
 // OnEvent calls f(e).

@@ -22,23 +22,24 @@ type Extension[T any] struct {
 // every extension of the namespace: a server that listens, a poller that
 // polls. The constructor calls Start in load order, with its context; an
 // extension whose Start fails (or panics) is a load failure of stage
-// StageStart, closed and left out, and the others start.
+// [StageStart], closed and left out, and the others start.
 type Starter interface {
 	Start(ctx context.Context) error
 }
 
-// Stopper is an extension with work to end before it is closed: Close and
-// Shutdown call Stop, in reverse load order, on the extensions whose
-// Start succeeded, with Shutdown's context, then close them.
+// Stopper is an extension with work to end before it is closed:
+// [Manager.Close] and [Manager.Shutdown] call Stop, in reverse load order,
+// on the extensions whose Start succeeded, with Shutdown's context, then
+// close them.
 type Stopper interface {
 	Stop(ctx context.Context) error
 }
 
 // State is where an entry point of a manager is in its life, as
-// Manager.State reports it.
+// [Manager.State] reports it.
 type State int
 
-// The states of an entry point, for Manager.State.
+// The states of an entry point, for [Manager.State].
 const (
 	StateUnknown   State = iota // the manager has no entry point of that name
 	StateDisabled               // it will not load: EntryPoint.Disabled says why

@@ -11,10 +11,11 @@ import (
 // whichever distributions declare it, in catalog order (priority, then
 // precedence, then declaration), as stevedore's HookManager does. Several
 // implementations of one hook are the point, so they are not logged as a
-// conflict; a resolver given with WithConflictResolver still decides what
-// Lookup returns, and ErrorOnConflict makes several implementations an
-// error. When none loads, the name goes to WithOnMissing, or to the log,
-// and the manager is empty. Otherwise it behaves as New.
+// conflict; a resolver given with [WithConflictResolver] still decides
+// what [Manager.Lookup] returns, and [ErrorOnConflict] makes several
+// implementations an error. When none loads, the name goes to
+// [WithOnMissing], or to the log, and the manager is empty. Otherwise it
+// behaves as [New].
 func NewHook[T any](ctx context.Context, namespace, name string, opts ...Option) (*Manager[T], error) {
 	b, err := start[T](ctx, namespace, opts)
 	if err != nil {

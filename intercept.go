@@ -7,9 +7,9 @@ import (
 	"github.com/stevedore-go/stevedore/entrypoints"
 )
 
-// Call is one call a manager makes to an extension on behalf of Map,
-// MapConcurrent, First, Each, Dispatch or DispatchNames, as interceptors
-// see it.
+// Call is one call a manager makes to an extension on behalf of [Map],
+// [MapConcurrent], [First], [Manager.Each], [Dispatch] or [DispatchNames],
+// as interceptors see it.
 type Call struct {
 	Op         string                  // "Map", "MapConcurrent", "First", "Each", "Dispatch" or "DispatchNames"
 	Namespace  string                  // the manager's
@@ -25,7 +25,7 @@ type Call struct {
 type Interceptor func(ctx context.Context, call Call, next func(context.Context) error) error
 
 // WithInterceptor adds an interceptor of every call the manager makes to
-// its extensions. Like WithListener, each use adds one; the first given
+// its extensions. Like [WithListener], each use adds one; the first given
 // is the outermost. A call an interceptor skips yields R's zero value
 // and the interceptor's error.
 func WithInterceptor(in Interceptor) Option {

@@ -17,14 +17,7 @@ var (
 )
 
 // invoker turns the values that targets resolve to into extensions of
-// type T, as stevedore's invoke_on_load does, with types checked:
-//
-//   - a value assignable to T is the extension itself;
-//   - a function returning T or (T, error) is called once: with a leading
-//     context.Context if it takes one, then the invoke args, then the
-//     extension's settings if its last parameter is a struct or a pointer
-//     to one;
-//   - anything else is a load failure matching ErrWrongType.
+// type T, by the rules that [New] states.
 type invoker[T any] struct {
 	args          []any
 	settings      *Settings

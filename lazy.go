@@ -13,9 +13,9 @@ import (
 // Lazy is a manager that loads each entry point of its namespace the first
 // time it is asked for by name, as OpenStack's cliff loads only the
 // command it runs: a program with two hundred extensions pays for the ones
-// it uses. Make one with NewLazy. It is safe for concurrent use.
+// it uses. Make one with [NewLazy]. It is safe for concurrent use.
 //
-// Lazy has no Map: to call across every extension, use a Manager.
+// Lazy has no [Map]: to call across every extension, use a [Manager].
 type Lazy[T any] struct {
 	b      *builder[T]
 	chosen map[string]*entrypoints.EntryPoint // the entry point each name refers to
@@ -34,9 +34,10 @@ type lazySlot[T any] struct {
 }
 
 // NewLazy discovers namespace and settles which entry point each name
-// refers to (with the ConflictResolver, as New does), and loads nothing.
-// The options are New's; WithInvokeArgs, WithSettings, WithAdapter,
-// WithAfterLoadCheck and WithLoadTimeout apply to each load.
+// refers to (with the [ConflictResolver], as [New] does), and loads
+// nothing. The options are New's; [WithInvokeArgs], [WithSettings],
+// [WithAdapter], [WithAfterLoadCheck] and [WithLoadTimeout] apply to each
+// load, which turns a target into a T as New does.
 func NewLazy[T any](ctx context.Context, namespace string, opts ...Option) (*Lazy[T], error) {
 	b, err := start[T](ctx, namespace, opts)
 	if err != nil {
@@ -64,19 +65,19 @@ func NewLazy[T any](ctx context.Context, namespace string, opts ...Option) (*Laz
 	return l, nil
 }
 
-// Names returns the names that Get can load, in catalog order.
+// Names returns the names that [Lazy.Get] can load, in catalog order.
 func (l *Lazy[T]) Names() []string { return slices.Clone(l.names) }
 
 // EntryPoints returns every entry point of the namespace, as
-// Manager.EntryPoints does.
+// [Manager.EntryPoints] does.
 func (l *Lazy[T]) EntryPoints() []entrypoints.EntryPoint { return slices.Clone(l.b.m.entryPoints) }
 
 // Get returns the extension called name, loading it (and starting it,
-// when it is a Starter) the first time it is asked for. Callers that ask
+// when it is a [Starter]) the first time it is asked for. Callers that ask
 // for a name being loaded wait for that load, or for ctx. A name that
 // failed to load fails again with the same error, without loading again.
-// A name with no enabled entry point is an error matching ErrNoMatches;
-// after Close, one matching ErrClosed.
+// A name with no enabled entry point is an error matching [ErrNoMatches];
+// after [Lazy.Close], one matching [ErrClosed].
 func (l *Lazy[T]) Get(ctx context.Context, name string) (*Extension[T], error) {
 	if chain := buildingFrom(ctx); chain.has(l.b.m.namespace, name) {
 		return nil, fmt.Errorf("stevedore: get %s/%s: it is being loaded on this call path already (%s): its factory asks for itself", l.b.m.namespace, name, chain)
@@ -168,12 +169,12 @@ func (l *Lazy[T]) Failures() []*LoadError {
 	return slices.Clone(l.b.m.failures)
 }
 
-// Close is Shutdown without a deadline.
+// Close is [Lazy.Shutdown] without a deadline.
 func (l *Lazy[T]) Close() error { return l.Shutdown(context.Background()) }
 
 // Shutdown stops and closes the extensions loaded so far, as
-// Manager.Shutdown does; Get fails with ErrClosed from then on, and an
-// extension whose load was under way is closed once it has loaded.
+// [Manager.Shutdown] does; [Lazy.Get] fails with [ErrClosed] from then on,
+// and an extension whose load was under way is closed once it has loaded.
 func (l *Lazy[T]) Shutdown(ctx context.Context) error {
 	l.mu.Lock()
 	l.closed = true

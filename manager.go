@@ -17,11 +17,11 @@ import (
 // (catalog order: priority, then precedence, then declaration), and calls
 // them.
 //
-// Managers are made by New, NewNamed, NewEnabled, NewDispatch,
-// NewNameDispatch, NewDriver, NewHook and FromExtensions; the zero value
-// is not usable. A Manager is safe for concurrent use, except that Close
-// must not run concurrently with calls to the extensions (calls begun
-// after it fail with ErrClosed); Reload may. The
+// Managers are made by [New], [NewNamed], [NewEnabled], [NewDispatch],
+// [NewNameDispatch], [NewDriver], [NewHook] and [FromExtensions]; the zero
+// value is not usable. A Manager is safe for concurrent use, except that
+// [Manager.Close] must not run concurrently with calls to the extensions
+// (calls begun after it fail with [ErrClosed]); [Manager.Reload] may. The
 // *Extension[T] values it hands out are shared and must not be modified.
 type Manager[T any] struct {
 	namespace   string
@@ -90,7 +90,7 @@ func (m *Manager[T]) All() iter.Seq2[string, T] {
 }
 
 // Lookup returns the extension a name refers to. When several
-// distributions declare the name, that is the one the ConflictResolver
+// distributions declare the name, that is the one the [ConflictResolver]
 // chose.
 func (m *Manager[T]) Lookup(name string) (*Extension[T], bool) {
 	ext, ok := m.view().byName[name]
@@ -101,7 +101,7 @@ func (m *Manager[T]) Lookup(name string) (*Extension[T], bool) {
 // started, or closed with the manager; failed, disabled, or not selected
 // by the constructor; unknown when the namespace has no entry point of
 // that name. When several distributions declare the name, it is the state
-// of the one Lookup returns, if any loaded.
+// of the one [Manager.Lookup] returns, if any loaded.
 func (m *Manager[T]) State(name string) State {
 	v := m.view()
 	if ext, ok := v.byName[name]; ok {
@@ -131,7 +131,8 @@ func (m *Manager[T]) State(name string) State {
 }
 
 // EntryPoints returns every entry point of the namespace, loaded or not,
-// disabled ones included (with the reason in EntryPoint.Disabled), as
+// disabled ones included (with the reason in
+// [entrypoints.EntryPoint.Disabled]), as
 // stevedore's list_entry_points does.
 func (m *Manager[T]) EntryPoints() []entrypoints.EntryPoint {
 	return slices.Clone(m.view().entryPoints)
@@ -141,8 +142,9 @@ func (m *Manager[T]) EntryPoints() []entrypoints.EntryPoint {
 func (m *Manager[T]) Failures() []*LoadError { return slices.Clone(m.view().failures) }
 
 // Each calls fn for every extension in order. It returns the failures
-// joined, each an *ExtensionError, or, with WithPropagateMapErrors(true),
-// the first. It returns an error matching ErrNoMatches when the manager
+// joined, each an [*ExtensionError], or, with
+// [WithPropagateMapErrors](true), the first. It returns an error matching
+// [ErrNoMatches] when the manager
 // has no extensions, and stops when ctx is done.
 func (m *Manager[T]) Each(ctx context.Context, fn func(context.Context, *Extension[T]) error) error {
 	_, err := mapOver(ctx, m, "Each", nil, func(ctx context.Context, ext *Extension[T]) (struct{}, error) {
@@ -206,12 +208,12 @@ func (m *Manager[T]) callable(v *view[T]) error {
 // caller, with no discovery and no loading, as stevedore's
 // make_test_instance does: for tests, and for programs that assemble
 // extensions themselves. An extension without an EntryPoint name gets its
-// Name. The options that matter are WithPropagateMapErrors,
-// WithRecoverPanics, WithConflictResolver (a name whose conflict it cannot
-// resolve is left out of Lookup and DispatchNames; among extensions that
-// cannot be told apart, the first is chosen), WithInterceptor, WithLogger
-// and WithListener (for Close); the others, which concern discovery and
-// loading, are ignored.
+// Name. The options that matter are [WithPropagateMapErrors],
+// [WithRecoverPanics], [WithConflictResolver] (a name whose conflict it
+// cannot resolve is left out of [Manager.Lookup] and [DispatchNames];
+// among extensions that cannot be told apart, the first is chosen),
+// [WithInterceptor], [WithLogger] and [WithListener] (for [Manager.Close]);
+// the others, which concern discovery and loading, are ignored.
 func FromExtensions[T any](namespace string, exts []*Extension[T], opts ...Option) *Manager[T] {
 	cfg := newConfig(opts)
 	m := newManager[T](namespace, cfg)

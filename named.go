@@ -10,12 +10,12 @@ import (
 // NewNamed loads only the entry points of namespace called by one of names,
 // as stevedore's NamedExtensionManager does: other entry points are never
 // resolved nor invoked. When several distributions declare a name, only
-// the one the ConflictResolver chooses is loaded.
+// the one the [ConflictResolver] chooses is loaded.
 //
 // Extensions come in catalog order, or in the order of names with
-// WithNameOrder(true). Requested names that did not load (absent,
-// disabled or failed) go to WithOnMissing, or to the log. Otherwise it
-// behaves as New.
+// [WithNameOrder](true). Requested names that did not load (absent,
+// disabled or failed) go to [WithOnMissing], or to the log. Otherwise it
+// behaves as [New].
 func NewNamed[T any](ctx context.Context, namespace string, names []string, opts ...Option) (*Manager[T], error) {
 	b, err := start[T](ctx, namespace, opts)
 	if err != nil {

@@ -81,7 +81,7 @@ func (m *Manager[T]) acquire() *view[T] {
 	}
 }
 
-// Changes is what a Reload did, by name.
+// Changes is what a [Manager.Reload] did, by name.
 type Changes struct {
 	Added    []string // loaded: entry points new to the manager
 	Removed  []string // stopped and closed: entry points gone, disabled or no longer selected
@@ -95,12 +95,12 @@ type Changes struct {
 // those whose target, sha256 pin, meta table or settings table changed
 // are loaded anew and replace the old. The others are kept as they are,
 // neither loaded nor started again. opts are added to the options the
-// manager was built with: give WithSettings to reload settings too, and,
-// for a manager built WithCatalog, the new catalog (WithCatalog again),
+// manager was built with: give [WithSettings] to reload settings too, and,
+// for a manager built [WithCatalog], the new catalog (WithCatalog again),
 // without which it would find what it found before. A WithCatalog given
-// to a manager built WithDiscovery replaces its discovery.
+// to a manager built [WithDiscovery] replaces its discovery.
 //
-// The swap is atomic: a call across the extensions (Map and its kin) sees
+// The swap is atomic: a call across the extensions ([Map] and its kin) sees
 // the old set or the new one, never a mix; calls in flight on the old set
 // finish before what it removes is stopped and closed, and nothing is
 // called after it stops. Reload waits for them until ctx is done; past
@@ -108,11 +108,11 @@ type Changes struct {
 // stop them under a running call.
 //
 // When loading the new set fails as a constructor would (ctx done, a
-// conflict the resolver refuses, a WithRequired extension that does not
+// conflict the resolver refuses, a [WithRequired] extension that does not
 // load), Reload closes what it loaded, keeps the old set, and returns the
 // error. Reload must not be called from within a call across this
 // manager's extensions, which it would wait for; a manager made by
-// FromExtensions cannot reload.
+// [FromExtensions] cannot reload.
 func (m *Manager[T]) Reload(ctx context.Context, opts ...Option) (Changes, error) {
 	return m.reload(ctx, nil, opts...)
 }

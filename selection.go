@@ -12,7 +12,7 @@ import (
 
 // Selection chooses entry points by name, pattern and tag, the way an
 // operator writes it in configuration or the environment rather than in
-// code (NewEnabled's check). The zero Selection selects every entry point.
+// code ([NewEnabled]'s check). The zero Selection selects every entry point.
 // It decodes from a settings table:
 //
 //	[agent.pollsters]
@@ -20,7 +20,8 @@ import (
 //	exclude = ["disk.legacy"]
 //	tags    = ["host"]
 //
-// or parses from one line (ParseSelection): "cpu,disk*,!disk.legacy,tag:host".
+// or parses from one line ([ParseSelection]):
+// "cpu,disk*,!disk.legacy,tag:host".
 type Selection struct {
 	Include []string `toml:"include" json:"include,omitempty"` // names or patterns (path.Match: *, ?, [...]); empty: every name
 	Exclude []string `toml:"exclude" json:"exclude,omitempty"` // names or patterns taken out of what Include selects
@@ -96,8 +97,8 @@ func matchAny(patterns []string, name string) bool {
 
 // WithSelection keeps only the entry points that s selects, in every
 // constructor: the others are disabled, with the reason in
-// EntryPoint.Disabled (and a Disabled event), as enabled = false would. A
-// malformed pattern makes the constructor fail.
+// [entrypoints.EntryPoint.Disabled] (and a [Disabled] event), as
+// enabled = false would. A malformed pattern makes the constructor fail.
 func WithSelection(s Selection) Option {
 	return func(cfg *config) {
 		if err := s.Check(); err != nil {

@@ -18,7 +18,8 @@ import (
 )
 
 // Settings is a TOML document of settings for extensions, read by
-// ParseSettings or LoadSettings and given to managers with WithSettings.
+// [ParseSettings] or [LoadSettings] and given to managers with
+// [WithSettings].
 // The settings of the extension name in namespace ns are the table at the
 // key path of ns's segments followed by name:
 //
@@ -36,27 +37,25 @@ import (
 //	[ceilometer.poll.central."cpu/fast"]
 //	interval = "1s"
 //
-// A factory whose last parameter, after the invoke args, is a struct with
-// exported fields (or a pointer to one) receives its table decoded into a
-// new value of that struct: so a factory that takes a struct as an invoke
-// arg must be given it with WithInvokeArgs. Decoding is strict: a key the
+// A factory that takes settings, as [New] says, receives its table decoded
+// into a new value of its struct. Decoding is strict: a key the
 // struct does not have, two keys for one field, or a value of the wrong
 // type is an error that names the file, line and key. Fields match keys
 // by their `toml:"name"` tag, else by name, ignoring case; the fields of
 // an embedded struct without a tag are keys of the outer table, as
-// encoding/json has them. A struct with a
+// [encoding/json] has them. A struct with a
 // value method Defaults() returning the struct starts from what it
 // returns; with no table, that (or the zero value) is what the factory
 // receives.
 //
-// Besides TOML's own types, fields may be time.Duration (from a string
+// Besides TOML's own types, fields may be [time.Duration] (from a string
 // with a unit, such as "10s" or "1h30m"; a bare number other than 0 is an
-// error, having no unit), or implement encoding.TextUnmarshaler (from a
+// error, having no unit), or implement [encoding.TextUnmarshaler] (from a
 // string).
 //
 // Errors name the file, line, key and the type wanted, never the value
-// found, which may be a secret. WithEnv lets environment variables
-// override the document.
+// found, which may be a secret. [Settings.WithEnv] lets environment
+// variables override the document.
 //
 // A Settings is immutable and safe for concurrent use.
 type Settings struct {
@@ -66,7 +65,7 @@ type Settings struct {
 	env    []envVar // those variables, sorted by name
 }
 
-// MaxSettingsSize is the largest settings document LoadSettings reads.
+// MaxSettingsSize is the largest settings document [LoadSettings] reads.
 const MaxSettingsSize = 4 << 20
 
 // ParseSettings parses a settings document, TOML 1.1. The path is used in
@@ -95,7 +94,7 @@ func ParseSettings(path string, data []byte) (*Settings, error) {
 func (s *Settings) Path() string { return s.path }
 
 // LoadSettings reads and parses the settings document at path, which
-// must be at most MaxSettingsSize bytes.
+// must be at most [MaxSettingsSize] bytes.
 func LoadSettings(path string) (*Settings, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -179,11 +178,11 @@ func (s *Settings) lookup(path []string) (tomlx.Node, bool) {
 	return n, true
 }
 
-// ErrInvalidSettings is matched by every *SettingsError.
+// ErrInvalidSettings is matched by every [*SettingsError].
 var ErrInvalidSettings = errors.New("stevedore: invalid settings")
 
 // SettingsError is a problem in a settings document, positioned like a
-// manifest's (entrypoints.ManifestError): "path:line:col: key: message".
+// manifest's ([entrypoints.ManifestError]): "path:line:col: key: message".
 // Messages name the type found, never the value, which may be a secret.
 type SettingsError struct {
 	Path string // the document, as given to ParseSettings or LoadSettings
@@ -212,7 +211,7 @@ func (e *SettingsError) Error() string {
 // Unwrap returns what is wrong.
 func (e *SettingsError) Unwrap() error { return e.Err }
 
-// Is reports whether target is ErrInvalidSettings.
+// Is reports whether target is [ErrInvalidSettings].
 func (e *SettingsError) Is(target error) bool { return target == ErrInvalidSettings }
 
 // fail reports a problem with n, at path, positioned at its value or its
@@ -419,8 +418,8 @@ func (s *Settings) structure(path []string, n tomlx.Node, rv reflect.Value) erro
 // [ceilometer.storage.sqlite]) that no extension of the catalog reads: a
 // namespace the catalog does not know, or a name its namespace does not
 // declare. A typo there would otherwise leave an extension on its
-// defaults without a word. Each problem is a *SettingsError positioned at
-// the key, with a did-you-mean; they are joined. A document without the
+// defaults without a word. Each problem is a [*SettingsError] positioned
+// at the key, with a did-you-mean; they are joined. A document without the
 // prefix has nothing to check.
 func (s *Settings) CheckTables(c *entrypoints.Catalog, prefix string) error {
 	path := strings.Split(prefix, ".")

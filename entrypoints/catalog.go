@@ -6,7 +6,7 @@ import (
 	"slices"
 )
 
-// Catalog is what Discover found: every entry point by namespace, the
+// Catalog is what [Discover] found: every entry point by namespace, the
 // entry points that others shadow, and the manifests that could not be read
 // or parsed.
 //
@@ -16,7 +16,7 @@ import (
 //
 // A Catalog is an immutable snapshot, safe for concurrent use; the zero
 // value is an empty catalog. Its methods return copies; the slices and
-// maps inside each EntryPoint are shared and must not be modified.
+// maps inside each [EntryPoint] are shared and must not be modified.
 type Catalog struct {
 	namespaces []string
 	entries    map[string][]EntryPoint
@@ -25,7 +25,7 @@ type Catalog struct {
 	registry   *Registry
 }
 
-// Registry returns the registry whose embedded manifests Discover read:
+// Registry returns the registry whose embedded manifests [Discover] read:
 // the one that registers this catalog's go: targets, which managers given
 // the catalog resolve targets with unless told otherwise.
 func (c *Catalog) Registry() *Registry { return c.registry.orDefault() }
@@ -43,7 +43,7 @@ type Shadowed struct {
 func (c *Catalog) Namespaces() []string { return slices.Clone(c.namespaces) }
 
 // EntryPoints returns the entry points of namespace ns in catalog order,
-// the disabled ones included (with EntryPoint.Disabled saying why) and the
+// the disabled ones included (with [EntryPoint.Disabled] saying why) and the
 // shadowed ones left out.
 func (c *Catalog) EntryPoints(ns string) []EntryPoint { return slices.Clone(c.entries[ns]) }
 
@@ -52,12 +52,12 @@ func (c *Catalog) EntryPoints(ns string) []EntryPoint { return slices.Clone(c.en
 func (c *Catalog) Shadowed() []Shadowed { return slices.Clone(c.shadowed) }
 
 // Problems returns why manifests or directories could not be read or
-// parsed, in precedence order: *ManifestError values for manifests that do
-// not parse, *fs.PathError values for what could not be read, among them
-// files named like manifests that are not regular files (ErrNotRegular),
-// are over the size limit (ErrTooLarge) or kept changing while read
-// (ErrChanged). A problem never stops discovery; every other manifest is
-// in the catalog.
+// parsed, in precedence order: [*ManifestError] values for manifests that
+// do not parse, [*io/fs.PathError] values for what could not be read,
+// among them files named like manifests that are not regular files
+// ([ErrNotRegular]), are over the size limit ([ErrTooLarge]) or kept
+// changing while read ([ErrChanged]). A problem never stops discovery;
+// every other manifest is in the catalog.
 func (c *Catalog) Problems() []error { return slices.Clone(c.problems) }
 
 // newCatalog builds a catalog from manifests in precedence order, deciding

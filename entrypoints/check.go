@@ -4,7 +4,7 @@ import (
 	"fmt"
 )
 
-// Checker is a Loader that can tell whether it would load a target, for
+// Checker is a [Loader] that can tell whether it would load a target, for
 // tools that check manifests without running anything: the built-in go
 // loader says whether the target is registered, the exec: loader whether
 // the program is there, safe to run and matches its pin.
@@ -16,9 +16,9 @@ type Checker interface {
 }
 
 // Check returns why ep's target would not load, as far as its scheme's
-// loader can tell without loading it: an error matching ErrUnknownScheme
+// loader can tell without loading it: an error matching [ErrUnknownScheme]
 // when no loader handles the scheme, the loader's Check when it is a
-// Checker, and nil otherwise (nothing found wrong, or nothing can be
+// [Checker], and nil otherwise (nothing found wrong, or nothing can be
 // told).
 func (r *Registry) Check(ep EntryPoint) error {
 	r = r.notNil("Check")

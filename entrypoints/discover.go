@@ -18,10 +18,10 @@ import (
 )
 
 // EnvPath is the environment variable that lists directories of manifests,
-// separated by os.PathListSeparator, as PATH does for programs.
+// separated by [os.PathListSeparator], as PATH does for programs.
 const EnvPath = "STEVEDORE_PATH"
 
-// Option configures Discover.
+// Option configures [Discover].
 type Option func(*discovery)
 
 type discovery struct {
@@ -49,7 +49,7 @@ func (d *discovery) keepFunc() func(string) bool {
 }
 
 // WithNamespaces limits the catalog to the entry points of the given
-// namespaces. Discover still reads and checks every manifest in full, so
+// namespaces. [Discover] still reads and checks every manifest in full, so
 // that the same manifests are problems whatever is asked for, but spends
 // no memory on the entry points of other namespaces. Given more than once,
 // the namespaces add up. Managers use it for the namespace they load.
@@ -65,7 +65,7 @@ func WithSearchPath(dirs ...string) Option {
 }
 
 // WithEnv says whether to search the directories in $STEVEDORE_PATH, after
-// those of WithSearchPath. It is on by default.
+// those of [WithSearchPath]. It is on by default.
 func WithEnv(on bool) Option {
 	return func(d *discovery) { d.env = on }
 }
@@ -73,33 +73,33 @@ func WithEnv(on bool) Option {
 // WithFS adds a file system laid out like a manifest directory, searched
 // after the directories. Given more than once, the file systems add up.
 //
-// Discover opens a file of fsys only once its directory listing, or
-// fs.Stat where the listing does not tell, says that it is a regular file,
+// [Discover] opens a file of fsys only once its directory listing, or
+// [fs.Stat] where the listing does not tell, says that it is a regular file,
 // and it checks again on the open file. It checks ctx between reads, but
 // cannot interrupt a Read of fsys that blocks.
 func WithFS(fsys fs.FS) Option {
 	return func(d *discovery) { d.fss = append(d.fss, fsys) }
 }
 
-// WithRegistry chooses whose embedded manifests (see RegisterManifest)
-// Discover includes, last in precedence: the default registry's when the
-// option is not given. The catalog remembers it (Catalog.Registry). A nil
+// WithRegistry chooses whose embedded manifests (see [RegisterManifest])
+// [Discover] includes, last in precedence: the default registry's when the
+// option is not given. The catalog remembers it ([Catalog.Registry]). A nil
 // r is an error: leave the option out for the default registry.
 func WithRegistry(r *Registry) Option {
 	return func(d *discovery) { d.registry, d.nilRegistry = r, r == nil }
 }
 
 // WithLogger logs each problem at Warn and each shadowed entry point at
-// Debug. Discover is silent without it.
+// Debug. [Discover] is silent without it.
 func WithLogger(l *slog.Logger) Option {
 	return func(d *discovery) { d.logger = l }
 }
 
 // WithMaxManifestSize sets the size limit of a manifest file, in bytes:
-// Discover reads no file larger than n, and reports one as a problem that
-// matches ErrTooLarge, naming the file, its size and the limit. The
-// default is DefaultMaxManifestSize (4 MiB). The limit applies to the
-// manifests embedded with RegisterManifest too. Discover returns an error
+// [Discover] reads no file larger than n, and reports one as a problem that
+// matches [ErrTooLarge], naming the file, its size and the limit. The
+// default is [DefaultMaxManifestSize] (4 MiB). The limit applies to the
+// manifests embedded with [RegisterManifest] too. Discover returns an error
 // if n is not positive.
 func WithMaxManifestSize(n int64) Option {
 	return func(d *discovery) { d.maxSize = n }
@@ -119,13 +119,13 @@ func withPlatform(goos, goarch string) Option {
 	return func(d *discovery) { d.goos, d.goarch = goos, goarch }
 }
 
-// Discover gathers manifests and returns a Catalog of their entry points.
+// Discover gathers manifests and returns a [Catalog] of their entry points.
 // It reads, in precedence order:
 //
-//  1. the directories given with WithSearchPath;
-//  2. the directories in $STEVEDORE_PATH (unless WithEnv(false));
-//  3. the file systems given with WithFS;
-//  4. the manifests embedded with RegisterManifest, in registration order.
+//  1. the directories given with [WithSearchPath];
+//  2. the directories in $STEVEDORE_PATH (unless [WithEnv](false));
+//  3. the file systems given with [WithFS];
+//  4. the manifests embedded with [RegisterManifest], in registration order.
 //
 // In each directory or file system it reads *.toml and */entry_points.toml,
 // in lexical order of their paths, skipping names that start with a dot. A
@@ -134,18 +134,18 @@ func withPlatform(goos, goarch string) Option {
 // read as a manifest, whatever its name.
 //
 // Discover reads regular files only, following symbolic links, and none
-// larger than the limit of WithMaxManifestSize (4 MiB by default), which it
-// checks before reading. A manifest that changes while it is read (its
+// larger than the limit of [WithMaxManifestSize] (4 MiB by default), which
+// it checks before reading. A manifest that changes while it is read (its
 // size or modification time differs after the read) is read again; one
 // that is still changing after three reads is not used.
 //
 // A directory that cannot be read, and a manifest that cannot be read or
-// parsed, are problems (see Catalog.Problems), never fatal: every other
-// manifest still loads. So are these, each an *fs.PathError that names the
-// file: a file named like a manifest that is not a regular file, such as a
-// named pipe or a device (matching ErrNotRegular); a file over the limit,
-// with its size and the limit (ErrTooLarge); and a manifest that does not
-// stop changing (ErrChanged).
+// parsed, are problems (see [Catalog.Problems]), never fatal: every other
+// manifest still loads. So are these, each an [*fs.PathError] that names
+// the file: a file named like a manifest that is not a regular file, such
+// as a named pipe or a device (matching [ErrNotRegular]); a file over the
+// limit, with its size and the limit ([ErrTooLarge]); and a manifest that
+// does not stop changing ([ErrChanged]).
 //
 // Discover stops when ctx is done, between one file and the next and while
 // reading one, and returns an error that wraps ctx.Err(). Otherwise it

@@ -23,22 +23,24 @@
 //		entrypoints.Register("example.com/acme/pollsters.NewCPU", NewCPU)
 //	}
 //
-// RegisterFunc(NewCPU) registers a function under the same target, spelled
+// [RegisterFunc](NewCPU) registers a function under the same target, spelled
 // from its name by the Go runtime, so that it cannot be mistyped.
 //
 // A program links the extension in with a blank import, then calls
-// Discover, which gathers the embedded manifests and those that deployers put
-// in directories on $STEVEDORE_PATH into a Catalog: entry points by
+// [Discover], which gathers the embedded manifests and those that deployers
+// put in directories on $STEVEDORE_PATH into a [Catalog]: entry points by
 // namespace, in a deterministic order, with disabled and shadowed entries
-// and unreadable manifests reported rather than fatal. Registry.Load turns
-// an entry point into its value through the Loader of its target's scheme.
+// and unreadable manifests reported rather than fatal. [Registry.Load]
+// turns an entry point into its value through the [Loader] of its target's
+// scheme.
 //
-// Most programs use the managers of the parent package, stevedore, which do
-// all of this and call the extensions; this package is for tools that read
-// manifests, and for extension authors, who need nothing else.
+// Most programs use the managers of the parent package,
+// [github.com/stevedore-go/stevedore], which do all of this and call the
+// extensions; this package is for tools that read manifests, and for
+// extension authors, who need nothing else.
 //
-// Parse and ParseTarget are strict, and their errors say where the problem
-// is, as a compiler does:
+// [Parse] and [ParseTarget] are strict, and their errors say where the
+// problem is, as a compiler does:
 //
 //	gpu.toml:3:43: entry_points."ceilometer.poll.central".gpu: unknown key "prioity" (did you mean "priority"?)
 //

@@ -12,7 +12,7 @@ import (
 // EntryPoint is one named entry of a namespace, as a manifest declares it.
 //
 // An EntryPoint is a value; the slices and the map it holds are shared with
-// the Manifest or Catalog it came from and must not be modified.
+// the [Manifest] or [Catalog] it came from and must not be modified.
 type EntryPoint struct {
 	Namespace   string   // dot-separated, e.g. "ceilometer.poll.compute"
 	Name        string   // unique within the namespace of one distribution
@@ -24,7 +24,7 @@ type EntryPoint struct {
 	Enabled     bool     // false when the manifest says enabled = false
 
 	// Meta is the entry's free-form meta table, handed to the application
-	// as decoded: string, int64, float64, bool, time.Time, []any,
+	// as decoded: string, int64, float64, bool, [time.Time], []any,
 	// []map[string]any (an array of tables) and map[string]any values.
 	// Nil when the entry has none.
 	Meta map[string]any
@@ -40,7 +40,7 @@ type EntryPoint struct {
 
 	// Disabled is why the entry point will not be loaded, such as
 	// "enabled = false" or "platform linux/amd64 not in [darwin]", or ""
-	// when it is active. Discover sets it; Parse leaves it empty.
+	// when it is active. [Discover] sets it; [Parse] leaves it empty.
 	Disabled string
 }
 
@@ -66,8 +66,8 @@ func (ep EntryPoint) Location() string {
 // Distribution names who ships a manifest's entry points: a Go module or
 // package, or a directory of external plugins.
 type Distribution struct {
-	// Name is the [distribution] name. Parse leaves it empty when the
-	// manifest has no [distribution] table; Discover then names the
+	// Name is the [distribution] name. [Parse] leaves it empty when the
+	// manifest has no [distribution] table; [Discover] then names the
 	// distribution after the manifest's path.
 	Name    string
 	Version string

@@ -51,7 +51,7 @@ const formatVersion = 1
 var entryKeys = []string{"target", "description", "tags", "priority", "platforms", "enabled", "meta", "sha256"}
 
 // Limits on one manifest, far above what a real one needs, so that no
-// input makes Parse take more than time and memory linear in its size.
+// input makes [Parse] take more than time and memory linear in its size.
 const (
 	// MaxEntryPoints is the most entry points one manifest may declare.
 	MaxEntryPoints = 100_000
@@ -60,17 +60,17 @@ const (
 )
 
 // Parse parses the manifest in data. The path is used in errors and in
-// Manifest.Path and EntryPoint.Manifest; it is not read. Parse keeps no
+// [Manifest.Path] and [EntryPoint.Manifest]; it is not read. Parse keeps no
 // reference to data.
 //
 // Parse is strict: a syntax error, an unknown key, a value of the wrong
 // type, an invalid namespace, name, target or platform, a name declared
 // twice or an unsupported format is an error. So is a manifest beyond the
 // limits: tables and arrays nested more than 128 deep, a key longer than
-// 256 bytes, a target longer than MaxTargetLen or more than MaxEntryPoints
-// entry points. The error is a *ManifestError that gives the line and
-// column; when a manifest has several problems, it is the first in the
-// file. Errors quote at most a short excerpt of the input.
+// 256 bytes, a target longer than [MaxTargetLen] or more than
+// [MaxEntryPoints] entry points. The error is a [*ManifestError] that gives
+// the line and column; when a manifest has several problems, it is the
+// first in the file. Errors quote at most a short excerpt of the input.
 func Parse(path string, data []byte) (*Manifest, error) { return parse(path, data, nil) }
 
 // parse is Parse keeping only the entry points of the namespaces for
@@ -92,8 +92,8 @@ func parse(path string, data []byte, keep func(ns string) bool) (*Manifest, erro
 }
 
 // ParseFS reads the manifest name from fsys and parses it. An error reading
-// the file is returned as is (typically an *fs.PathError); the rest are as
-// for Parse.
+// the file is returned as is (typically an [*fs.PathError]); the rest are
+// as for [Parse].
 func ParseFS(fsys fs.FS, name string) (*Manifest, error) {
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {

@@ -7,8 +7,8 @@ import (
 	"io/fs"
 )
 
-// DefaultMaxManifestSize is the size, in bytes, above which Discover
-// refuses a manifest file, unless WithMaxManifestSize sets another limit:
+// DefaultMaxManifestSize is the size, in bytes, above which [Discover]
+// refuses a manifest file, unless [WithMaxManifestSize] sets another limit:
 // 4 MiB, hundreds of times what a real manifest needs.
 const DefaultMaxManifestSize = 4 << 20
 

@@ -13,13 +13,13 @@ import (
 )
 
 // Registry maps go: targets to the values linked into the program, keeps
-// the manifests that packages embed, and holds the Loader of each scheme.
+// the manifests that packages embed, and holds the [Loader] of each scheme.
 //
 // The zero value is an empty registry, ready to use, that loads go: targets.
 // A Registry is safe for concurrent use and must not be copied after first
-// use. The default registry, the one the package-level Register,
-// RegisterManifest and SetLoader fill and Discover reads unless told
-// otherwise, is DefaultRegistry(); a nil *Registry is not it: its methods
+// use. The default registry, the one the package-level [Register],
+// [RegisterManifest] and [SetLoader] fill and [Discover] reads unless told
+// otherwise, is [DefaultRegistry](); a nil *Registry is not it: its methods
 // panic, saying so.
 type Registry struct {
 	mu        sync.RWMutex
@@ -33,8 +33,8 @@ type Registry struct {
 var defaultRegistry Registry
 
 // DefaultRegistry returns the default registry: the one the package-level
-// Register, RegisterFunc, RegisterManifest and SetLoader fill, and that
-// Discover reads and managers load from unless given another.
+// [Register], [RegisterFunc], [RegisterManifest] and [SetLoader] fill, and
+// that [Discover] reads and managers load from unless given another.
 func DefaultRegistry() *Registry { return &defaultRegistry }
 
 // orDefault returns r, or the default registry when r is nil: for the
@@ -57,19 +57,19 @@ func (r *Registry) notNil(method string) *Registry {
 }
 
 // Register makes sym the value of the go: target in the default registry.
-// Extension packages call it from init, next to RegisterManifest:
+// Extension packages call it from init, next to [RegisterManifest]:
 //
 //	func init() {
 //		entrypoints.Register("example.com/acme/pollster.NewCPU", NewCPU)
 //	}
 //
 // It panics if target is not a valid go: target, if sym is nil, or if the
-// target is already registered (with an error that matches ErrDuplicate).
+// target is already registered (with an error that matches [ErrDuplicate]).
 func Register(target string, sym any) { defaultRegistry.Register(target, sym) }
 
 // RegisterFunc registers the function fn in the default registry under the
 // go: target that spells its name as the Go runtime does, so that the
-// target cannot be mistyped. See Registry.RegisterFunc.
+// target cannot be mistyped. See [Registry.RegisterFunc].
 func RegisterFunc(fn any) { defaultRegistry.registerFunc(fn) }
 
 // SetLoader makes l the loader of targets with the given scheme in the
@@ -77,12 +77,12 @@ func RegisterFunc(fn any) { defaultRegistry.registerFunc(fn) }
 //
 //	entrypoints.SetLoader("exec", execplugin.NewLoader())
 //
-// See Registry.SetLoader.
+// See [Registry.SetLoader].
 func SetLoader(scheme string, l Loader) { defaultRegistry.SetLoader(scheme, l) }
 
-// RegisterManifest adds the manifest at name in fsys (typically an embed.FS)
-// to the default registry, for Discover to find. See
-// Registry.RegisterManifest.
+// RegisterManifest adds the manifest at name in fsys (typically an
+// [embed.FS]) to the default registry, for [Discover] to find. See
+// [Registry.RegisterManifest].
 func RegisterManifest(fsys fs.FS, name string) {
 	defaultRegistry.registerManifest(fsys, name, callerPackage(0))
 }
@@ -93,7 +93,7 @@ func RegisterManifest(fsys fs.FS, name string) {
 // Registration happens while a program starts, so mistakes are programmer
 // errors: Register panics if target is not a valid go: target, if sym is
 // nil, or if target is already registered (with an error that matches
-// ErrDuplicate).
+// [ErrDuplicate]).
 func (r *Registry) Register(target string, sym any) {
 	r = r.notNil("Register")
 	t, err := ParseTarget(target)
@@ -173,12 +173,12 @@ func (r *Registry) Targets() []string {
 	return targets
 }
 
-// RegisterManifest adds the manifest at name in fsys (typically an embed.FS)
-// for Discover to find, after the manifests registered before it. It is
-// read and parsed once, by the first discovery that reads it; a manifest
-// that cannot be read or parsed is a Catalog problem, never a panic. Diagnostics name it by the
-// calling package's import path and name, such as
-// "example.com/acme/pollster/entry_points.toml".
+// RegisterManifest adds the manifest at name in fsys (typically an
+// [embed.FS]) for [Discover] to find, after the manifests registered before
+// it. It is read and parsed once, by the first discovery that reads it; a
+// manifest that cannot be read or parsed is a [Catalog] problem, never a
+// panic. Diagnostics name it by the calling package's import path and
+// name, such as "example.com/acme/pollster/entry_points.toml".
 //
 // RegisterManifest panics if fsys is nil or name is not a valid fs path.
 func (r *Registry) RegisterManifest(fsys fs.FS, name string) {
@@ -297,8 +297,8 @@ func (r *Registry) loader(scheme string) Loader {
 }
 
 // Load resolves ep's target through the loader of its scheme and returns
-// the value it refers to. Errors match ErrUnknownScheme when no loader
-// handles the scheme, ErrNotRegistered for a go: target nobody registered,
+// the value it refers to. Errors match [ErrUnknownScheme] when no loader
+// handles the scheme, [ErrNotRegistered] for a go: target nobody registered,
 // and ctx.Err() when ctx is done before loading starts.
 func (r *Registry) Load(ctx context.Context, ep EntryPoint) (any, error) {
 	r = r.notNil("Load")

@@ -10,7 +10,7 @@ import (
 )
 
 // Target says where an entry point's value comes from: a scheme, naming the
-// Loader that resolves it, and a reference that the loader understands.
+// [Loader] that resolves it, and a reference that the loader understands.
 //
 // The schemes known today are:
 //
@@ -20,7 +20,7 @@ import (
 //	so      path#Symbol        a Go plugin built with -buildmode=plugin (no loader yet)
 //
 // Any other scheme of the form [a-z][a-z0-9+.-]* parses too, so that
-// applications can add loaders of their own with Registry.SetLoader.
+// applications can add loaders of their own with [Registry.SetLoader].
 type Target struct {
 	Scheme string // "go", "exec", "so", ...
 	Ref    string // everything after "scheme:", including any #fragment
@@ -31,7 +31,7 @@ type Target struct {
 // The reference of a go: target is an import path, a dot and a symbol,
 // spelled as the Go runtime spells the symbol ("example.com/pkg.New",
 // "example.com/pkg.(*T).Method"); so: targets need a "#Symbol" fragment.
-// Errors match ErrMalformed.
+// Errors match [ErrMalformed].
 func ParseTarget(s string) (Target, error) {
 	t, why := parseTarget(s)
 	if why != "" {
@@ -40,7 +40,7 @@ func ParseTarget(s string) (Target, error) {
 	return t, nil
 }
 
-// String returns "scheme:ref", which ParseTarget reads back to the same
+// String returns "scheme:ref", which [ParseTarget] reads back to the same
 // Target. The zero Target returns "".
 func (t Target) String() string {
 	if t == (Target{}) {

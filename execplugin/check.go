@@ -13,11 +13,11 @@ import (
 	"github.com/stevedore-go/stevedore/entrypoints"
 )
 
-// Check returns why Load would refuse ep without starting anything: a
-// program that is missing, not a regular file, not executable, unsafe to
-// trust (as Load judges it, unless WithWritableFiles) or whose SHA-256 is
-// not the manifest's pin. It makes l an entrypoints.Checker, for tools
-// that check manifests.
+// Check returns why [Loader.Load] would refuse ep without starting
+// anything: a program that is missing, not a regular file, not executable,
+// unsafe to trust (as Load judges it, unless [WithWritableFiles]) or whose
+// SHA-256 is not the manifest's pin. It makes l an [entrypoints.Checker],
+// for tools that check manifests.
 func (l *Loader) Check(ep entrypoints.EntryPoint) error {
 	prog, err := l.open(ep)
 	if err != nil {

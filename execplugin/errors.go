@@ -16,8 +16,8 @@ const (
 	CodePluginError    = -32000 // the plugin's own error; -32000 to -32099 are the plugin's to use
 )
 
-// Error is an error a plugin answered a call with. The error of Call
-// wraps it, with the entry point's name and the method:
+// Error is an error a plugin answered a call with. The error of
+// [Plugin.Call] wraps it, with the entry point's name and the method:
 //
 //	var perr *execplugin.Error
 //	if errors.As(err, &perr) && perr.Code == execplugin.CodeMethodNotFound { ... }

@@ -24,18 +24,19 @@ var (
 	ErrUnsafeFile = errors.New("execplugin: file writable by others")
 )
 
-// Loader starts the programs of exec: targets, for a Registry:
+// Loader starts the programs of exec: targets, for an
+// [entrypoints.Registry]:
 //
 //	reg.SetLoader("exec", execplugin.NewLoader(execplugin.WithLogger(logger)))
 //
-// The value an entry point loads to is its *Plugin, started and past its
+// The value an entry point loads to is its [*Plugin], started and past its
 // handshake. A Loader is safe for concurrent use.
 type Loader struct {
 	cfg           Config
 	allowWritable bool
 }
 
-// LoaderOption configures a Loader.
+// LoaderOption configures a [Loader].
 type LoaderOption func(*Loader)
 
 // WithLogger receives the plugins' output, a line a record.
@@ -55,7 +56,7 @@ type Timeouts struct {
 	ShutdownGrace time.Duration // to exit when closed, before it is terminated, and again before it is killed (DefaultShutdownGrace)
 }
 
-// WithTimeouts sets the plugins' Timeouts.
+// WithTimeouts sets the plugins' [Timeouts].
 func WithTimeouts(t Timeouts) LoaderOption {
 	return func(x *Loader) {
 		x.cfg.HandshakeTimeout, x.cfg.CancelGrace, x.cfg.ShutdownGrace = t.Handshake, t.CancelGrace, t.ShutdownGrace
@@ -67,7 +68,7 @@ func WithTimeouts(t Timeouts) LoaderOption {
 func WithMaxMessage(n int) LoaderOption { return func(x *Loader) { x.cfg.MaxMessage = n } }
 
 // WithRestarts sets how many times a plugin that exits on its own is
-// started again within window before it is given up on (see Plugin); a
+// started again within window before it is given up on (see [Plugin]); a
 // negative max never starts one again.
 func WithRestarts(max int, window time.Duration) LoaderOption {
 	return func(x *Loader) { x.cfg.MaxRestarts, x.cfg.RestartWindow = max, window }
@@ -78,7 +79,7 @@ func WithRestarts(max int, window time.Duration) LoaderOption {
 // may write them may run code in the host.
 func WithWritableFiles(allow bool) LoaderOption { return func(x *Loader) { x.allowWritable = allow } }
 
-// NewLoader returns a Loader.
+// NewLoader returns a [Loader].
 func NewLoader(opts ...LoaderOption) *Loader {
 	l := &Loader{}
 	for _, opt := range opts {
@@ -90,16 +91,17 @@ func NewLoader(opts ...LoaderOption) *Loader {
 // Load starts the program that ep's exec: target names: PATH[#NAME], PATH
 // relative to the directory of the manifest, which must then be a file on
 // disk; the plugin runs in that directory.
-// The program must be a regular file; unless WithWritableFiles, neither it
-// nor the manifest may be writable by users other than their owner, and
+// The program must be a regular file; unless [WithWritableFiles], neither
+// it nor the manifest may be writable by users other than their owner, and
 // the owner must be root or the user the host runs as. With a sha256 pin,
 // the bytes hashed are the bytes run: a mismatch means the program never
 // starts. The plugin's handshake carries the extension's settings table
-// when ctx has one (entrypoints.ContextWithSettings; managers given
-// stevedore.WithSettings do this). On Linux the pinned program is run from the descriptor it was
-// checked through (/proc/self/fd/N, which /proc must provide), so it sees
-// that path as its $0, and keeps the descriptor open; elsewhere it is run
-// by its path, a moment after the check.
+// when ctx has one ([entrypoints.ContextWithSettings]; managers given
+// [github.com/stevedore-go/stevedore.WithSettings] do this). On Linux the
+// pinned program is run from the descriptor it was checked through
+// (/proc/self/fd/N, which /proc must provide), so it sees that path as its
+// $0, and keeps the descriptor open; elsewhere it is run by its path, a
+// moment after the check.
 func (l *Loader) Load(ctx context.Context, ep entrypoints.EntryPoint) (any, error) {
 	prog, err := l.open(ep)
 	if err != nil {

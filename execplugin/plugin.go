@@ -1,9 +1,10 @@
 // Package execplugin runs exec plugins: programs, in any language, that
-// speak the protocol of docs/exec-protocol.md. Start runs one and
-// completes the handshake; the Plugin it returns is called like any
-// extension, is started again should it crash, and Close ends it, its
-// children included. Loader loads exec: targets for a Registry, with the
-// checks a program to run deserves: its sha256 pin, and who may write it.
+// speak the protocol of docs/exec-protocol.md. [Start] runs one and
+// completes the handshake; the [Plugin] it returns is called like any
+// extension, is started again should it crash, and [Plugin.Close] ends it,
+// its children included. [Loader] loads exec: targets for an
+// [entrypoints.Registry], with the checks a program to run deserves: its
+// sha256 pin, and who may write it.
 //
 // Package serve, beside this one, writes plugins in Go; the file
 // python/stevedore_plugin.py writes them in Python.
@@ -28,13 +29,13 @@ import (
 	"github.com/stevedore-go/stevedore/internal/jsonrpc"
 )
 
-// ErrClosed is matched by the error of a call on a closed Plugin.
+// ErrClosed is matched by the error of a call on a closed [Plugin].
 var ErrClosed = errors.New("execplugin: plugin closed")
 
 // ProtocolVersion is the version of the protocol this package speaks.
 const ProtocolVersion = 1
 
-// Defaults of Config.
+// Defaults of [Config].
 const (
 	DefaultHandshakeTimeout = 10 * time.Second
 	DefaultShutdownGrace    = 5 * time.Second
@@ -62,17 +63,17 @@ type Config struct {
 	// CancelGrace is how long a plugin has to answer a call its caller
 	// gave up on (even if only to say it stopped): one that does not is
 	// stuck, and is killed, to be started again on the next call. 0 means
-	// DefaultCancelGrace; a negative value waits for ever.
+	// [DefaultCancelGrace]; a negative value waits for ever.
 	CancelGrace time.Duration
 
 	// Report, when set, is told (from any goroutine) when the plugin's
 	// process exits on its own, is started again, or is given up on.
-	// Managers set it, through the Loader, to reach their listeners.
+	// Managers set it, through the [Loader], to reach their listeners.
 	Report func(entrypoints.Report)
 
 	// MaxRestarts is how many times a plugin that exits on its own is
 	// started again within RestartWindow before it is given up on: 0 means
-	// DefaultMaxRestarts, a negative number never.
+	// [DefaultMaxRestarts], a negative number never.
 	MaxRestarts   int
 	RestartWindow time.Duration // 0 means DefaultRestartWindow
 
@@ -115,7 +116,7 @@ type Info struct {
 // On Linux the plugin gets a parent-death signal: the kernel kills it when
 // the thread that started it ends, which for a Go program is when the
 // program ends, unless Start is called from a goroutine locked to its
-// thread (runtime.LockOSThread) that then exits.
+// thread ([runtime.LockOSThread]) that then exits.
 func Start(ctx context.Context, cfg Config) (*Plugin, error) {
 	if cfg.HandshakeTimeout <= 0 {
 		cfg.HandshakeTimeout = DefaultHandshakeTimeout

@@ -9,7 +9,7 @@ import (
 	"github.com/stevedore-go/stevedore/entrypoints"
 )
 
-// Defaults of the restart policy in Config.
+// Defaults of the restart policy in [Config].
 const (
 	DefaultMaxRestarts   = 5
 	DefaultRestartWindow = time.Minute
@@ -22,9 +22,9 @@ const (
 //
 // A plugin that exits on its own (it crashed, or was killed) fails the
 // calls in flight; the next call starts it again, after a pause that
-// doubles with each restart (from 100 ms to 5 s). After Config.MaxRestarts
-// restarts within Config.RestartWindow it is not started again, and every
-// call fails with the reason.
+// doubles with each restart (from 100 ms to 5 s). After
+// [Config.MaxRestarts] restarts within [Config.RestartWindow] it is not
+// started again, and every call fails with the reason.
 type Plugin struct {
 	cfg Config
 
@@ -132,7 +132,7 @@ func (p *Plugin) Restarts() int {
 // and left behind (its process group, on Unix) is killed then too. Close
 // returns when the process has exited, with an error when it had to be
 // ended by force; it is safe to call more than once. Calls after it fail
-// with ErrClosed.
+// with [ErrClosed].
 func (p *Plugin) Close() error {
 	p.closeOnce.Do(func() {
 		p.closed.Store(true)

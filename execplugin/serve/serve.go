@@ -48,8 +48,8 @@ type Init struct {
 }
 
 // Error is an error a handler may return to answer with a code of its
-// choosing, and data, rather than CodePluginError. The host sees them as
-// execplugin.Error.
+// choosing, and data, rather than [CodePluginError]. The host sees them as
+// [github.com/stevedore-go/stevedore/execplugin.Error].
 type Error struct {
 	Code    int
 	Message string
@@ -77,8 +77,8 @@ func (e *Error) wire() *jsonrpc.Error {
 	return w
 }
 
-// Server is a plugin's side of the protocol. Register handlers with Handle
-// before Run. It is safe for concurrent use once running.
+// Server is a plugin's side of the protocol. Register handlers with
+// [Handle] before [Server.Run]. It is safe for concurrent use once running.
 type Server struct {
 	name, version string
 	handlers      map[string]func(ctx context.Context, params json.RawMessage) (any, error)
@@ -97,7 +97,7 @@ func New(name, version string) *Server {
 
 // Handle serves method with fn: the request's params are decoded into P,
 // and fn's result is the answer. An error fn returns is answered with
-// its message, and code CodePluginError unless it is an *Error. ctx is
+// its message, and code [CodePluginError] unless it is an [*Error]. ctx is
 // done when the host gives up on the call (or its deadline passes): fn
 // should return soon after, since the answer is sent when it returns and
 // a host kills a plugin that leaves a cancelled call unanswered for long
@@ -149,8 +149,8 @@ func channel() (io.ReadCloser, io.WriteCloser, error) {
 	}
 }
 
-// Serve is Run on the given streams: it reads the host's messages from r
-// and writes its own to w.
+// Serve is [Server.Run] on the given streams: it reads the host's messages
+// from r and writes its own to w.
 func (s *Server) Serve(r io.Reader, w io.Writer) error {
 	conn := jsonrpc.New(r, w, jsonrpc.Options{Handler: s.handle})
 	select {
