@@ -17,6 +17,7 @@ import (
 
 	"github.com/stevedore-go/stevedore/examples/ceilometer/agent"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
+	"github.com/stevedore-go/stevedore/execplugin"
 )
 
 // TestExecPollsterEndToEnd adds the Python pollster of contrib/pypollster
@@ -60,27 +61,36 @@ listen = "127.0.0.1:0"
 	assert.Positive(t, uptime[0].Volume)
 	assert.Equal(t, "s", uptime[0].Unit)
 
-	plugin := func() plugin {
+	type entry struct {
+		Name, State, Target string
+		Extra               struct {
+			Process *execplugin.Status `json:"process"`
+			Agent   string             `json:"agent"`
+		} `json:"extra"`
+	}
+	plugin := func() entry {
 		t.Helper()
-		var rep pluginsReport
+		var rep struct {
+			Entries []entry `json:"entry_points"`
+		}
 		require.NoError(t, json.Unmarshal([]byte(a.query("plugins", "-json", "-agent", a.addr)), &rep))
-		require.Empty(t, rep.Agent)
-		for _, p := range rep.Plugins {
-			if p.Name == "uptime" {
-				return p
+		for _, e := range rep.Entries {
+			if e.Name == "uptime" {
+				require.Empty(t, e.Extra.Agent)
+				return e
 			}
 		}
 		t.Fatal("the plugins command does not list the uptime pollster")
-		return plugin{}
+		return entry{}
 	}
 	p := plugin()
-	assert.Equal(t, "loaded", p.Status)
+	assert.Equal(t, "loaded", p.State)
 	assert.Equal(t, "exec:pollster.py", p.Target)
-	require.NotNil(t, p.Process, "the agent reports the process")
-	assert.True(t, p.Process.Running)
-	assert.Equal(t, 0, p.Process.Restarts)
-	assert.Equal(t, "python-uptime-pollster", p.Process.Info.Name)
-	first := p.Process.PID
+	require.NotNil(t, p.Extra.Process, "the agent reports the process")
+	assert.True(t, p.Extra.Process.Running)
+	assert.Equal(t, 0, p.Extra.Process.Restarts)
+	assert.Equal(t, "python-uptime-pollster", p.Extra.Process.Info.Name)
+	first := p.Extra.Process.PID
 	require.Positive(t, first)
 
 	table := a.query("plugins", "-agent", a.addr)
@@ -91,13 +101,13 @@ listen = "127.0.0.1:0"
 	// A crash: the next poll starts it again.
 	require.NoError(t, syscall.Kill(first, syscall.SIGKILL))
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if p = plugin(); p.Process.Restarts == 1 && p.Process.Running {
+		if p = plugin(); p.Extra.Process.Restarts == 1 && p.Extra.Process.Running {
 			break
 		}
 	}
-	assert.Equal(t, 1, p.Process.Restarts, "started again after it was killed")
-	assert.True(t, p.Process.Running)
-	assert.NotEqual(t, first, p.Process.PID)
+	assert.Equal(t, 1, p.Extra.Process.Restarts, "started again after it was killed")
+	assert.True(t, p.Extra.Process.Running)
+	assert.NotEqual(t, first, p.Extra.Process.PID)
 
 	// Disabled by a deployer, without a restart: a manifest that shadows
 	// it, and SIGHUP. Its process ends; the agent goes on.
@@ -122,7 +132,7 @@ uptime = { target = "exec:pollster.py", enabled = false }
 `), 0o644))
 	require.NoError(t, a.cmd.Process.Signal(syscall.SIGHUP))
 	require.Eventually(t, func() bool { return !hasUptime() }, 30*time.Second, 100*time.Millisecond, "the reload removes the pollster")
-	require.Eventually(t, func() bool { return errors.Is(syscall.Kill(p.Process.PID, 0), syscall.ESRCH) }, 10*time.Second, 50*time.Millisecond,
+	require.Eventually(t, func() bool { return errors.Is(syscall.Kill(p.Extra.Process.PID, 0), syscall.ESRCH) }, 10*time.Second, 50*time.Millisecond,
 		"its process ends")
 
 	// And back, as a new process.
@@ -130,8 +140,8 @@ uptime = { target = "exec:pollster.py", enabled = false }
 	require.NoError(t, a.cmd.Process.Signal(syscall.SIGHUP))
 	require.Eventually(t, hasUptime, 30*time.Second, 100*time.Millisecond, "the reload loads it again")
 	p = plugin()
-	require.NotNil(t, p.Process)
-	assert.True(t, p.Process.Running)
+	require.NotNil(t, p.Extra.Process)
+	assert.True(t, p.Extra.Process.Running)
 
 	require.NoError(t, a.cmd.Process.Signal(syscall.SIGTERM))
 	select {
@@ -143,5 +153,5 @@ uptime = { target = "exec:pollster.py", enabled = false }
 	assert.Contains(t, a.logs.String(), "plugin exited", "the crash is logged")
 	assert.Contains(t, a.logs.String(), "plugin started again")
 	assert.Contains(t, a.logs.String(), `msg="plugins reloaded"`)
-	assert.True(t, errors.Is(syscall.Kill(p.Process.PID, 0), syscall.ESRCH), "the plugin ended with the agent")
+	assert.True(t, errors.Is(syscall.Kill(p.Extra.Process.PID, 0), syscall.ESRCH), "the plugin ended with the agent")
 }

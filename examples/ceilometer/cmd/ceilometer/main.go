@@ -15,7 +15,8 @@
 //	meters       list the meters that have samples
 //	samples      list the samples of a meter, newest first
 //	statistics   count, min, max, avg and sum of a meter per period
-//	plugins      list the plugins of each namespace: loaded, disabled, failed, shadowed
+//	plugins      list the plugins of each namespace (loaded, disabled, failed, shadowed);
+//	             plugins show NS NAME, plugins check, plugins doc NS
 //
 // Every command reads ceilometer.toml from the working directory when it
 // exists (see -config) and runs with defaults otherwise; -json prints
@@ -83,7 +84,7 @@ var commands = []command{
 	{"meters", "", "list the meters that have samples", slog.LevelWarn, metersCommand},
 	{"samples", "-meter M [-resource R] [-since T] [-limit N]", "list the samples of a meter, newest first", slog.LevelWarn, samplesCommand},
 	{"statistics", "-meter M [-period 60s] [-resource R] [-since T]", "count, min, max, avg and sum of a meter per period", slog.LevelWarn, statisticsCommand},
-	{"plugins", "", "list the plugins of each namespace: loaded, disabled, failed, shadowed", slog.LevelWarn, pluginsCommand},
+	{"plugins", "[list | show NS NAME | check | doc NS]", "list the plugins of each namespace (loaded, disabled, failed, shadowed), show one, check them, or document a namespace", slog.LevelWarn, pluginsCommand},
 }
 
 // errUsage marks errors about the command line: exit status 2.
@@ -142,6 +143,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, json: *jsonOut, cfg: cfg, configPath: *configPath,
 		opts: agent.Options{Logger: logger, Settings: settings}}
 	if err := runCmd(e, ctx, positional); err != nil {
+		var status exitStatus
+		if errors.As(err, &status) { // said already
+			return int(status)
+		}
 		fmt.Fprintf(stderr, "ceilometer %s: %v\n", cmd.name, err)
 		if errors.Is(err, errUsage) {
 			fs.Usage()

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
+	"github.com/stevedore-go/stevedore/inspect"
 )
 
 var update = flag.Bool("update", false, "rewrite the .golden files of testdata")
@@ -89,20 +90,37 @@ smart = { target = "exec:/usr/lib/ceilometer/smart-poller", platforms = ["freebs
 
 	code, stdout, stderr = ceilometer(t, dir, "", "plugins", "-json")
 	require.Equal(t, 0, code, stderr)
-	var rep pluginsReport
+	var rep inspect.Report
 	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
-	statuses := map[string]string{}
-	for _, p := range rep.Plugins {
-		statuses[p.Namespace+"/"+p.Name+"/"+p.Status] = p.Detail
+	states := map[string]string{}
+	for _, e := range rep.Entries {
+		states[e.Namespace+"/"+e.Name+"/"+string(e.State)] = e.Reason
 	}
-	assert.Equal(t, "enabled = false", statuses["ceilometer.poll.central/processes/disabled"])
-	assert.Contains(t, statuses, "ceilometer.poll.central/processes/shadowed")
-	assert.Contains(t, statuses["ceilometer.poll.central/ups/failed"], "resolve: entrypoints: go:example.com/site/local/ups.New is not registered")
-	assert.Contains(t, statuses, "ceilometer.poll.central/filesystem/unselected", "the contrib package's pollster, not in [agent] pollsters")
-	assert.Equal(t, "selected by [agent] storage", statuses["ceilometer.storage/sqlite/loaded"])
-	assert.Contains(t, statuses, "ceilometer.notification/network/loaded", "the contrib package's handler")
-	require.Len(t, rep.Problems, 1)
-	assert.Contains(t, rep.Problems[0], `broken.toml:3:57: entry_points."ceilometer.poll.central".gpu: unknown key "prioity" (did you mean "priority"?)`)
+	assert.Equal(t, "enabled = false", states["ceilometer.poll.central/processes/disabled"])
+	assert.Contains(t, states, "ceilometer.poll.central/processes/shadowed")
+	assert.Contains(t, states["ceilometer.poll.central/ups/failed"], "resolve: entrypoints: go:example.com/site/local/ups.New is not registered")
+	assert.Equal(t, "not in [agent] pollsters", states["ceilometer.poll.central/filesystem/not loaded"], "the contrib package's pollster")
+	assert.Contains(t, states, "ceilometer.storage/sqlite/loaded")
+	assert.Equal(t, `the agent uses [agent] storage = "sqlite"`, states["ceilometer.storage/jsonl/not loaded"])
+	assert.Contains(t, states, "ceilometer.notification/network/loaded", "the contrib package's handler")
+	require.Len(t, rep.Problems, 2)
+	assert.Equal(t, `$STEVEDORE_PATH/broken.toml:3:57: entry_points."ceilometer.poll.central".gpu: unknown key "prioity" (did you mean "priority"?)`,
+		strings.ReplaceAll(rep.Problems[0].String(), deploy, "$STEVEDORE_PATH"))
+	assert.Contains(t, rep.Problems[1].String(), "ceilometer.poll.central/ups: resolve: entrypoints: go:example.com/site/local/ups.New is not registered")
+
+	// check: the problems, exit status 1; show and doc.
+	code, stdout, _ = ceilometer(t, dir, "", "plugins", "check")
+	assert.Equal(t, 1, code)
+	assert.Equal(t, 3, strings.Count(stdout, "\n"), "two problems and a note: "+stdout)
+	code, stdout, stderr = ceilometer(t, dir, "", "plugins", "show", "ceilometer.storage", "sqlite")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "target:       go:github.com/stevedore-go/stevedore/examples/ceilometer/storage/sqlite.Open\n")
+	code, stdout, stderr = ceilometer(t, dir, "", "plugins", "doc", "ceilometer.storage")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "| `busy_timeout` | duration | `\"5s\"` |")
+	code, _, stderr = ceilometer(t, dir, "", "plugins", "frob")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `ceilometer plugins: unknown command "frob"`)
 
 	// Everything else keeps working despite the broken manifest.
 	code, _, stderr = ceilometer(t, dir, "", "poll", "-once")
@@ -119,7 +137,7 @@ sqlite = "github.com/stevedore-go/stevedore/examples/ceilometer/storage/sqlite.O
 `), 0o644))
 	code, stdout, _ = ceilometer(t, dir, "", "plugins")
 	require.Equal(t, 0, code)
-	assert.Regexp(t, `ceilometer.storage +sqlite +conflict +example.com/site/fork`, stdout)
+	assert.Regexp(t, `ceilometer.storage +sqlite +failed +example.com/site/fork +declared by several distributions`, stdout)
 	code, _, stderr = ceilometer(t, dir, "", "meters")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, `storage: stevedore: 2 entry points named "sqlite" in ceilometer.storage`)
