@@ -3,7 +3,9 @@ package inspect
 import (
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,7 +17,7 @@ import (
 type Setting struct {
 	Key     string `json:"key"`               // its key path in the table, such as "pool.size"
 	Type    string `json:"type"`              // as TOML spells values: string, integer, duration, array of strings...
-	Default string `json:"default,omitempty"` // what the struct's Defaults gives, in TOML; empty for a zero value
+	Default string `json:"default"` // what the struct's Defaults gives (or the zero value), in TOML
 }
 
 // Settings returns the settings keys of the factory v, a go: target's
@@ -67,11 +69,7 @@ func settingsOf(prefix string, v reflect.Value, out *[]Setting) {
 			settingsOf(key+".", fv, out)
 			continue
 		}
-		s := Setting{Key: key, Type: typeName(t)}
-		if !fv.IsZero() {
-			s.Default = literal(fv)
-		}
-		*out = append(*out, s)
+		*out = append(*out, Setting{Key: key, Type: typeName(t), Default: literal(fv)})
 	}
 }
 
@@ -138,13 +136,28 @@ func literal(v reflect.Value) string {
 			items[i] = literal(v.Index(i))
 		}
 		return "[" + strings.Join(items, ", ") + "]"
+	case reflect.Map:
+		var items []string
+		for _, k := range slices.SortedFunc(maps.Keys(mapOf(v)), strings.Compare) {
+			items = append(items, fmt.Sprintf("%q = %s", k, literal(v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key())))))
+		}
+		return "{" + strings.Join(items, ", ") + "}"
+	case reflect.Struct:
+		return "{}"
+	case reflect.Interface, reflect.Pointer:
+		if v.IsNil() {
+			return `""`
+		}
+		return literal(v.Elem())
 	}
 	return fmt.Sprint(v.Interface())
 }
 
 // WriteMarkdown writes a Markdown reference of namespace ns: each entry
 // point the report has of it (shadowed ones left out), with its
-// description, distribution, target, tags and platforms, and, where
+// description, distribution, target, tags and platforms (and the
+// manifest's enabled = false, but not what this machine's platform
+// disables, so that the reference is the same everywhere), and, where
 // settings returns them (Settings of its registered factory, say), its
 // settings keys. settings may be nil.
 func (r *Report) WriteMarkdown(w io.Writer, ns string, settings func(entrypoints.EntryPoint) []Setting) error {
@@ -180,7 +193,7 @@ func (r *Report) WriteMarkdown(w io.Writer, ns string, settings func(entrypoints
 		}
 		item("Tags", strings.Join(e.Tags, ", "))
 		item("Platforms", strings.Join(e.Platforms, ", "))
-		if e.State == Disabled {
+		if !e.ep.Enabled { // the manifest's word, not this machine's platform
 			item("Disabled", e.Reason)
 		}
 		if settings == nil {
@@ -193,11 +206,7 @@ func (r *Report) WriteMarkdown(w io.Writer, ns string, settings func(entrypoints
 		fmt.Fprintf(&b, "\nSettings, in `[%s]`:\n\n", tableKey(ns, e.Name))
 		b.WriteString("| Key | Type | Default |\n|---|---|---|\n")
 		for _, s := range keys {
-			def := "`" + s.Default + "`"
-			if s.Default == "" {
-				def = ""
-			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", s.Key, s.Type, strings.ReplaceAll(def, "|", `\|`))
+			fmt.Fprintf(&b, "| `%s` | %s | `%s` |\n", s.Key, s.Type, strings.ReplaceAll(s.Default, "|", `\|`))
 		}
 	}
 	if len(count) == 0 {
@@ -231,4 +240,13 @@ func RegisteredSettings(reg *entrypoints.Registry) func(entrypoints.EntryPoint) 
 		}
 		return Settings(v)
 	}
+}
+
+// mapOf returns the keys of map v, a map with string keys, as a set.
+func mapOf(v reflect.Value) map[string]bool {
+	keys := map[string]bool{}
+	for _, k := range v.MapKeys() {
+		keys[k.String()] = true
+	}
+	return keys
 }

@@ -32,7 +32,8 @@ type dbSettings struct {
 		Size int `toml:"size"`
 	} `toml:"pool"`
 	Common
-	Secret string `toml:"-"`
+	Secret string         `toml:"-"`
+	Labels map[string]int `toml:"labels"`
 }
 
 type Common struct {
@@ -40,7 +41,7 @@ type Common struct {
 }
 
 func (dbSettings) Defaults() dbSettings {
-	s := dbSettings{Path: "db.sqlite", Timeout: 5 * time.Second, Tags: []string{"a"}}
+	s := dbSettings{Path: "db.sqlite", Timeout: 5 * time.Second, Tags: []string{"a"}, Labels: map[string]int{"b": 2, "a": 1}}
 	s.Pool.Size = 4
 	return s
 }
@@ -220,7 +221,8 @@ func TestSettingsAndMarkdown(t *testing.T) {
 		{Key: "timeout", Type: "duration", Default: `"5s"`},
 		{Key: "tags", Type: "array of strings", Default: `["a"]`},
 		{Key: "pool.size", Type: "integer", Default: "4"},
-		{Key: "verbose", Type: "boolean"},
+		{Key: "verbose", Type: "boolean", Default: "false"},
+		{Key: "labels", Type: "table of integers", Default: `{"a" = 1, "b" = 2}`},
 	}, Settings(v))
 	assert.Nil(t, Settings(func() Greeter { return nil }), "no settings struct")
 	assert.Nil(t, Settings("not a function"))
@@ -230,7 +232,7 @@ func TestSettingsAndMarkdown(t *testing.T) {
 	assert.Equal(t, "# storage\n\n## db\n\n- Distribution: acme 1.2.0\n- Target: `go:example.com/db.Open`\n- Platforms: linux, darwin\n\n"+
 		"Settings, in `[storage.db]`:\n\n| Key | Type | Default |\n|---|---|---|\n"+
 		"| `path` | string | `\"db.sqlite\"` |\n| `timeout` | duration | `\"5s\"` |\n| `tags` | array of strings | `[\"a\"]` |\n"+
-		"| `pool.size` | integer | `4` |\n| `verbose` | boolean |  |\n", b.String())
+		"| `pool.size` | integer | `4` |\n| `verbose` | boolean | `false` |\n| `labels` | table of integers | `{\"a\" = 1, \"b\" = 2}` |\n", b.String())
 
 	b.Reset()
 	require.NoError(t, New(c).WriteMarkdown(&b, "greeters", nil))

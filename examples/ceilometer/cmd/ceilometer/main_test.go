@@ -224,3 +224,30 @@ func TestBadInput(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr.String(), `storage: stevedore: no driver "postgres" in ceilometer.storage; available: jsonl, memory, sqlite`)
 }
+
+// TestPluginReference keeps PLUGINS.md, the reference of the program's
+// plugins, what "ceilometer plugins doc" writes of each namespace: run
+// go test -run TestPluginReference -update after changing a manifest or
+// a settings struct.
+func TestPluginReference(t *testing.T) {
+	t.Setenv("STEVEDORE_PATH", "")
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("<!-- Written by `ceilometer plugins doc NAMESPACE` for each namespace; `go test ./cmd/ceilometer -run TestPluginReference -update` writes it again. -->\n\n")
+	for i, ns := range []string{"ceilometer.poll.central", "ceilometer.notification", "ceilometer.storage"} {
+		code, stdout, stderr := ceilometer(t, dir, "", "plugins", "doc", ns)
+		require.Equal(t, 0, code, stderr)
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(stdout)
+	}
+	path := filepath.Join("..", "..", "PLUGINS.md")
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), b.String(), "PLUGINS.md is stale: go test ./cmd/ceilometer -run TestPluginReference -update")
+}
