@@ -23,7 +23,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if detail == "" {
 			detail = e.Description
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Namespace, e.Name, e.State, dash(e.Distribution), oneLine(detail, 100))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Namespace, e.Name, e.State, dash(e.Distribution), dash(oneLine(detail, 100)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
