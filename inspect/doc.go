@@ -15,8 +15,8 @@ import (
 
 // Setting is one key of an extension's settings table.
 type Setting struct {
-	Key     string `json:"key"`               // its key path in the table, such as "pool.size"
-	Type    string `json:"type"`              // as TOML spells values: string, integer, duration, array of strings...
+	Key     string `json:"key"`     // its key path in the table, such as "pool.size"
+	Type    string `json:"type"`    // as TOML spells values: string, integer, duration, array of strings...
 	Default string `json:"default"` // what the struct's Defaults gives (or the zero value), in TOML
 }
 
