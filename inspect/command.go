@@ -45,6 +45,10 @@ type Command struct {
 	// AfterList, if set, writes what the program adds after list's
 	// table; it is not called with -json.
 	AfterList func(w io.Writer, r *Report) error
+
+	// MoreUsage is added to the usage: lines for the program's own verbs,
+	// each ending in a newline.
+	MoreUsage string
 }
 
 // errUsage is a command line the command cannot run.
@@ -66,7 +70,7 @@ func (c *Command) Run(ctx context.Context, args []string, stdout, stderr io.Writ
 			"  %[1]s [-json] [list]%[2]s          every entry point and what became of it\n"+
 			"  %[1]s [-json] show NS NAME%[2]s    every field of the entry points NS/NAME\n"+
 			"  %[1]s [-json] check%[2]s           the problems, as file:line:col: message; exit status 1 if any\n"+
-			"  %[1]s doc NS%[2]s                  a Markdown reference of namespace NS\n", c.Name, paths)
+			"  %[1]s doc NS%[2]s                  a Markdown reference of namespace NS\n%[3]s", c.Name, paths, c.MoreUsage)
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2

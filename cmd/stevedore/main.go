@@ -5,6 +5,7 @@
 //	stevedore list [DIR|FILE...]             every entry point and its state
 //	stevedore show NS NAME [DIR|FILE...]     every field of the entry points NS/NAME
 //	stevedore doc NS [DIR|FILE...]           a Markdown reference of namespace NS
+//	stevedore gen [-check] [DIR]             a package's manifest and registrations, from its annotations
 //
 // Each takes -json (but doc). Without paths it reads the directories of
 // $STEVEDORE_PATH, as programs do. A file is a manifest. A directory is
@@ -18,6 +19,13 @@
 // exec: programs exist, are executable, are safe to trust and match their
 // sha256 pins. Whether a go: target is registered only the program that
 // links it can tell: mount inspect.Command in it ("PROG plugins check").
+//
+// gen, for go generate, reads a Go package's functions and methods
+// annotated with //stevedore:entrypoint NAMESPACE NAME [key=value...] and
+// writes the package's entry_points.toml and stevedore_gen.go, which
+// embeds and registers the manifest and registers each target as the
+// runtime spells it: an extension is one annotated function. See
+// "stevedore gen -h".
 //
 // Install it with
 //
@@ -48,7 +56,11 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cmd := &inspect.Command{Name: "stevedore", Paths: true, Report: report}
+	if len(args) > 0 && args[0] == "gen" {
+		return runGen(args[1:], stdout, stderr)
+	}
+	cmd := &inspect.Command{Name: "stevedore", Paths: true, Report: report,
+		MoreUsage: "  stevedore gen [-check] [DIR]                   write a package's manifest and registrations from its annotations (see stevedore gen -h)\n"}
 	return cmd.Run(ctx, args, stdout, stderr)
 }
 
