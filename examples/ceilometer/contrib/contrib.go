@@ -8,26 +8,19 @@ package contrib
 
 import (
 	"context"
-	"embed"
 	"fmt"
 	"time"
 
 	"github.com/shirou/gopsutil/v4/disk"
 
-	"github.com/stevedore-go/stevedore/entrypoints"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/notification"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/pollster"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
 )
 
-//go:embed entry_points.toml
-var manifest embed.FS
+//go:generate go run github.com/stevedore-go/stevedore/cmd/stevedore gen
 
-func init() {
-	entrypoints.RegisterManifest(manifest, "entry_points.toml")
-	entrypoints.RegisterFunc(NewFilesystem)
-	entrypoints.RegisterFunc(NewNetwork)
-}
+//stevedore:distribution example.com/acme/ceilometer-extras version=0.3.0
 
 // Filesystem measures the size and use of each mounted file system:
 // hardware.disk.size.total and hardware.disk.size.used, in KB as
@@ -35,6 +28,8 @@ func init() {
 type Filesystem struct{ host string }
 
 // NewFilesystem returns the file system pollster of host.
+//
+//stevedore:entrypoint ceilometer.poll.central filesystem platforms=linux,darwin,freebsd,windows description="File system size and use: hardware.disk.size.total, hardware.disk.size.used"
 func NewFilesystem(host string) pollster.Pollster { return &Filesystem{host: host} }
 
 // Poll implements pollster.Pollster. A mount point that cannot be read
@@ -72,6 +67,8 @@ func (p *Filesystem) Poll(ctx context.Context) ([]sample.Sample, error) {
 type Network struct{}
 
 // NewNetwork returns the network handler.
+//
+//stevedore:entrypoint ceilometer.notification network description="Neutron networks: network"
 func NewNetwork() notification.Handler { return Network{} }
 
 // EventTypes implements notification.Handler.

@@ -13,7 +13,7 @@ import (
 // registered, and its pollster and handler are made as the agent makes
 // them.
 func TestManifest(t *testing.T) {
-	stevedoretest.Manifest(t, manifest, "entry_points.toml",
+	stevedoretest.Manifest(t, stevedoreGenManifest, "entry_points.toml",
 		stevedoretest.Loads[pollster.Pollster](pollster.Namespace, stevedore.WithInvokeArgs("host")),
 		stevedoretest.Loads[notification.Handler](notification.Namespace))
 }

@@ -2,29 +2,15 @@ package notification
 
 import (
 	"context"
-	"embed"
 	"fmt"
 	"maps"
 	"strconv"
 	"strings"
 
-	"github.com/stevedore-go/stevedore/entrypoints"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
 )
 
-//go:embed entry_points.toml
-var manifest embed.FS
-
-// factories are the handlers' factories, registered under the runtime's
-// spelling of their names, which the manifest uses.
-var factories = []any{NewInstance, NewVolume, NewImage, NewFloatingIP}
-
-func init() {
-	entrypoints.RegisterManifest(manifest, "entry_points.toml")
-	for _, f := range factories {
-		entrypoints.RegisterFunc(f)
-	}
-}
+//go:generate go run github.com/stevedore-go/stevedore/cmd/stevedore gen
 
 // payload reads fields of a notification's payload, remembering the first
 // required one that is missing or of the wrong type.
@@ -117,6 +103,8 @@ func (r resource) gauge(n *Notification, meter, unit string, volume float64) sam
 type Instance struct{}
 
 // NewInstance returns the instance handler.
+//
+//stevedore:entrypoint ceilometer.notification instance description="Nova instances: instance, vcpus, memory, disk.root.size"
 func NewInstance() Handler { return Instance{} }
 
 // EventTypes implements Handler.
@@ -150,6 +138,8 @@ func (Instance) Process(_ context.Context, n Notification) ([]sample.Sample, err
 type Volume struct{}
 
 // NewVolume returns the volume handler.
+//
+//stevedore:entrypoint ceilometer.notification volume description="Cinder volumes: volume.size"
 func NewVolume() Handler { return Volume{} }
 
 // EventTypes implements Handler.
@@ -178,6 +168,8 @@ func (Volume) Process(_ context.Context, n Notification) ([]sample.Sample, error
 type Image struct{}
 
 // NewImage returns the image handler.
+//
+//stevedore:entrypoint ceilometer.notification image description="Glance images: image.size"
 func NewImage() Handler { return Image{} }
 
 // EventTypes implements Handler.
@@ -204,6 +196,8 @@ func (Image) Process(_ context.Context, n Notification) ([]sample.Sample, error)
 type FloatingIP struct{}
 
 // NewFloatingIP returns the floating IP handler.
+//
+//stevedore:entrypoint ceilometer.notification floatingip description="Neutron floating IPs: ip.floating"
 func NewFloatingIP() Handler { return FloatingIP{} }
 
 // EventTypes implements Handler.

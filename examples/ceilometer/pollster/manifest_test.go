@@ -10,5 +10,5 @@ import (
 // TestManifest: the manifest parses, each target is registered, and each
 // pollster is made as the agent makes it.
 func TestManifest(t *testing.T) {
-	stevedoretest.Manifest(t, manifest, "entry_points.toml", stevedoretest.Loads[Pollster](Namespace, stevedore.WithInvokeArgs("host")))
+	stevedoretest.Manifest(t, stevedoreGenManifest, "entry_points.toml", stevedoretest.Loads[Pollster](Namespace, stevedore.WithInvokeArgs("host")))
 }

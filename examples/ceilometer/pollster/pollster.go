@@ -12,12 +12,12 @@ package pollster
 
 import (
 	"context"
-	"embed"
 	"strings"
 
-	"github.com/stevedore-go/stevedore/entrypoints"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
 )
+
+//go:generate go run github.com/stevedore-go/stevedore/cmd/stevedore gen
 
 // Namespace is where pollsters declare themselves.
 const Namespace = "ceilometer.poll.central"
@@ -28,20 +28,6 @@ const Namespace = "ceilometer.poll.central"
 // stops.
 type Pollster interface {
 	Poll(ctx context.Context) ([]sample.Sample, error)
-}
-
-//go:embed entry_points.toml
-var manifest embed.FS
-
-// factories are the pollsters' factories, registered under the runtime's
-// spelling of their names, which the manifest uses.
-var factories = []any{NewCPU, NewLoad, NewMemory, NewDisk, NewNetwork, NewProcesses}
-
-func init() {
-	entrypoints.RegisterManifest(manifest, "entry_points.toml")
-	for _, f := range factories {
-		entrypoints.RegisterFunc(f)
-	}
 }
 
 // resource names a part of the host, such as a disk or an interface:

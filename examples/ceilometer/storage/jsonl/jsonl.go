@@ -14,7 +14,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,18 +23,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stevedore-go/stevedore/entrypoints"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/storage"
 )
 
-//go:embed entry_points.toml
-var manifest embed.FS
-
-func init() {
-	entrypoints.RegisterManifest(manifest, "entry_points.toml")
-	entrypoints.RegisterFunc(Open)
-}
+//go:generate go run github.com/stevedore-go/stevedore/cmd/stevedore gen
 
 // Settings configure the driver.
 type Settings struct {
@@ -57,6 +49,8 @@ type Store struct {
 
 // Open opens the file at s.Path: for storage.ReadWrite, for appending,
 // creating it if need be; for storage.ReadOnly, only if it exists.
+//
+//stevedore:entrypoint ceilometer.storage jsonl description="Samples appended to a JSON Lines file"
 func Open(_ context.Context, access storage.Access, s Settings) (storage.Storage, error) {
 	if s.Path == "" {
 		return nil, errors.New("jsonl: path is empty")

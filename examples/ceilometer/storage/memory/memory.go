@@ -5,24 +5,16 @@ package memory
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"maps"
 	"sync"
 	"time"
 
-	"github.com/stevedore-go/stevedore/entrypoints"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/storage"
 )
 
-//go:embed entry_points.toml
-var manifest embed.FS
-
-func init() {
-	entrypoints.RegisterManifest(manifest, "entry_points.toml")
-	entrypoints.RegisterFunc(New)
-}
+//go:generate go run github.com/stevedore-go/stevedore/cmd/stevedore gen
 
 // Store keeps samples in memory. It is safe for concurrent use.
 type Store struct {
@@ -37,6 +29,8 @@ var ErrNotShared = errors.New("memory: the samples are in the agent's own memory
 
 // New returns an empty store for the agent (storage.ReadWrite), and
 // ErrNotShared to the query commands (storage.ReadOnly).
+//
+//stevedore:entrypoint ceilometer.storage memory description="Samples in the agent's memory, gone when it exits"
 func New(access storage.Access) (storage.Storage, error) {
 	if access == storage.ReadOnly {
 		return nil, ErrNotShared

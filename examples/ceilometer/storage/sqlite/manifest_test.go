@@ -9,5 +9,5 @@ import (
 // TestManifest: the manifest parses and the driver's target is
 // registered (opening it is what the storage contract tests do).
 func TestManifest(t *testing.T) {
-	stevedoretest.Manifest(t, manifest, "entry_points.toml")
+	stevedoretest.Manifest(t, stevedoreGenManifest, "entry_points.toml")
 }

@@ -15,7 +15,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,18 +26,11 @@ import (
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
 
-	"github.com/stevedore-go/stevedore/entrypoints"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/storage"
 )
 
-//go:embed entry_points.toml
-var manifest embed.FS
-
-func init() {
-	entrypoints.RegisterManifest(manifest, "entry_points.toml")
-	entrypoints.RegisterFunc(Open)
-}
+//go:generate go run github.com/stevedore-go/stevedore/cmd/stevedore gen
 
 // Settings configure the driver.
 type Settings struct {
@@ -79,6 +71,8 @@ type Store struct {
 
 // Open opens the database at s.Path: for storage.ReadWrite, creating it if
 // need be; for storage.ReadOnly, only if it exists.
+//
+//stevedore:entrypoint ceilometer.storage sqlite description="Samples in an SQLite database file"
 func Open(ctx context.Context, access storage.Access, s Settings) (storage.Storage, error) {
 	if s.Path == "" {
 		return nil, errors.New("sqlite: path is empty")
