@@ -42,6 +42,7 @@ type CPU struct {
 }
 
 // NewCPU returns the CPU pollster of host.
+//
 //stevedore:entrypoint ceilometer.poll.central cpu platforms=linux,darwin,freebsd,windows description="CPU utilisation: hardware.cpu.util"
 func NewCPU(host string) Pollster { return &CPU{host: host} }
 
@@ -104,6 +105,7 @@ func utilisation(a, b *cpu.TimesStat) float64 {
 type Load struct{ host string }
 
 // NewLoad returns the load pollster of host.
+//
 //stevedore:entrypoint ceilometer.poll.central load platforms=linux,darwin,freebsd description="Load averages: hardware.cpu.load.1min, .5min, .15min"
 func NewLoad(host string) Pollster { return &Load{host: host} }
 
@@ -126,6 +128,7 @@ func (p *Load) Poll(ctx context.Context) ([]sample.Sample, error) {
 type Memory struct{ host string }
 
 // NewMemory returns the memory pollster of host.
+//
 //stevedore:entrypoint ceilometer.poll.central memory platforms=linux,darwin,freebsd,windows description="Memory used and total: hardware.memory.used, hardware.memory.total"
 func NewMemory(host string) Pollster { return &Memory{host: host} }
 
@@ -148,6 +151,7 @@ func (p *Memory) Poll(ctx context.Context) ([]sample.Sample, error) {
 type Disk struct{ host string }
 
 // NewDisk returns the disk pollster of host.
+//
 //stevedore:entrypoint ceilometer.poll.central disk platforms=linux,darwin,freebsd,windows description="Bytes read and written per disk: hardware.disk.read.bytes, hardware.disk.write.bytes"
 func NewDisk(host string) Pollster { return &Disk{host: host} }
 
@@ -175,6 +179,7 @@ func (p *Disk) Poll(ctx context.Context) ([]sample.Sample, error) {
 type Network struct{ host string }
 
 // NewNetwork returns the network pollster of host.
+//
 //stevedore:entrypoint ceilometer.poll.central network platforms=linux,darwin,freebsd,windows description="Bytes in and out per interface: hardware.network.incoming.bytes, hardware.network.outgoing.bytes"
 func NewNetwork(host string) Pollster { return &Network{host: host} }
 
@@ -203,6 +208,7 @@ func (p *Network) Poll(ctx context.Context) ([]sample.Sample, error) {
 type Processes struct{ host string }
 
 // NewProcesses returns the process pollster of host.
+//
 //stevedore:entrypoint ceilometer.poll.central processes platforms=linux,darwin,freebsd,windows description="Processes running: hardware.process.count"
 func NewProcesses(host string) Pollster { return &Processes{host: host} }
 
