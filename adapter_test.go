@@ -66,3 +66,27 @@ func TestWithAdapterOfAnotherType(t *testing.T) {
 	require.ErrorIs(t, err, ErrWrongType)
 	assert.Contains(t, err.Error(), "WithAdapter[int] given to a manager of stevedore.Greeter")
 }
+
+// words is a named type whose values are assignable to []string.
+type words []string
+
+// TestWithAdapterLeavesAssignableValues: a value of another type that is
+// nonetheless a T (assignable to it) becomes the extension as it is; the
+// adapter is for what is not.
+func TestWithAdapterLeavesAssignableValues(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t).
+		register("example.com/w.Named", words{"named"}).
+		register("example.com/w.Other", 42).
+		entries("a.toml", "a", "ns", `named = "example.com/w.Named"`, `other = "example.com/w.Other"`)
+	var adapted []string
+	adapter := func(_ context.Context, ep entrypoints.EntryPoint, loaded any) ([]string, error) {
+		adapted = append(adapted, ep.Name)
+		return []string{"adapted"}, nil
+	}
+	m, err := New[[]string](context.Background(), "ns", w.opts(WithAdapter(adapter))...)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"other"}, adapted)
+	named, _ := m.Lookup("named")
+	assert.Equal(t, []string{"named"}, named.Obj)
+}

@@ -14,9 +14,11 @@ var (
 	ErrNoUniqueMatch = errors.New("stevedore: no unique match")
 
 	// ErrNoMatches is matched by the error [NewDriver] returns when no entry
-	// point has the driver's name, and by the error of [Map],
-	// [MapConcurrent], [First], [Manager.Each] and [Dispatch] on a manager
-	// without extensions.
+	// point has the driver's name, by the error of [Map], [MapConcurrent],
+	// [First], [Manager.Each] and [Dispatch] on a manager without
+	// extensions, by a constructor's error when a [WithRequired] extension
+	// did not load, and by [Lazy.Get]'s for a name the namespace does not
+	// declare.
 	ErrNoMatches error = &kindError{kind: ErrNoUniqueMatch, msg: "stevedore: no matches"}
 
 	// ErrMultipleMatches is matched by the error [NewDriver] returns when
@@ -31,9 +33,9 @@ var (
 	ErrWrongType = errors.New("stevedore: wrong type")
 
 	// ErrClosed is matched by the error of [Map], [MapConcurrent], [First],
-	// [Manager.Each], [Dispatch] and [DispatchNames] on a manager that
-	// [Manager.Close] or [Manager.Shutdown] has begun to close: no extension
-	// is called.
+	// [Manager.Each], [Dispatch], [DispatchNames] and [Manager.Reload] on a
+	// manager that [Manager.Close] or [Manager.Shutdown] has begun to
+	// close, and of [Lazy.Get] after [Lazy.Close]: no extension is called.
 	ErrClosed = errors.New("stevedore: manager closed")
 )
 

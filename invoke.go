@@ -34,6 +34,9 @@ func (inv *invoker[T]) adapts(plugin any) bool {
 		return false
 	}
 	rv := reflect.ValueOf(plugin)
+	if rv.IsValid() && rv.Type().AssignableTo(reflect.TypeFor[T]()) {
+		return false // a value of another type that is still a T, as a func value is of a named func type
+	}
 	return rv.IsValid() && rv.Kind() != reflect.Func
 }
 

@@ -16,7 +16,7 @@ import (
 //
 //	scheme  reference          refers to
 //	go      importpath.Symbol  a value linked into the program, registered with Register
-//	exec    path[#name]        an external program (no loader yet)
+//	exec    path[#name]        an external program (package execplugin's Loader)
 //	so      path#Symbol        a Go plugin built with -buildmode=plugin (no loader yet)
 //
 // Any other scheme of the form [a-z][a-z0-9+.-]* parses too, so that
