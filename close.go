@@ -59,12 +59,18 @@ func (m *Manager[T]) Shutdown(ctx context.Context) error {
 	if v.loaded != nil {
 		order = v.loaded
 	}
-	// Calls in flight finish before what they call stops.
+	// Calls in flight finish before what they call stops: those on the
+	// current set, and those on sets a Reload replaced, which share the
+	// extensions it kept.
 	var busy error
-	select {
-	case <-v.gen.retire():
-	case <-ctx.Done():
-		busy = fmt.Errorf("stevedore: not closed: calls in flight did not return in time: %w", ctx.Err())
+	for _, g := range append(slices.Clone(m.retired), v.gen) {
+		select {
+		case <-g.retire():
+			continue
+		case <-ctx.Done():
+			busy = fmt.Errorf("stevedore: not closed: calls in flight did not return in time: %w", ctx.Err())
+		}
+		break
 	}
 	var errs []error
 	for _, ext := range slices.Backward(order) {

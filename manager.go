@@ -49,6 +49,7 @@ type Manager[T any] struct {
 	settings *Settings  // what the extensions were loaded with, to tell a change
 	rebuild  func(ctx context.Context, extra []Option) (*Manager[T], error)
 	borrowed map[*Extension[T]]bool // reused from the set a Reload replaces: not this manager's to close
+	retired  []*generation          // the sets Reload replaced, whose calls Shutdown also waits for; under reloadMu
 
 	// Retrying failures in the background (WithRetry).
 	catalog   *entrypoints.Catalog // what it was loaded from

@@ -42,6 +42,16 @@ func (g *generation) release() {
 	}
 }
 
+// done reports whether g was retired and its calls have all returned.
+func (g *generation) done() bool {
+	select {
+	case <-g.drained:
+		return true
+	default:
+		return false
+	}
+}
+
 // retire marks g replaced, and returns a channel closed once its calls in
 // flight have returned.
 func (g *generation) retire() <-chan struct{} {
@@ -164,6 +174,10 @@ func (m *Manager[T]) reload(ctx context.Context, keepFailure func(name string) b
 	m.exts, m.loaded, m.byName, m.entryPoints, m.failures = fresh.exts, fresh.loaded, fresh.byName, fresh.entryPoints, fresh.failures
 	m.settings = fresh.settings
 	m.cur.Store(m.snapshot())
+	drained := old.gen.retire()
+	// Shutdown waits for the calls on every set still in use: the new one
+	// shares the extensions it kept with the old.
+	m.retired = append(slices.DeleteFunc(m.retired, (*generation).done), old.gen)
 	unlock() // what it removed is no longer the manager's: closing it needs no lock
 
 	kept := make(map[*Extension[T]]bool, len(fresh.exts))
@@ -200,7 +214,7 @@ func (m *Manager[T]) reload(ctx context.Context, keepFailure func(name string) b
 
 	// Calls in flight on the old set finish before it stops.
 	select {
-	case <-old.gen.retire():
+	case <-drained:
 	case <-ctx.Done():
 		names := make([]string, len(removed))
 		for i, ext := range removed {

@@ -231,3 +231,44 @@ func TestRetryNames(t *testing.T) {
 	assert.EqualValues(t, 1, broken.Load())
 	require.NoError(t, m.Close())
 }
+
+// TestShutdownWaitsForCallsOnAReplacedSet: a call that began before a
+// Reload uses extensions the new set kept; Shutdown waits for it too
+// before it stops them.
+func TestShutdownWaitsForCallsOnAReplacedSet(t *testing.T) {
+	leaktest.Check(t)
+	w, log, _ := reloadWorld(t, `a = "example.com/svc.a"`)
+	ctx := context.Background()
+	m, err := New[Greeter](ctx, "svc", w.opts()...)
+	require.NoError(t, err)
+
+	inCall, release := make(chan struct{}), make(chan struct{})
+	mapped := make(chan error, 1)
+	go func() {
+		_, err := Map(ctx, m, func(_ context.Context, ext *Extension[Greeter]) (string, error) {
+			close(inCall)
+			<-release
+			log.add("call returned")
+			return ext.Obj.Greet(""), nil
+		})
+		mapped <- err
+	}()
+	<-inCall
+	before := m.view()
+	reloaded := make(chan Changes, 1)
+	go func() {
+		changes, _ := m.Reload(ctx) // keeps a, which the call is using, and waits for the call
+		reloaded <- changes
+	}()
+	require.Eventually(t, func() bool { return m.view() != before }, 5*time.Second, time.Millisecond, "the swap")
+
+	short, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+	defer cancel()
+	err = m.Shutdown(short)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotContains(t, log.list(), "close a", "not closed under the call")
+	close(release)
+	require.NoError(t, <-mapped)
+	assert.Equal(t, []string{"a"}, (<-reloaded).Kept)
+	assert.Equal(t, err, m.Close(), "a later Close returns the first result")
+}
