@@ -3,16 +3,16 @@
 package contrib
 
 import (
-	"embed"
+	stevedoreEmbed "embed"
 
-	"github.com/stevedore-go/stevedore/entrypoints"
+	stevedoreEntrypoints "github.com/stevedore-go/stevedore/entrypoints"
 )
 
 //go:embed entry_points.toml
-var stevedoreGenManifest embed.FS
+var stevedoreGenManifest stevedoreEmbed.FS
 
 func init() {
-	entrypoints.RegisterManifest(stevedoreGenManifest, "entry_points.toml")
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/contrib.NewNetwork", NewNetwork)
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/contrib.NewFilesystem", NewFilesystem)
+	stevedoreEntrypoints.RegisterManifest(stevedoreGenManifest, "entry_points.toml")
+	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/contrib.NewNetwork", NewNetwork)
+	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/contrib.NewFilesystem", NewFilesystem)
 }

@@ -3,18 +3,18 @@
 package notification
 
 import (
-	"embed"
+	stevedoreEmbed "embed"
 
-	"github.com/stevedore-go/stevedore/entrypoints"
+	stevedoreEntrypoints "github.com/stevedore-go/stevedore/entrypoints"
 )
 
 //go:embed entry_points.toml
-var stevedoreGenManifest embed.FS
+var stevedoreGenManifest stevedoreEmbed.FS
 
 func init() {
-	entrypoints.RegisterManifest(stevedoreGenManifest, "entry_points.toml")
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewInstance", NewInstance)
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewVolume", NewVolume)
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewImage", NewImage)
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewFloatingIP", NewFloatingIP)
+	stevedoreEntrypoints.RegisterManifest(stevedoreGenManifest, "entry_points.toml")
+	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewInstance", NewInstance)
+	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewVolume", NewVolume)
+	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewImage", NewImage)
+	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewFloatingIP", NewFloatingIP)
 }

@@ -3,20 +3,20 @@
 package pollster
 
 import (
-	"embed"
+	stevedoreEmbed "embed"
 
-	"github.com/stevedore-go/stevedore/entrypoints"
+	stevedoreEntrypoints "github.com/stevedore-go/stevedore/entrypoints"
 )
 
 //go:embed entry_points.toml
-var stevedoreGenManifest embed.FS
+var stevedoreGenManifest stevedoreEmbed.FS
 
 func init() {
-	entrypoints.RegisterManifest(stevedoreGenManifest, "entry_points.toml")
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewCPU", NewCPU)
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewLoad", NewLoad)
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewMemory", NewMemory)
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewDisk", NewDisk)
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewNetwork", NewNetwork)
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewProcesses", NewProcesses)
+	stevedoreEntrypoints.RegisterManifest(stevedoreGenManifest, "entry_points.toml")
+	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewCPU", NewCPU)
+	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewLoad", NewLoad)
+	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewMemory", NewMemory)
+	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewDisk", NewDisk)
+	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewNetwork", NewNetwork)
+	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewProcesses", NewProcesses)
 }

@@ -3,15 +3,15 @@
 package memory
 
 import (
-	"embed"
+	stevedoreEmbed "embed"
 
-	"github.com/stevedore-go/stevedore/entrypoints"
+	stevedoreEntrypoints "github.com/stevedore-go/stevedore/entrypoints"
 )
 
 //go:embed entry_points.toml
-var stevedoreGenManifest embed.FS
+var stevedoreGenManifest stevedoreEmbed.FS
 
 func init() {
-	entrypoints.RegisterManifest(stevedoreGenManifest, "entry_points.toml")
-	entrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/storage/memory.New", New)
+	stevedoreEntrypoints.RegisterManifest(stevedoreGenManifest, "entry_points.toml")
+	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/storage/memory.New", New)
 }
