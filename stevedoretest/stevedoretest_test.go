@@ -48,7 +48,8 @@ func manifest(body string) fstest.MapFS {
 
 func TestManifestPasses(t *testing.T) {
 	r := &recorder{TB: t}
-	Manifest(r, manifest("hello = \"example.com/stevedoretest.Hello\"\nloud = { target = \"example.com/stevedoretest.Prefixed\", platforms = [\"plan9\"] }\n"), "entry_points.toml",
+	Manifest(r, manifest("hello = \"example.com/stevedoretest.Hello\"\nloud = { target = \"example.com/stevedoretest.Prefixed\", platforms = [\"plan9\"] }\n"+
+		"plan9 = { target = \"example.com/stevedoretest.OnPlan9Only\", platforms = [\"plan9\"] }\n"), "entry_points.toml",
 		Loads[Greeter]("greeters", stevedore.WithLoadTimeout(time.Minute)))
 	assert.Empty(t, r.errors)
 }
