@@ -81,13 +81,14 @@ func emptyDoc() *tomlx.Doc {
 
 // envSegment spells one key segment as variable names do.
 func envSegment(seg string) string {
-	b := []byte(strings.ToUpper(seg))
-	for i, c := range b {
+	var b strings.Builder
+	for _, c := range strings.ToUpper(seg) {
 		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
-			b[i] = '_'
+			c = '_'
 		}
+		b.WriteRune(c)
 	}
-	return string(b)
+	return b.String()
 }
 
 // envName spells the key path as a variable's name.

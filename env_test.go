@@ -173,3 +173,10 @@ func TestSettingsWithEnvOtherSchemes(t *testing.T) {
 		{"only": "from the environment"},
 	}, got)
 }
+
+func TestEnvSegment(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "BUSY_TIMEOUT", envSegment("busy_timeout"))
+	assert.Equal(t, "MY_DRIVER", envSegment("my.driver"))
+	assert.Equal(t, "CAF_", envSegment("café"), "one _ a character, never the __ between segments")
+}

@@ -20,10 +20,10 @@ import (
 //	PROG plugins [-json] check           the problems, as file:line:col: message; exit status 1 if any
 //	PROG plugins doc NS                  a Markdown reference of namespace NS
 //
-// Flags may also follow the verb. Only the program knows the manifests it
-// embeds, the targets it registers and the managers it builds, so Report
-// is the program's: typically Discover as it does, load its managers, and
-// New(catalog, Of(m1), Of(m2)...).
+// Flags may come anywhere, before the verb or after. Only the program
+// knows the manifests it embeds, the targets it registers and the
+// managers it builds, so Report is the program's: typically Discover as
+// it does, load its managers, and New(catalog, Of(m1), Of(m2)...).
 type Command struct {
 	// Name is how the program calls the subcommand, for its usage, such
 	// as "ceilometer plugins".
@@ -72,17 +72,24 @@ func (c *Command) Run(ctx context.Context, args []string, stdout, stderr io.Writ
 			"  %[1]s [-json] check%[2]s           the problems, as file:line:col: message; exit status 1 if any\n"+
 			"  %[1]s doc NS%[2]s                  a Markdown reference of namespace NS\n%[3]s", c.Name, paths, c.MoreUsage)
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	// Flags anywhere: before the verb, after it, among the paths.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			return 2
+		}
+		if args = fs.Args(); len(args) == 0 {
+			break
+		}
+		positional, args = append(positional, args[0]), args[1:]
 	}
-	verb, rest := "list", fs.Args()
+	verb, rest := "list", positional
 	if len(rest) > 0 {
 		verb, rest = rest[0], rest[1:]
 	}
-	if err := fs.Parse(rest); err != nil { // flags after the verb
-		return 2
-	}
-	rest = fs.Args()
 	err := c.run(ctx, verb, rest, *asJSON, stdout)
 	var problems errProblems
 	switch {

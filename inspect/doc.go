@@ -3,7 +3,6 @@ package inspect
 import (
 	"fmt"
 	"io"
-	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -45,14 +44,15 @@ func Settings(v any) []Setting {
 		}()
 	}
 	var out []Setting
-	settingsOf("", def, &out)
+	settingsOf("", def, map[reflect.Type]bool{st: true}, &out)
 	return out
 }
 
 var durationType = reflect.TypeFor[time.Duration]()
 
-// settingsOf lists the keys of struct value v under prefix.
-func settingsOf(prefix string, v reflect.Value, out *[]Setting) {
+// settingsOf lists the keys of struct value v under prefix. A struct
+// within itself (a list, a tree) is a table, not followed.
+func settingsOf(prefix string, v reflect.Value, inside map[reflect.Type]bool, out *[]Setting) {
 	for _, f := range fields.Of(v.Type()) {
 		fv := v.FieldByIndex(f.Index)
 		key := prefix + f.Name
@@ -65,8 +65,10 @@ func settingsOf(prefix string, v reflect.Value, out *[]Setting) {
 				fv = fv.Elem()
 			}
 		}
-		if t.Kind() == reflect.Struct && t != durationType && !textual(t) && t != reflect.TypeFor[time.Time]() {
-			settingsOf(key+".", fv, out)
+		if t.Kind() == reflect.Struct && t != durationType && !textual(t) && t != reflect.TypeFor[time.Time]() && !inside[t] {
+			inside[t] = true
+			settingsOf(key+".", fv, inside, out)
+			delete(inside, t)
 			continue
 		}
 		*out = append(*out, Setting{Key: key, Type: typeName(t), Default: literal(fv)})
@@ -137,9 +139,11 @@ func literal(v reflect.Value) string {
 		}
 		return "[" + strings.Join(items, ", ") + "]"
 	case reflect.Map:
-		var items []string
-		for _, k := range slices.SortedFunc(maps.Keys(mapOf(v)), strings.Compare) {
-			items = append(items, fmt.Sprintf("%q = %s", k, literal(v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key())))))
+		keys := v.MapKeys()
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+		items := make([]string, len(keys))
+		for i, k := range keys {
+			items[i] = fmt.Sprintf("%q = %s", fmt.Sprint(k), literal(v.MapIndex(k)))
 		}
 		return "{" + strings.Join(items, ", ") + "}"
 	case reflect.Struct:
@@ -240,13 +244,4 @@ func RegisteredSettings(reg *entrypoints.Registry) func(entrypoints.EntryPoint) 
 		}
 		return Settings(v)
 	}
-}
-
-// mapOf returns the keys of map v, a map with string keys, as a set.
-func mapOf(v reflect.Value) map[string]bool {
-	keys := map[string]bool{}
-	for _, k := range v.MapKeys() {
-		keys[k.String()] = true
-	}
-	return keys
 }

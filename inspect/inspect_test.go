@@ -275,13 +275,17 @@ func TestCommand(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.True(t, strings.HasPrefix(out, "broken.toml:2:35: "), out)
 
-	code, out, _ = run("-json", "show", "storage", "db")
+	code, out, _ = run("show", "storage", "db", "-json")
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, `"platforms": [`)
 
 	code, out, _ = run("doc", "storage")
 	assert.Equal(t, 0, code)
 	assert.True(t, strings.HasPrefix(out, "# storage\n"), out)
+
+	code, _, errOut := run("-h")
+	assert.Equal(t, 0, code, "help is no error")
+	assert.Contains(t, errOut, "usage:")
 
 	for _, tt := range []struct {
 		args []string
@@ -300,4 +304,34 @@ func TestCommand(t *testing.T) {
 		assert.Equal(t, tt.code, code, tt.args)
 		assert.True(t, strings.HasPrefix(errOut, tt.err), "%v: %s", tt.args, errOut)
 	}
+}
+
+// node is a settings struct within itself.
+type node struct {
+	Name string
+	Next *node
+}
+
+type oddSettings struct {
+	Root   node
+	ByCode map[int]string
+}
+
+func (oddSettings) Defaults() oddSettings { return oddSettings{ByCode: map[int]string{404: "missing", 200: "ok"}} }
+
+// TestSettingsOfOddTypes: a struct within itself is a table, not
+// followed for ever; a map keyed by other than strings shows its keys.
+func TestSettingsOfOddTypes(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, []Setting{
+		{Key: "Root.Name", Type: "string", Default: `""`},
+		{Key: "Root.Next", Type: "table", Default: "{}"},
+		{Key: "ByCode", Type: "table of strings", Default: `{"200" = "ok", "404" = "missing"}`},
+	}, Settings(func(oddSettings) Greeter { return nil }))
+}
+
+func TestOneLine(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "a b c", oneLine("a\n  b\tc", 10))
+	assert.Equal(t, "ééé...", oneLine("éééééééé", 10), "cut between characters, not inside one")
 }

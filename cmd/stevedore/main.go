@@ -7,13 +7,15 @@
 //	stevedore doc NS [DIR|FILE...]           a Markdown reference of namespace NS
 //	stevedore gen [-check] [DIR]             a package's manifest and registrations, from its annotations
 //
-// Each takes -json (but doc). Without paths it reads the directories of
-// $STEVEDORE_PATH, as programs do. A file is a manifest. A directory is
-// read as programs read one on their search path (its *.toml and
-// */entry_points.toml), and so is every entry_points.toml below it, as in
-// a source tree where each package embeds its own; directories named
-// testdata or vendor, or starting with "." or "_", are skipped. Paths
-// given first take precedence, as on a search path.
+// check, list and show take -json. Without paths they read the
+// directories of $STEVEDORE_PATH, as programs do. A file is a manifest. A
+// directory stands for its *.toml and every entry_points.toml below it, as
+// in a source tree where each package embeds its own; directories named
+// testdata or vendor, or starting with "." or "_", are skipped. Paths given
+// first take precedence, as on a search path, and within a directory the
+// manifests are in lexical order of their paths. A target of another
+// scheme than go: and exec: is noted: only a program with a loader for it
+// can check it.
 //
 // What a manifest on disk can be checked for: that it parses; that its
 // exec: programs exist, are executable, are safe to trust and match their
@@ -87,18 +89,26 @@ func report(ctx context.Context, paths []string) (*inspect.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	var others []entrypoints.EntryPoint
 	for _, ns := range c.Namespaces() {
 		for _, ep := range c.EntryPoints(ns) {
 			if s := ep.Target.Scheme; s != "go" && s != "exec" {
 				reg.SetLoader(s, unknowable)
+				others = append(others, ep)
 			}
 		}
 	}
-	return inspect.New(c), nil
+	r := inspect.New(c)
+	for _, ep := range others { // a scheme of the program's own, or a typo
+		r.Notes = append(r.Notes, inspect.Problem{File: ep.Manifest, Line: ep.Line,
+			Message: fmt.Sprintf("%s: scheme %q is neither go: nor exec:; only a program with a loader for it can check it", ep, ep.Target.Scheme)})
+	}
+	return r, nil
 }
 
-// expand returns what to search for path: a file as it is; a directory,
-// then every entry_points.toml more than one level below it.
+// expand returns the manifests to read for path: a file as it is; for a
+// directory, its *.toml and every entry_points.toml below it, in lexical
+// order, skipping the directories a source tree keeps apart.
 func expand(path string) ([]string, error) {
 	info, err := os.Stat(path)
 	if err != nil {
@@ -107,25 +117,27 @@ func expand(path string) ([]string, error) {
 	if !info.IsDir() {
 		return []string{path}, nil
 	}
-	out := []string{path}
+	var out []string
 	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
+		name := d.Name()
+		if p == path {
+			return nil
+		}
 		if d.IsDir() {
-			name := d.Name()
-			if p != path && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata" || name == "vendor") {
+			if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata" || name == "vendor" {
 				return filepath.SkipDir
 			}
 			return nil
 		}
-		if d.Name() == "entry_points.toml" {
-			if rel, _ := filepath.Rel(path, p); strings.Count(filepath.ToSlash(rel), "/") >= 2 {
-				out = append(out, p)
-			}
+		top := filepath.Dir(p) == filepath.Clean(path)
+		if name == "entry_points.toml" || top && strings.HasSuffix(name, ".toml") && !strings.HasPrefix(name, ".") {
+			out = append(out, p)
 		}
 		return nil
 	})
-	slices.Sort(out[1:])
+	slices.Sort(out)
 	return out, err
 }
