@@ -317,7 +317,9 @@ type oddSettings struct {
 	ByCode map[int]string
 }
 
-func (oddSettings) Defaults() oddSettings { return oddSettings{ByCode: map[int]string{404: "missing", 200: "ok"}} }
+func (oddSettings) Defaults() oddSettings {
+	return oddSettings{ByCode: map[int]string{404: "missing", 200: "ok"}}
+}
 
 // TestSettingsOfOddTypes: a struct within itself is a table, not
 // followed for ever; a map keyed by other than strings shows its keys.
