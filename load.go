@@ -417,57 +417,24 @@ func (b *builder[T]) callStart(ctx context.Context, s Starter) (err error) {
 
 // startContained is callStart on a goroutine of its own, with a context
 // and a wait bounded by the load timeout, as produceContained is for
-// loading: a Start that takes longer fails and is abandoned; if it starts
-// after all, it is stopped and closed then.
+// loading: a Start that takes longer fails and is abandoned; if it returns
+// after all, it is stopped (if it started) and closed then.
 func (b *builder[T]) startContained(ext *Extension[T], s Starter) error {
-	type outcome struct {
-		err      error
-		panicked *PanicError
-	}
 	ctx, cancel := context.WithTimeout(b.ctx, b.cfg.loadTimeout)
 	defer cancel()
-	results := make(chan outcome) // unbuffered: a result nobody takes is the goroutine's to handle
-	abandoned := make(chan struct{})
-	go func() {
-		var o outcome
-		returned := false
-		defer func() {
-			if !returned {
-				if r := recover(); r != nil { // recovery is off
-					o.panicked = &PanicError{Value: r, Stack: debug.Stack()}
-				} else {
-					o.err = errNoReturn
-				}
+	err, abandoned := supervise(b.ctx, b.cfg.loadTimeout, "start", "starting",
+		func() error { return b.callStart(ctx, s) },
+		func() error { return errNoReturn },
+		func(err error) { // returned too late: nothing else will stop and close it
+			if st, ok := any(ext.Obj).(Stopper); ok && err == nil {
+				_ = b.callStop(st)
 			}
-			select {
-			case results <- o:
-			case <-abandoned:
-				// Returned too late: nothing else will stop and close it.
-				if st, ok := any(ext.Obj).(Stopper); ok && o.err == nil && o.panicked == nil {
-					_ = b.callStop(st)
-				}
-				_ = b.m.closeExtension(ext)
-			}
-		}()
-		o.err = b.callStart(ctx, s)
-		returned = true
-	}()
-	timer := time.NewTimer(b.cfg.loadTimeout)
-	defer timer.Stop()
-	var why error
-	select {
-	case o := <-results:
-		if o.panicked != nil {
-			panic(o.panicked)
-		}
-		return o.err
-	case <-timer.C:
-		why = fmt.Errorf("stevedore: did not start within %v, and was abandoned: %w", b.cfg.loadTimeout, context.DeadlineExceeded)
-	case <-b.ctx.Done():
-		why = fmt.Errorf("stevedore: starting was cancelled, and it was abandoned: %w", context.Cause(b.ctx))
+			_ = b.m.closeExtension(ext)
+		})
+	if abandoned != nil {
+		return errAbandoned{abandoned}
 	}
-	close(abandoned)
-	return errAbandoned{why}
+	return err
 }
 
 // errAbandoned is the failure of a Start that was abandoned: the
@@ -608,14 +575,43 @@ func (b *builder[T]) produce(ep *entrypoints.EntryPoint, reached *atomic.Value) 
 // plugin code is that entry point's failure; with recovery off, a panic
 // is raised again here, as a *PanicError.
 func (b *builder[T]) produceContained(ep *entrypoints.EntryPoint) produced[T] {
+	var stage atomic.Value // how far it got, for the failure's stage
+	stage.Store(StageResolve)
+	p, abandoned := supervise(b.ctx, b.cfg.loadTimeout, "load", "loading",
+		func() produced[T] { return b.produce(ep, &stage) },
+		func() produced[T] {
+			return produced[T]{err: &LoadError{EntryPoint: *ep, Stage: stage.Load().(Stage), Err: errNoReturn}}
+		},
+		func(p produced[T]) { // made too late: nothing else will close it
+			if p.err != nil {
+				return
+			}
+			if c, ok := any(p.obj).(io.Closer); ok {
+				_ = b.closeQuietly(c)
+			}
+			if c, ok := p.plugin.(io.Closer); ok && p.adapted {
+				_ = b.closeQuietly(c)
+			}
+		})
+	if abandoned != nil {
+		return produced[T]{err: &LoadError{EntryPoint: *ep, Stage: stage.Load().(Stage), Err: abandoned}}
+	}
+	return p
+}
+
+// supervise runs work on a goroutine of its own and waits for it until
+// timeout or the end of ctx. Then it returns why it stopped waiting, and
+// late receives what work returns, if it ever does. A runtime.Goexit in
+// work makes noReturn's value the result; a panic (recovery off) is
+// raised again on the caller's goroutine, as a *PanicError. verb and
+// gerund name the work in the messages ("load", "loading").
+func supervise[R any](ctx context.Context, timeout time.Duration, verb, gerund string, work, noReturn func() R, late func(R)) (R, error) {
 	type outcome struct {
-		p        produced[T]
+		r        R
 		panicked *PanicError
 	}
-	results := make(chan outcome) // unbuffered: a result nobody takes is the goroutine's to close
+	results := make(chan outcome) // unbuffered: a result nobody takes is late's
 	abandoned := make(chan struct{})
-	var stage atomic.Value // how far it got, for the timeout's message
-	stage.Store(StageResolve)
 	go func() {
 		var o outcome
 		returned := false
@@ -624,26 +620,21 @@ func (b *builder[T]) produceContained(ep *entrypoints.EntryPoint) produced[T] {
 				if r := recover(); r != nil { // recovery is off
 					o.panicked = &PanicError{Value: r, Stack: debug.Stack()}
 				} else {
-					o.p.err = &LoadError{EntryPoint: *ep, Stage: stage.Load().(Stage), Err: errNoReturn}
+					o.r = noReturn()
 				}
 			}
 			select {
 			case results <- o:
 			case <-abandoned:
-				if o.p.err == nil { // made too late: nothing else will close it
-					if c, ok := any(o.p.obj).(io.Closer); ok {
-						_ = b.closeQuietly(c)
-					}
-					if c, ok := o.p.plugin.(io.Closer); ok && o.p.adapted {
-						_ = b.closeQuietly(c)
-					}
+				if o.panicked == nil {
+					late(o.r)
 				}
 			}
 		}()
-		o.p = b.produce(ep, &stage)
+		o.r = work()
 		returned = true
 	}()
-	timer := time.NewTimer(b.cfg.loadTimeout)
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	var why error
 	select {
@@ -651,14 +642,15 @@ func (b *builder[T]) produceContained(ep *entrypoints.EntryPoint) produced[T] {
 		if o.panicked != nil {
 			panic(o.panicked)
 		}
-		return o.p
+		return o.r, nil
 	case <-timer.C:
-		why = fmt.Errorf("stevedore: did not load within %v, and was abandoned: %w", b.cfg.loadTimeout, context.DeadlineExceeded)
-	case <-b.ctx.Done():
-		why = fmt.Errorf("stevedore: loading was cancelled, and it was abandoned: %w", context.Cause(b.ctx))
+		why = fmt.Errorf("stevedore: did not %s within %v, and was abandoned: %w", verb, timeout, context.DeadlineExceeded)
+	case <-ctx.Done():
+		why = fmt.Errorf("stevedore: %s was cancelled, and it was abandoned: %w", gerund, context.Cause(ctx))
 	}
 	close(abandoned)
-	return produced[T]{err: &LoadError{EntryPoint: *ep, Stage: stage.Load().(Stage), Err: why}}
+	var zero R
+	return zero, why
 }
 
 // newExtension stores ext in a block of extensions allocated together,
