@@ -226,7 +226,15 @@ func TestHTTPNotifications(t *testing.T) {
 
 	code, resp = post(t, h, "{not json")
 	assert.Equal(t, http.StatusBadRequest, code)
-	assert.Len(t, resp.Errors, 1)
+	assert.Equal(t, []string{"body: not JSON: invalid character 'n' looking for beginning of object key string"}, resp.Errors)
+
+	// As oslo.messaging publishes it: in its version 2 envelope.
+	volume := readTestdata(t, "volume.resize.end.json")
+	envelope, err := json.Marshal(map[string]string{"oslo.version": "2.0", "oslo.message": string(volume[1 : len(volume)-1])})
+	require.NoError(t, err)
+	code, resp = post(t, h, string(envelope))
+	assert.Equal(t, http.StatusAccepted, code, "%v", resp.Errors)
+	assert.Equal(t, 1, resp.Samples)
 
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/notifications", nil))

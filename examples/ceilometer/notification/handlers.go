@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 	"strconv"
 	"strings"
 
@@ -49,22 +50,29 @@ func (p *payload) str(path string, required bool) string {
 }
 
 // num returns a number field (JSON number, or a string holding one, as
-// some services send); absent ones report false.
+// some services send), a size or a count: a negative one is an error;
+// absent ones report false.
 func (p *payload) num(path string) (float64, bool) {
 	v, ok := p.lookup(path)
 	if !ok {
 		return 0, false
 	}
-	switch v := v.(type) {
-	case float64:
-		return v, true
-	case string:
-		if f, err := strconv.ParseFloat(v, 64); err == nil {
-			return f, true
-		}
+	f, isNumber := v.(float64)
+	if s, ok := v.(string); ok {
+		var err error
+		f, err = strconv.ParseFloat(s, 64)
+		isNumber = err == nil
 	}
-	p.fail(fmt.Errorf("payload.%s: want a number, got %v", path, v))
-	return 0, false
+	switch {
+	case !isNumber:
+		p.fail(fmt.Errorf("payload.%s: want a number, got %v", path, v))
+		return 0, false
+	case f < 0 || math.IsNaN(f) || math.IsInf(f, 0):
+		// Every number the handlers read is a size or a count.
+		p.fail(fmt.Errorf("payload.%s: %v is not a size or a count", path, f))
+		return 0, false
+	}
+	return f, true
 }
 
 // meta collects the fields that are present, as metadata keys: pairs of

@@ -18,6 +18,7 @@ import (
 	"reflect"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
 )
@@ -121,10 +122,25 @@ func (e *Error) Unwrap() error { return e.Err }
 // each on its own: it returns the valid ones, their positions in the batch,
 // and an *Error for each of the others, so that one bad notification does
 // not lose the rest.
+//
+// A notification may come as oslo.messaging puts it on the wire, in its
+// version 2 envelope, {"oslo.version": "2.0", "oslo.message": "<the
+// notification, as a JSON string>"}, or bare, as version 1 did. The body
+// must be UTF-8, and no string may hold a NUL (\u0000): what is stored is
+// what was sent, or nothing.
 func Decode(body []byte) (ns []Notification, positions []int, errs []error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return nil, nil, []error{&Error{Index: -1, Err: errors.New("empty")}}
+	}
+	if !utf8.Valid(body) {
+		return nil, nil, []error{&Error{Index: -1, Err: errors.New("not UTF-8")}}
+	}
+	if body[0] != '[' {
+		var v json.RawMessage
+		if err := json.Unmarshal(body, &v); err != nil {
+			return nil, nil, []error{&Error{Index: -1, Err: fmt.Errorf("not JSON: %w", err)}}
+		}
 	}
 	raws := []json.RawMessage{body}
 	if body[0] == '[' {
@@ -144,8 +160,29 @@ func Decode(body []byte) (ns []Notification, positions []int, errs []error) {
 	return ns, positions, errs
 }
 
+// envelope is oslo.messaging's message envelope, version 2.
+type envelope struct {
+	Version *string `json:"oslo.version"`
+	Message *string `json:"oslo.message"`
+}
+
 func decodeOne(raw json.RawMessage) (Notification, error) {
 	var n Notification
+	if bytes.Contains(raw, []byte(`"oslo.message"`)) {
+		var env envelope
+		if err := json.Unmarshal(raw, &env); err == nil && env.Message != nil {
+			if env.Version == nil || *env.Version != "2.0" {
+				return n, errors.New(`an oslo.messaging envelope of another version than "2.0"`)
+			}
+			raw = json.RawMessage(*env.Message)
+			if !json.Valid(raw) {
+				return n, errors.New("oslo.message: not a JSON notification")
+			}
+		}
+	}
+	if bytes.Contains(raw, []byte(`\u0000`)) {
+		return n, errors.New(`a string holds a NUL (\u0000)`)
+	}
 	// Unmarshal, unlike a Decoder, rejects anything after the value.
 	if err := json.Unmarshal(raw, &n); err != nil {
 		var typeErr *json.UnmarshalTypeError

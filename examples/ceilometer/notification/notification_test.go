@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,7 +100,17 @@ func TestDecode(t *testing.T) {
 		}},
 		{"empty", "  ", 0, []string{"body: empty"}},
 		{"broken array", "[{", 0, []string{"body: not a JSON array of notifications: unexpected end of JSON input"}},
-		{"trailing data", one + one, 0, []string{"notification 0: invalid character '{' after top-level value"}},
+		{"trailing data", one + one, 0, []string{"body: not JSON: invalid character '{' after top-level value"}},
+		{"not JSON", "event_type=a", 0, []string{"body: not JSON: invalid character 'e' looking for beginning of value"}},
+		{"not UTF-8", `{"event_type":"a` + "\xff" + `","publisher_id":"p","timestamp":"2026-11-21T09:00:00Z","payload":{}}`, 0, []string{"body: not UTF-8"}},
+		{"NUL", `[` + one + `, {"event_type":"a","publisher_id":"p\u0000","timestamp":"2026-11-21T09:00:00Z","payload":{}}]`, 1,
+			[]string{`notification 1: a string holds a NUL (\u0000)`}},
+		{"oslo envelope", `{"oslo.version": "2.0", "oslo.message": ` + strconv.Quote(one) + `}`, 1, nil},
+		{"oslo envelopes in an array", `[{"oslo.version": "2.0", "oslo.message": ` + strconv.Quote(one) + `}, ` + one + `]`, 2, nil},
+		{"oslo envelope of another version", `{"oslo.version": "3.0", "oslo.message": ` + strconv.Quote(one) + `}`, 0,
+			[]string{`notification 0: an oslo.messaging envelope of another version than "2.0"`}},
+		{"oslo envelope of no JSON", `{"oslo.version": "2.0", "oslo.message": "event_type=a"}`, 0,
+			[]string{"notification 0: oslo.message: not a JSON notification"}},
 		{"wrong type of field", `{"event_type":"a","publisher_id":"p","timestamp":"2026-11-21T09:00:00Z","payload":{},"priority":1e400}`, 0,
 			[]string{"notification 0: priority: want a JSON string, got a JSON number"}},
 		{"number out of range", `{"event_type":"a","publisher_id":"p","timestamp":"2026-11-21T09:00:00Z","payload":{"size":1e400}}`, 0,
@@ -318,6 +329,9 @@ func TestHandlersReportBadPayloads(t *testing.T) {
 		{Volume{}, "volume.create.end", map[string]any{"volume_id": "v"}, "volume.create.end: payload.size is missing"},
 		{Image{}, "image.upload", map[string]any{"size": 3}, "image.upload: payload.id is missing"},
 		{FloatingIP{}, "floatingip.create.end", map[string]any{"floatingip": "x"}, "floatingip.create.end: payload.floatingip.id is missing"},
+		{Volume{}, "volume.create.end", map[string]any{"volume_id": "v", "size": -5.0}, "volume.create.end: payload.size: -5 is not a size or a count"},
+		{Instance{}, "compute.instance.create.end", map[string]any{"instance_id": "i", "vcpus": "-1"}, "compute.instance.create.end: payload.vcpus: -1 is not a size or a count"},
+		{Image{}, "image.upload", map[string]any{"id": "img", "size": "NaN"}, "image.upload: payload.size: NaN is not a size or a count"},
 	}
 	for _, tt := range tests {
 		_, err := tt.h.Process(context.Background(), Notification{EventType: tt.event, PublisherID: "p", Timestamp: at, Payload: tt.payload})

@@ -205,7 +205,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"samples", "-meter", "m", "-since", "-1h"}, "", 2, `"-1h": a duration ago is positive`},
 		{[]string{"meters"}, "", 1, "no database at"},
 		{[]string{"notify", "-"}, "{\"event_type\": \"compute.instance.create.end\"}\nnot json\n", 1,
-			"2 notifications rejected (the others are stored):\n  line 1: notification 0: missing publisher_id, timestamp, payload\n  line 2: notification 0: invalid character"},
+			"2 notifications rejected (the others are stored):\n  line 1: notification 0: missing publisher_id, timestamp, payload\n  line 2: body: not JSON: invalid character"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := ceilometer(t, dir, tt.stdin, tt.args...)
