@@ -60,7 +60,7 @@ func start(t *testing.T, mode string, cfg Config) (*Plugin, error) {
 	t.Helper()
 	cfg.Path = testPlugin
 	cfg.Namespace, cfg.Name = "test.ns", "tp"
-	cfg.Env = append(os.Environ(), "TESTPLUGIN_MODE="+mode)
+	cfg.Env = append(append(os.Environ(), cfg.Env...), "TESTPLUGIN_MODE="+mode)
 	p, err := Start(context.Background(), cfg)
 	if p != nil {
 		t.Cleanup(func() { p.Close() })
@@ -212,6 +212,29 @@ func TestRestart(t *testing.T) {
 	assert.Contains(t, err.Error(), "segmentation fault (pretend)")
 	require.ErrorIs(t, add(), err, "given up on for good")
 	assert.Contains(t, p.Status().Failed, "not started again")
+}
+
+// TestSlowRestart: a call whose deadline ends while the plugin starts
+// again returns then, and the start goes on for the next call rather than
+// being cut off, so that a program slow to start (a busy machine) still
+// starts, once.
+func TestSlowRestart(t *testing.T) {
+	noLeaks(t)
+	p, err := start(t, "", Config{Env: []string{"TESTPLUGIN_SLOW_RESTART=" + filepath.Join(t.TempDir(), "started")}})
+	require.NoError(t, err)
+	require.Error(t, p.Call(context.Background(), "crash", nil, nil))
+
+	short, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	err = p.Call(short, "add", map[string]int{"A": 1, "B": 2}, nil)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(began), 400*time.Millisecond, "returned at its deadline, not when the start was done")
+
+	var got int
+	require.NoError(t, p.Call(context.Background(), "add", map[string]int{"A": 1, "B": 2}, &got))
+	assert.Equal(t, 3, got)
+	assert.Equal(t, 1, p.Restarts(), "one start, which the first call began and the second waited for")
 }
 
 // TestErrorCodes checks that a plugin's error codes and data reach the

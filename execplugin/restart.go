@@ -22,16 +22,20 @@ const (
 //
 // A plugin that exits on its own (it crashed, or was killed) fails the
 // calls in flight; the next call starts it again, after a pause that
-// doubles with each restart (from 100 ms to 5 s). After
+// doubles with each restart (from 100 ms to 5 s). A call waits for that
+// start only as long as its context allows; the start goes on, for the
+// calls after it, until the program answers its handshake or
+// [Config.HandshakeTimeout] passes. After
 // [Config.MaxRestarts] restarts within [Config.RestartWindow] it is not
 // started again, and every call fails with the reason.
 type Plugin struct {
 	cfg Config
 
-	mu       sync.Mutex
-	cur      *process
-	restarts []time.Time // when it was restarted, within the window
-	failed   error       // why it is not restarted again
+	mu         sync.Mutex
+	cur        *process
+	restarts   []time.Time // when it was restarted, within the window
+	failed     error       // why it is not restarted again
+	restarting *restart    // the start under way, if any
 
 	closeOnce sync.Once
 	closeErr  error
@@ -137,6 +141,13 @@ func (p *Plugin) Close() error {
 	p.closeOnce.Do(func() {
 		p.closed.Store(true)
 		p.mu.Lock()
+		r := p.restarting
+		p.mu.Unlock()
+		if r != nil { // a start under way ends first, so that its process is the one stopped
+			r.cancel()
+			<-r.done
+		}
+		p.mu.Lock()
 		proc := p.cur
 		p.mu.Unlock()
 		p.closeErr = proc.stop()
@@ -147,31 +158,61 @@ func (p *Plugin) Close() error {
 	return p.closeErr
 }
 
+// restart is one start of the program again, under way on a goroutine of
+// its own: calls wait for it as long as their contexts allow, and a call
+// that gives up leaves it to finish for the next.
+type restart struct {
+	done   chan struct{} // closed when it is over
+	err    error         // why it failed; read once done is closed
+	cancel context.CancelFunc
+}
+
 // process returns the running process, starting the program again if it
-// exited on its own, within the restart policy.
+// exited on its own, within the restart policy. A start takes as long as
+// the program needs to answer the handshake (HandshakeTimeout at most),
+// however short the caller's deadline: a program slow to start on a busy
+// machine still starts, for a later call if not for this one.
 func (p *Plugin) process(ctx context.Context, method string) (*process, error) {
-	if p.closed.Load() {
-		return nil, p.errorf("%s: %w", method, ErrClosed)
-	}
-	var report *entrypoints.Report // told once the lock is released: a listener may ask for Status
-	defer func() {
-		if report != nil {
-			p.report(*report)
+	for {
+		if p.closed.Load() {
+			return nil, p.errorf("%s: %w", method, ErrClosed)
 		}
-	}()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	select {
-	case <-p.cur.exited:
-	default:
-		return p.cur, nil
+		p.mu.Lock()
+		select {
+		case <-p.cur.exited:
+		default:
+			cur := p.cur
+			p.mu.Unlock()
+			return cur, nil
+		}
+		if p.failed != nil {
+			p.mu.Unlock()
+			return nil, p.failed
+		}
+		r := p.restarting
+		if r == nil {
+			var report *entrypoints.Report
+			if r, report = p.startAgain(); report != nil {
+				p.mu.Unlock()
+				p.report(*report) // once the lock is released: a listener may ask for Status
+				return nil, p.failed
+			}
+		}
+		p.mu.Unlock()
+		select {
+		case <-r.done:
+			if r.err != nil {
+				return nil, r.err
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
-	if p.closed.Load() { // Close came while this call waited: start nothing
-		return nil, p.errorf("%s: %w", method, ErrClosed)
-	}
-	if p.failed != nil {
-		return nil, p.failed
-	}
+}
+
+// startAgain begins starting the program again, or gives it up (returning
+// the report to make) when it exited too often. p.mu is held.
+func (p *Plugin) startAgain() (*restart, *entrypoints.Report) {
 	now := time.Now()
 	for len(p.restarts) > 0 && now.Sub(p.restarts[0]) > p.cfg.RestartWindow {
 		p.restarts = p.restarts[1:]
@@ -180,26 +221,39 @@ func (p *Plugin) process(ctx context.Context, method string) (*process, error) {
 		p.failed = p.errorf("exited %d times within %v, not started again; the last time: %w",
 			len(p.restarts)+1, p.cfg.RestartWindow, p.cur.exitError())
 		p.cfg.Logger.Error("plugin given up on", "namespace", p.cfg.Namespace, "name", p.cfg.Name, "err", p.failed)
-		report = &entrypoints.Report{Kind: entrypoints.ProcessGivenUp, Err: p.failed}
-		return nil, p.failed
+		return nil, &entrypoints.Report{Kind: entrypoints.ProcessGivenUp, Err: p.failed}
 	}
 	backoff := min(firstBackoff<<len(p.restarts), maxBackoff)
-	select {
-	case <-time.After(backoff):
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	p.restarts = append(p.restarts, time.Now())
-	proc, err := startProcess(ctx, &p.cfg)
-	if err != nil {
-		return nil, err
-	}
-	p.cur = proc
-	p.cfg.Logger.Info("plugin started again", "namespace", p.cfg.Namespace, "name", p.cfg.Name,
-		"pid", proc.pid(), "restarts", len(p.restarts))
-	report = &entrypoints.Report{Kind: entrypoints.ProcessRestarted, PID: proc.pid()}
-	go p.watch(proc)
-	return proc, nil
+	p.restarts = append(p.restarts, now)
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &restart{done: make(chan struct{}), cancel: cancel}
+	p.restarting = r
+	go func() {
+		defer cancel()
+		var proc *process
+		var err error
+		select {
+		case <-time.After(backoff):
+			proc, err = startProcess(ctx, &p.cfg)
+		case <-ctx.Done(): // Close
+			err = p.errorf("%w", ErrClosed)
+		}
+		p.mu.Lock()
+		if err == nil {
+			p.cur = proc
+			p.cfg.Logger.Info("plugin started again", "namespace", p.cfg.Namespace, "name", p.cfg.Name,
+				"pid", proc.pid(), "restarts", len(p.restarts))
+			go p.watch(proc)
+		}
+		r.err = err
+		p.restarting = nil
+		close(r.done)
+		p.mu.Unlock()
+		if err == nil {
+			p.report(entrypoints.Report{Kind: entrypoints.ProcessRestarted, PID: proc.pid()})
+		}
+	}()
+	return r, nil
 }
 
 // watch reports the process's exit, unless Close ended it.

@@ -26,6 +26,14 @@ func main() {
 	if marker := os.Getenv("TESTPLUGIN_MARKER"); marker != "" {
 		_ = os.WriteFile(marker, []byte("ran"), 0o644) // proof that it ran
 	}
+	if started := os.Getenv("TESTPLUGIN_SLOW_RESTART"); started != "" {
+		// The first start is quick; each later one takes a while, as on a
+		// busy machine.
+		if _, err := os.Stat(started); err == nil {
+			time.Sleep(500 * time.Millisecond)
+		}
+		_ = os.WriteFile(started, []byte("started"), 0o644)
+	}
 	fmt.Println("junk on stdout, which must not matter") // the channel is elsewhere
 	fmt.Fprintln(os.Stderr, "starting in mode", strconv.Quote(mode))
 	switch mode {
