@@ -12,8 +12,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"maps"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -44,7 +47,8 @@ func (o *Options) logger() *slog.Logger {
 }
 
 // Discover gathers the manifests once, for every manager to share, and
-// logs the manifests that could not be read at Warn. It stops, with an
+// logs at Warn the manifests that could not be read and the directories
+// on $STEVEDORE_PATH that do not exist. It stops, with an
 // error, when ctx is done.
 func Discover(ctx context.Context, opts Options) (*entrypoints.Catalog, error) {
 	c, err := entrypoints.Discover(ctx, opts.discovery()...)
@@ -53,6 +57,12 @@ func Discover(ctx context.Context, opts Options) (*entrypoints.Catalog, error) {
 	}
 	for _, p := range c.Problems() {
 		opts.logger().Warn("plugin manifest problem", "err", p)
+	}
+	// Discovery skips them, as PATH does; a deployer's typo deserves a word.
+	for _, dir := range filepath.SplitList(os.Getenv(entrypoints.EnvPath)) {
+		if _, err := os.Stat(dir); dir != "" && errors.Is(err, fs.ErrNotExist) {
+			opts.logger().Warn("a directory on $"+entrypoints.EnvPath+" does not exist", "dir", dir)
+		}
 	}
 	return c, nil
 }
@@ -212,6 +222,10 @@ func (a *Agent) Close() error {
 
 // Storage returns the storage driver.
 func (a *Agent) Storage() storage.Storage { return a.store.Driver() }
+
+// PollsterLoadFailures returns why pollsters failed to load, each naming
+// its entry point.
+func (a *Agent) PollsterLoadFailures() []*stevedore.LoadError { return a.pollsters.Failures() }
 
 // PollReport is what one round of polling did.
 type PollReport struct {

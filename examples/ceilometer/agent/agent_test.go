@@ -417,3 +417,15 @@ func TestReloadRefusesBadSettings(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, rep.Samples, "notifications still route after a reload")
 }
+
+// TestDiscoverWarnsOfMissingDirectories: a directory on $STEVEDORE_PATH
+// that does not exist is skipped, as PATH does, and said.
+func TestDiscoverWarnsOfMissingDirectories(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "plugins.d")
+	t.Setenv("STEVEDORE_PATH", t.TempDir()+string(os.PathListSeparator)+missing)
+	w := newWorld(t)
+	_, err := Discover(context.Background(), w.opts)
+	require.NoError(t, err)
+	assert.Contains(t, w.logs.String(), `level=WARN msg="a directory on $STEVEDORE_PATH does not exist" dir=`+missing)
+	assert.Equal(t, 1, strings.Count(w.logs.String(), "does not exist"), "the one that exists is not named")
+}

@@ -91,7 +91,7 @@ var commands = []command{
 var errUsage = errors.New("usage")
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "help" {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
 		if len(args) == 0 {
 			return 2
@@ -132,7 +132,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var logs slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	if *jsonOut { // logs for machines too
+		logs = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
+	}
+	logger := slog.New(logs)
 	// Plugins in other processes, in any language: exec: targets.
 	entrypoints.SetLoader("exec", execplugin.NewLoader(execplugin.WithLogger(logger)))
 	cfg, settings, err := agent.LoadConfig(*configPath, os.Environ())
@@ -223,8 +227,12 @@ func pollCommand(fs *flag.FlagSet) func(*env, context.Context, []string) error {
 		if err := printSamples(e, rep.Samples); err != nil {
 			return err
 		}
-		if len(rep.Failures) > 0 {
-			return fmt.Errorf("%d pollsters failed (the others' samples are stored): %w", len(rep.Failures), errors.Join(rep.Failures...))
+		failures := rep.Failures
+		for _, le := range a.PollsterLoadFailures() {
+			failures = append(failures, le)
+		}
+		if len(failures) > 0 {
+			return fmt.Errorf("%d pollsters failed to load or to poll (the others' samples are stored): %w", len(failures), errors.Join(failures...))
 		}
 		return nil
 	}

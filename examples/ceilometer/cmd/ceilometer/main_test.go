@@ -196,6 +196,8 @@ func TestBadInput(t *testing.T) {
 		stderr string
 	}{
 		{[]string{"frobnicate"}, "", 2, `ceilometer: unknown command "frobnicate"`},
+		{[]string{"--help"}, "", 0, "usage: ceilometer COMMAND"},
+		{[]string{"-h"}, "", 0, "usage: ceilometer COMMAND"},
 		{[]string{"samples"}, "", 2, "-meter is required"},
 		{[]string{"samples", "-meter", "m", "-since", "last tuesday"}, "", 2, `"last tuesday" is neither a time (RFC 3339) nor a duration`},
 		{[]string{"meters", "extra"}, "", 2, "unexpected arguments"},
@@ -250,4 +252,38 @@ func TestPluginReference(t *testing.T) {
 	want, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, string(want), b.String(), "PLUGINS.md is stale: go test ./cmd/ceilometer -run TestPluginReference -update")
+}
+
+// TestPollOnceReportsLoadFailures: a configured pollster that does not
+// load fails "poll -once", as one that fails to poll does; with -json the
+// logs are JSON too.
+func TestPollOnceReportsLoadFailures(t *testing.T) {
+	deploy := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(deploy, "ups.toml"), []byte(`
+[distribution]
+name = "example.com/site/local"
+
+[entry_points."ceilometer.poll.central"]
+ups = "example.com/site/local/ups.New"
+`), 0o644))
+	t.Setenv("STEVEDORE_PATH", deploy)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "ceilometer.toml"), []byte(`
+[agent]
+pollsters = ["memory", "ups"]
+
+[ceilometer.storage.sqlite]
+path = "`+filepath.ToSlash(filepath.Join(dir, "samples.db"))+`"
+`), 0o644))
+	code, stdout, stderr := ceilometer(t, dir, "", "poll", "-once", "-json")
+	assert.Equal(t, 1, code, stderr)
+	assert.Contains(t, stderr, "1 pollsters failed to load or to poll (the others' samples are stored)")
+	assert.Contains(t, stderr, "go:example.com/site/local/ups.New is not registered")
+	var polled []sample.Sample
+	require.NoError(t, json.Unmarshal([]byte(stdout), &polled))
+	assert.NotEmpty(t, polled, "memory's samples are stored and printed")
+	first, _, _ := strings.Cut(stderr, "\n")
+	var line map[string]any
+	require.NoError(t, json.Unmarshal([]byte(first), &line), "a JSON log line: %s", first)
+	assert.Contains(t, line, "level")
 }
