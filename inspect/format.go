@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -24,7 +25,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if detail == "" {
 			detail = e.Description
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Namespace, e.Name, e.State, dash(e.Distribution), dash(oneLine(detail, 100)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Namespace, e.Name, e.State, dash(oneLine(e.Distribution, 100)), dash(oneLine(detail, 100)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -41,13 +42,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 // message".
 func (r *Report) WriteProblems(w io.Writer) error {
 	for _, p := range r.Problems {
-		if _, err := fmt.Fprintln(w, p.String()); err != nil {
+		if _, err := fmt.Fprintln(w, visible(p.String())); err != nil {
 			return err
 		}
 	}
 	for _, n := range r.Notes {
 		n.Message = "note: " + n.Message
-		if _, err := fmt.Fprintln(w, n.String()); err != nil {
+		if _, err := fmt.Fprintln(w, visible(n.String())); err != nil {
 			return err
 		}
 	}
@@ -59,7 +60,7 @@ func WriteEntry(w io.Writer, e Entry) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
 	field := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
+			fmt.Fprintf(tw, "%s:\t%s\n", k, visible(v))
 		}
 	}
 	field("namespace", e.Namespace)
@@ -96,9 +97,9 @@ func dash(s string) string {
 	return s
 }
 
-// oneLine keeps a table cell on one line, at most n bytes.
+// oneLine keeps a table cell on one line, at most n bytes, and visible.
 func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = visible(strings.Join(strings.Fields(s), " "))
 	if len(s) > n {
 		cut := n - 3
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
@@ -119,3 +120,26 @@ func sortedMap(m map[string]any) iter.Seq2[string, any] {
 		}
 	}
 }
+
+// visible escapes what would act on a terminal rather than show, in what
+// manifests say: control characters and the marks that reorder text
+// (U+202E), as \xNN or \uNNNN. JSON output keeps values as they are.
+func visible(s string) string {
+	if !strings.ContainsFunc(s, hidden) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !hidden(r):
+			b.WriteRune(r)
+		case r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}
+
+func hidden(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) }

@@ -335,5 +335,6 @@ func TestSettingsOfOddTypes(t *testing.T) {
 func TestOneLine(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, "a b c", oneLine("a\n  b\tc", 10))
+	assert.Equal(t, `\x1b[2Jx\u202e`, oneLine("\x1b[2Jx\u202e", 20), "what would act on the terminal is shown escaped")
 	assert.Equal(t, "ééé...", oneLine("éééééééé", 10), "cut between characters, not inside one")
 }

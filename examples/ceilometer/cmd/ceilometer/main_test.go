@@ -287,3 +287,32 @@ path = "`+filepath.ToSlash(filepath.Join(dir, "samples.db"))+`"
 	require.NoError(t, json.Unmarshal([]byte(first), &line), "a JSON log line: %s", first)
 	assert.Contains(t, line, "level")
 }
+
+// TestTerminalEscapes: what a notification holds reaches the operator's
+// terminal escaped, in tables and in errors; -json keeps it as it is.
+func TestTerminalEscapes(t *testing.T) {
+	t.Setenv("STEVEDORE_PATH", "")
+	dir := t.TempDir()
+	evil := "vol\x1b[2J\nid\u202e"
+	body, err := json.Marshal(map[string]any{
+		"event_type": "volume.create.end", "publisher_id": "p", "timestamp": "2026-11-21 09:00:00",
+		"payload": map[string]any{"volume_id": evil, "size": 1, "display_name": "x"},
+	})
+	require.NoError(t, err)
+	unhandled, err := json.Marshal(map[string]any{"event_type": "evil\x07.type", "publisher_id": "p", "timestamp": "2026-11-21 09:00:00", "payload": map[string]any{}})
+	require.NoError(t, err)
+	code, stdout, stderr := ceilometer(t, dir, string(body)+"\n"+string(unhandled)+"\n", "notify", "-")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, `not handled: evil\x07.type (1)`)
+
+	code, stdout, stderr = ceilometer(t, dir, "", "samples", "-meter", "volume.size")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, `vol\x1b[2J\x0aid\u202e`)
+	assert.NotContains(t, stdout, "\x1b")
+
+	code, stdout, _ = ceilometer(t, dir, "", "samples", "-meter", "volume.size", "-json")
+	require.Equal(t, 0, code)
+	var samples []sample.Sample
+	require.NoError(t, json.Unmarshal([]byte(stdout), &samples))
+	assert.Equal(t, evil, samples[0].ResourceID, "JSON keeps the value as it is")
+}

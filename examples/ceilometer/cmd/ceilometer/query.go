@@ -15,6 +15,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/stevedore-go/stevedore/examples/ceilometer/agent"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/notification"
@@ -67,11 +68,15 @@ func notifyCommand(*flag.FlagSet) func(*env, context.Context, []string) error {
 		} else {
 			fmt.Fprintf(e.stdout, "notifications: %d\nsamples stored: %d\n", rep.Notifications, rep.Samples)
 			for _, t := range sortedKeys(rep.Unhandled) {
-				fmt.Fprintf(e.stdout, "not handled: %s (%d)\n", t, rep.Unhandled[t])
+				fmt.Fprintf(e.stdout, "not handled: %s (%d)\n", visible(t), rep.Unhandled[t])
 			}
 		}
 		if len(rep.Errors) > 0 {
-			return fmt.Errorf("%d notifications rejected (the others are stored):\n  %s", len(rep.Errors), strings.Join(rep.Errors, "\n  "))
+			lines := make([]string, len(rep.Errors))
+			for i, msg := range rep.Errors {
+				lines[i] = visible(msg) // errors may quote what the notification holds
+			}
+			return fmt.Errorf("%d notifications rejected (the others are stored):\n  %s", len(rep.Errors), strings.Join(lines, "\n  "))
 		}
 		return nil
 	}
@@ -254,15 +259,43 @@ func statisticsCommand(fs *flag.FlagSet) func(*env, context.Context, []string) e
 	}
 }
 
-// table prints rows under a header, aligned.
+// table prints rows under a header, aligned. What notifications put in a
+// cell (names, ids, units) reaches the terminal escaped: see visible.
 func table(w io.Writer, header []string, n int, row func(int) []string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for i := range n {
-		fmt.Fprintln(tw, strings.Join(row(i), "\t"))
+		cells := row(i)
+		for j, c := range cells {
+			cells[j] = visible(c)
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	return tw.Flush()
 }
+
+// visible escapes what would act on a terminal rather than show: control
+// characters (escape sequences, newlines, tabs that would break the
+// columns) and the marks that reorder text (U+202E), as \xNN or \uNNNN.
+func visible(s string) string {
+	if !strings.ContainsFunc(s, hidden) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !hidden(r):
+			b.WriteRune(r)
+		case r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}
+
+func hidden(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) }
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
