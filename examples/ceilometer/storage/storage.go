@@ -61,6 +61,14 @@ const (
 	ReadOnly
 )
 
+// Transient is implemented by a storage whose samples last only as long
+// as the process that wrote them, such as the memory driver: a one-off
+// command (notify, poll -once) refuses it rather than report samples
+// stored that are gone when it exits.
+type Transient interface {
+	Transient() bool
+}
+
 // String returns "read-write" or "read-only".
 func (a Access) String() string {
 	if a == ReadOnly {

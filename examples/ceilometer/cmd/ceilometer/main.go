@@ -220,6 +220,9 @@ func pollCommand(fs *flag.FlagSet) func(*env, context.Context, []string) error {
 			return err
 		}
 		defer a.Close()
+		if err := lasting(a, "poll -once", e.cfg.Storage); err != nil {
+			return err
+		}
 		rep, err := a.PollOnce(ctx)
 		if err != nil {
 			return err

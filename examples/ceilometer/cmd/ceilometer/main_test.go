@@ -219,6 +219,12 @@ func TestBadInput(t *testing.T) {
 	var memErr bytes.Buffer
 	assert.Equal(t, 1, run(context.Background(), []string{"meters", "-config", filepath.Join(dir, "memory.toml")}, nil, &bytes.Buffer{}, &memErr))
 	assert.Contains(t, memErr.String(), "the samples are in the agent's own memory: another process cannot read them")
+	for _, args := range [][]string{{"notify", "-"}, {"poll", "-once"}} {
+		memErr.Reset()
+		code := run(context.Background(), append(args, "-config", filepath.Join(dir, "memory.toml")), strings.NewReader("{}"), &bytes.Buffer{}, &memErr)
+		assert.Equal(t, 1, code, args)
+		assert.Contains(t, memErr.String(), `would store samples in this process's memory, gone when it exits: [agent] storage = "memory" is for the agent`, args)
+	}
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "other.toml"), []byte("[agent]\nstorage = \"postgres\"\n"), 0o644))
 	var stderr bytes.Buffer

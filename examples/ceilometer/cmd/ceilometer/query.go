@@ -56,6 +56,9 @@ func notifyCommand(*flag.FlagSet) func(*env, context.Context, []string) error {
 			return err
 		}
 		defer a.Close()
+		if err := lasting(a, "notify", e.cfg.Storage); err != nil {
+			return err
+		}
 		rep, err := a.Ingest(ctx, ns, labels)
 		if err != nil {
 			return err
@@ -321,3 +324,12 @@ func number(v float64) string {
 }
 
 func sortedKeys(m map[string]int) []string { return slices.Sorted(maps.Keys(m)) }
+
+// lasting refuses a storage whose samples would be gone when the one-off
+// command that stores them exits.
+func lasting(a *agent.Agent, command, driver string) error {
+	if t, ok := a.Storage().(storage.Transient); ok && t.Transient() {
+		return fmt.Errorf("%s would store samples in this process's memory, gone when it exits: [agent] storage = %q is for the agent; use sqlite or jsonl", command, driver)
+	}
+	return nil
+}

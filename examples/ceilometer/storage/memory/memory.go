@@ -38,6 +38,10 @@ func New(access storage.Access) (storage.Storage, error) {
 	return &Store{}, nil
 }
 
+// Transient implements storage.Transient: the samples are gone when the
+// process exits.
+func (s *Store) Transient() bool { return true }
+
 // Record implements storage.Storage.
 func (s *Store) Record(ctx context.Context, samples []sample.Sample) error {
 	if err := storage.CheckBatch(samples); err != nil {
