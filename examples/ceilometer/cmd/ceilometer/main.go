@@ -44,6 +44,7 @@ import (
 	// agent package.
 	_ "github.com/stevedore-go/stevedore/examples/ceilometer/storage/jsonl"
 	_ "github.com/stevedore-go/stevedore/examples/ceilometer/storage/memory"
+	_ "github.com/stevedore-go/stevedore/examples/ceilometer/storage/postgres"
 	_ "github.com/stevedore-go/stevedore/examples/ceilometer/storage/sqlite"
 
 	// A third party's plugins: one blank import links them in.

@@ -226,11 +226,11 @@ func TestBadInput(t *testing.T) {
 		assert.Contains(t, memErr.String(), `would store samples in this process's memory, gone when it exits: [agent] storage = "memory" is for the agent`, args)
 	}
 
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "other.toml"), []byte("[agent]\nstorage = \"postgres\"\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "other.toml"), []byte("[agent]\nstorage = \"cassandra\"\n"), 0o644))
 	var stderr bytes.Buffer
 	code := run(context.Background(), []string{"meters", "-config", filepath.Join(dir, "other.toml")}, nil, &bytes.Buffer{}, &stderr)
 	assert.Equal(t, 1, code)
-	assert.Contains(t, stderr.String(), `storage: stevedore: no driver "postgres" in ceilometer.storage; available: jsonl, memory, sqlite`)
+	assert.Contains(t, stderr.String(), `storage: stevedore: no driver "cassandra" in ceilometer.storage; available: jsonl, memory, postgres, sqlite`)
 }
 
 // TestPluginReference keeps PLUGINS.md, the reference of the program's

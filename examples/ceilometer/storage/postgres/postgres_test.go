@@ -1,0 +1,162 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/storage"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/storage/storagetest"
+	"github.com/stevedore-go/stevedore/stevedoretest"
+)
+
+// server is a PostgreSQL server the tests may create databases on:
+// $CEILOMETER_TEST_POSTGRES, else the local one, as .ci/run starts it.
+func server(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv("CEILOMETER_TEST_POSTGRES")
+	if dsn == "" {
+		dsn = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=5"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		if os.Getenv("CEILOMETER_REQUIRE_SERVICES") != "" {
+			t.Fatalf("PostgreSQL: %v", err)
+		}
+		t.Skipf("no PostgreSQL server (%s): start one on 127.0.0.1:5432 (trust auth, database test), or set CEILOMETER_TEST_POSTGRES, to run these tests",
+			strings.Join(strings.Fields(err.Error()), " "))
+	}
+	conn.Close(ctx)
+	return dsn
+}
+
+// databases makes a database of its own for each place a test names, and
+// drops them all when the test ends.
+type databases struct {
+	server string
+	mu     sync.Mutex
+	made   map[string]string // place → database
+}
+
+func newDatabases(t *testing.T) *databases {
+	d := &databases{server: server(t), made: map[string]string{}}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, d.server)
+		if err != nil {
+			t.Errorf("drop the test databases: %v", err)
+			return
+		}
+		defer conn.Close(ctx)
+		for _, name := range d.made {
+			if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+				t.Errorf("drop %s: %v", name, err)
+			}
+		}
+	})
+	return d
+}
+
+// dsn returns the DSN of place's database, creating it if create is set.
+func (d *databases) dsn(t *testing.T, place string, create bool) string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	sum := sha256.Sum256([]byte(place))
+	name := "ceilometer_test_" + hex.EncodeToString(sum[:8])
+	if _, ok := d.made[place]; !ok && create {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, d.server)
+		require.NoError(t, err)
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+		require.NoError(t, err)
+		d.made[place] = name
+	}
+	cfg, err := pgx.ParseConfig(d.server)
+	require.NoError(t, err)
+	return fmt.Sprintf("host=%s port=%d user=%s dbname=%s connect_timeout=5", cfg.Host, cfg.Port, cfg.User, name)
+}
+
+func TestContract(t *testing.T) {
+	dbs := newDatabases(t)
+	storagetest.Run(t, storagetest.Driver{Persistent: true, Open: func(t *testing.T, place string, access storage.Access) (storage.Storage, error) {
+		return Open(context.Background(), access, Settings{DSN: dbs.dsn(t, place, access == storage.ReadWrite), MaxConns: 4})
+	}})
+}
+
+// TestMigrations: an agent finds the schema at the version it knows and
+// does nothing; a database of a newer schema is refused, not written.
+func TestMigrations(t *testing.T) {
+	dbs := newDatabases(t)
+	dsn := dbs.dsn(t, t.Name(), true)
+	ctx := context.Background()
+	for range 2 { // the second finds it done
+		st, err := Open(ctx, storage.ReadWrite, Settings{DSN: dsn})
+		require.NoError(t, err)
+		require.NoError(t, st.Record(ctx, []sample.Sample{{Meter: "m", Type: sample.Gauge, Unit: "u", Volume: 1, ResourceID: "r", Timestamp: time.Now()}}))
+		require.NoError(t, st.Close())
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	var version, n int
+	require.NoError(t, conn.QueryRow(ctx, "SELECT version FROM schema_version").Scan(&version))
+	require.NoError(t, conn.QueryRow(ctx, "SELECT count(*) FROM samples").Scan(&n))
+	assert.Equal(t, len(migrations), version)
+	assert.Equal(t, 2, n)
+
+	_, err = conn.Exec(ctx, "UPDATE schema_version SET version = 99")
+	require.NoError(t, err)
+	_, err = Open(ctx, storage.ReadWrite, Settings{DSN: dsn})
+	assert.ErrorContains(t, err, "the schema is at version 99, newer than this program knows (1): upgrade the agent")
+}
+
+// TestAgentsStartTogether: agents that start at once on an empty database
+// migrate it once between them.
+func TestAgentsStartTogether(t *testing.T) {
+	dbs := newDatabases(t)
+	dsn := dbs.dsn(t, t.Name(), true)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			st, err := Open(context.Background(), storage.ReadWrite, Settings{DSN: dsn})
+			if err == nil {
+				err = st.Close()
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+}
+
+func TestBadSettings(t *testing.T) {
+	_, err := Open(context.Background(), storage.ReadWrite, Settings{DSN: "postgres://u:secret@[::1"})
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "secret", "the password stays out of errors")
+
+	dbs := newDatabases(t)
+	_, err = Open(context.Background(), storage.ReadOnly, Settings{DSN: dbs.dsn(t, t.Name(), true)})
+	assert.ErrorContains(t, err, "has no samples table (has the agent run with this configuration?)")
+}
+
+func TestManifest(t *testing.T) {
+	stevedoretest.Manifest(t, stevedoreGenManifest, "entry_points.toml")
+}
