@@ -271,6 +271,10 @@ func (s *Settings) checkEnv(prefix []string, names map[string][]string) []error 
 	var bases []string
 	for ns, eps := range names {
 		path := strings.Split(ns, ".")
+		if eps == nil { // another namespace's variables, not checked here
+			bases = append(bases, s.envName(path))
+			continue
+		}
 		for _, name := range eps {
 			bases = append(bases, s.envName(append(path, name)))
 		}

@@ -76,7 +76,7 @@ func start[T any](ctx context.Context, namespace string, opts []Option) (*builde
 	m.catalog = catalog
 	m.entryPoints = catalog.EntryPoints(namespace)
 	if cfg.settings != nil {
-		if err := cfg.settings.checkNamespace(namespace, m.entryPoints); err != nil {
+		if err := cfg.settings.checkNamespace(namespace, m.entryPoints, catalog.Namespaces()); err != nil {
 			cfg.logger.Warn("stevedore: settings that no extension reads", "namespace", namespace, "err", err)
 		}
 		m.entryPoints = cfg.settings.instances(namespace, m.entryPoints)

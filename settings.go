@@ -452,8 +452,16 @@ func (s *Settings) checkTables(path []string, n tomlx.Node, names map[string][]s
 	}
 	here := strings.Join(path, ".")
 	if declared, ok := names[here]; ok { // a namespace: its entries are extensions
+		if declared == nil {
+			return // another namespace's, not checked here
+		}
 		for e := n.First(); e.Valid(); e = e.Next() {
 			name, _, _ := strings.Cut(e.Key(), "/") // an instance, "name/instance", is of its name
+			next := here + "." + e.Key()
+			if _, ok := names[next]; ok || hasNamespaceBelow(names, next) {
+				s.checkTables(append(slices.Clip(path), e.Key()), e, names, errs) // a namespace below this one
+				continue
+			}
 			if !slices.Contains(declared, name) {
 				*errs = append(*errs, s.fail(append(slices.Clip(path), e.Key()), e, false, "no extension %q in %s%s", name, here, tomlx.DidYouMean(name, declared)))
 			}
@@ -493,8 +501,9 @@ func hasNamespaceBelow(names map[string][]string, prefix string) bool {
 }
 
 // checkNamespace reports the tables of namespace that name none of its
-// entry points.
-func (s *Settings) checkNamespace(namespace string, eps []entrypoints.EntryPoint) error {
+// entry points. The tables of the namespaces below it, of all, are
+// another manager's to check.
+func (s *Settings) checkNamespace(namespace string, eps []entrypoints.EntryPoint, all []string) error {
 	path := strings.Split(namespace, ".")
 	n, ok := s.lookup(path)
 	if !ok && len(s.env) == 0 {
@@ -505,6 +514,11 @@ func (s *Settings) checkNamespace(namespace string, eps []entrypoints.EntryPoint
 		declared = append(declared, ep.Name)
 	}
 	names := map[string][]string{namespace: declared}
+	for _, other := range all {
+		if strings.HasPrefix(other, namespace+".") {
+			names[other] = nil
+		}
+	}
 	var errs []error
 	if ok {
 		s.checkTables(path, n, names, &errs)

@@ -421,3 +421,40 @@ prefix = "?"
 	err = s.CheckTables(w.catalog(), "ns")
 	assert.EqualError(t, err, `s.toml:11:1: ns."nobody/x": no extension "nobody" in ns`)
 }
+
+// TestNestedNamespaces: the tables of a namespace below another's are the
+// lower one's to check, not extensions of the upper one.
+func TestNestedNamespaces(t *testing.T) {
+	t.Parallel()
+	type conf struct{ Prefix string }
+	w := newWorld(t).
+		register("example.com/n.New", func(c conf) Greeter { return &greeter{prefix: c.Prefix} }).
+		entries("a.toml", "d", "ns", `a = "example.com/n.New"`).
+		entries("b.toml", "d", "ns.sub", `b = "example.com/n.New"`)
+	s, err := ParseSettings("s.toml", []byte("[ns.a]\nprefix = \"A\"\n\n[ns.sub.b]\nprefix = \"B\"\n\n[ns.sub.x]\nprefix = \"?\"\n"))
+	require.NoError(t, err)
+	s = s.WithEnv("APP_", []string{"APP_NS__SUB__B__PREFIX=b", "APP_NS__SUB__Y__PREFIX=?"})
+	// A catalog of every namespace, as a program shares between its
+	// managers: what it knows is what the check knows.
+	c := w.catalog()
+	var logs strings.Builder
+	m, err := New[Greeter](context.Background(), "ns", WithCatalog(c), WithSettings(s), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a"}, m.Names())
+	assert.NotContains(t, logs.String(), "settings that no extension reads", "ns.sub's tables are not ns's")
+
+	logs.Reset()
+	sub, err := New[Greeter](context.Background(), "ns.sub", WithCatalog(c), WithSettings(s), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	require.NoError(t, err)
+	b, _ := sub.Lookup("b")
+	assert.Equal(t, "b, you", b.Obj.Greet("you"))
+	assert.Contains(t, logs.String(), `no extension \"x\" in ns.sub`)
+	assert.Contains(t, logs.String(), `APP_NS__SUB__Y__PREFIX: no extension reads it`)
+
+	err = s.CheckTables(w.catalog(), "ns")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `s.toml:7:1: ns.sub.x: no extension "x" in ns.sub`)
+	assert.Contains(t, err.Error(), "environment: APP_NS__SUB__Y__PREFIX: no extension reads it")
+	assert.NotContains(t, err.Error(), "ns.sub.b")
+	assert.NotContains(t, err.Error(), `"sub"`)
+}

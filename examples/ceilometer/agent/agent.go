@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/stevedore-go/stevedore/examples/ceilometer/notification"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/pollster"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/source"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/storage"
 )
 
@@ -121,6 +123,7 @@ type Agent struct {
 	handlers  *stevedore.Manager[notification.Handler]
 	router    atomic.Pointer[notification.Router] // replaced by Reload
 	store     *stevedore.DriverManager[storage.Storage]
+	sources   *stevedore.Manager[source.Source] // nil without [agent] sources
 
 	mu        sync.Mutex
 	unhandled map[string]int  // event types nobody handles, counted
@@ -166,6 +169,14 @@ func New(ctx context.Context, cfg Config, opts Options) (*Agent, error) {
 
 	if a.store, err = openStorage(ctx, cfg, c, &opts, storage.ReadWrite); err != nil {
 		return nil, errors.Join(err, a.handlers.Close(), a.pollsters.Close())
+	}
+	if len(cfg.Sources) > 0 {
+		// Every source named must run: one that does not is an error.
+		a.sources, err = stevedore.NewNamed[source.Source](ctx, source.Namespace, cfg.Sources,
+			slices.Concat(common, []stevedore.Option{stevedore.WithInvokeArgs(a.logger), stevedore.WithRequired()})...)
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("notification sources: %w", err), a.store.Close(), a.handlers.Close(), a.pollsters.Close())
+		}
 	}
 	a.logger.Info("plugins loaded", "pollsters", a.pollsters.Names(), "handlers", a.handlers.Names(), "storage", cfg.Storage)
 	return a, nil
@@ -217,7 +228,34 @@ func (a *Agent) Reload(ctx context.Context, settings *stevedore.Settings) error 
 
 // Close closes the plugins: pollsters and handlers first, storage last.
 func (a *Agent) Close() error {
-	return errors.Join(a.pollsters.Close(), a.handlers.Close(), a.store.Close())
+	var err error
+	if a.sources != nil {
+		err = a.sources.Close()
+	}
+	return errors.Join(err, a.pollsters.Close(), a.handlers.Close(), a.store.Close())
+}
+
+// Sink stores the samples of one message body from a source: nil once
+// they are stored; an error matching source.ErrRejected when a
+// notification of it is bad (the others are stored); any other error
+// when storing failed.
+func (a *Agent) Sink(ctx context.Context, body []byte) error {
+	ns, positions, decodeErrs := notification.Decode(body)
+	labels := make([]string, len(ns))
+	for i, pos := range positions {
+		labels[i] = fmt.Sprintf("notification %d", pos)
+	}
+	rep, err := a.Ingest(ctx, ns, labels)
+	if err != nil {
+		return err
+	}
+	for _, err := range decodeErrs {
+		rep.Errors = append(rep.Errors, err.Error())
+	}
+	if len(rep.Errors) > 0 {
+		return fmt.Errorf("%w: %s", source.ErrRejected, strings.Join(rep.Errors, "; "))
+	}
+	return nil
 }
 
 // Storage returns the storage driver.

@@ -24,6 +24,7 @@ const DefaultConfigFile = "ceilometer.toml"
 //	concurrency = 4                 # pollsters polled at once
 //	host        = "node-1"          # resource id of the host's meters; default: the host name
 //	retention   = "720h"            # drop samples older than this; default 0: keep them all
+//	sources     = ["amqp"]          # where else notifications come from; default none: HTTP only
 //
 // The rest of the file holds the plugins' settings, one table each, such as
 // [ceilometer.storage.sqlite].
@@ -35,6 +36,7 @@ type Config struct {
 	Concurrency int           `toml:"concurrency"`
 	Host        string        `toml:"host"`
 	Retention   time.Duration `toml:"retention"`
+	Sources     []string      `toml:"sources"`
 }
 
 // Defaults returns the configuration without a file.

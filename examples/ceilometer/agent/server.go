@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/stevedore-go/stevedore/examples/ceilometer/notification"
@@ -107,6 +108,20 @@ func (a *Agent) Run(ctx context.Context, listen bool) error {
 		}
 		go func() { served <- srv.Serve(ln) }()
 	}
+
+	// The sources consume until ctx is done; what they took and did not
+	// store goes back to its sender.
+	var sources sync.WaitGroup
+	if a.sources != nil {
+		for _, ext := range a.sources.Extensions() {
+			sources.Go(func() {
+				if err := ext.Obj.Run(ctx, a.Sink); err != nil {
+					a.logger.Error("notification source stopped", "source", ext.Name, "err", err)
+				}
+			})
+		}
+	}
+	defer sources.Wait()
 
 	ticker := time.NewTicker(a.cfg.Interval)
 	defer ticker.Stop()

@@ -42,6 +42,7 @@ import (
 
 	// The built-in storage drivers; pollsters and handlers come with the
 	// agent package.
+	_ "github.com/stevedore-go/stevedore/examples/ceilometer/source/amqp"
 	_ "github.com/stevedore-go/stevedore/examples/ceilometer/storage/jsonl"
 	_ "github.com/stevedore-go/stevedore/examples/ceilometer/storage/memory"
 	_ "github.com/stevedore-go/stevedore/examples/ceilometer/storage/postgres"

@@ -18,6 +18,7 @@ import (
 	"github.com/stevedore-go/stevedore/examples/ceilometer/agent"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/notification"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/pollster"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/source"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/storage"
 	"github.com/stevedore-go/stevedore/execplugin"
 	"github.com/stevedore-go/stevedore/inspect"
@@ -87,6 +88,11 @@ func pluginsReport(ctx context.Context, e *env) (*inspect.Report, error) {
 		return nil, fmt.Errorf("%s: %w", storage.Namespace, err)
 	}
 	defer drivers.Close()
+	sources, err := stevedore.New[source.Source](ctx, source.Namespace, append(quiet, stevedore.WithInvokeArgs(e.opts.Logger))...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source.Namespace, err)
+	}
+	defer sources.Close()
 
 	// What the agent leaves out of what loaded: the pollsters not in
 	// [agent] pollsters, and every driver but [agent] storage.
@@ -95,12 +101,16 @@ func pluginsReport(ctx context.Context, e *env) (*inspect.Report, error) {
 		polled.Loaded = slices.DeleteFunc(polled.Loaded, func(ep entrypoints.EntryPoint) bool { return !slices.Contains(e.cfg.Pollsters, ep.Name) })
 	}
 	stored.Loaded = slices.DeleteFunc(stored.Loaded, func(ep entrypoints.EntryPoint) bool { return ep.Name != e.cfg.Storage })
-	r := inspect.New(c, polled, inspect.Of(handlers), stored)
+	consumed := inspect.Of(sources)
+	consumed.Loaded = slices.DeleteFunc(consumed.Loaded, func(ep entrypoints.EntryPoint) bool { return !slices.Contains(e.cfg.Sources, ep.Name) })
+	r := inspect.New(c, polled, inspect.Of(handlers), stored, consumed)
 	for i := range r.Entries {
 		en := &r.Entries[i]
 		switch {
 		case en.State == inspect.NotLoaded && en.Namespace == pollster.Namespace:
 			en.Reason = "not in [agent] pollsters"
+		case en.State == inspect.NotLoaded && en.Namespace == source.Namespace:
+			en.Reason = "not in [agent] sources"
 		case en.State == inspect.NotLoaded && en.Namespace == storage.Namespace:
 			en.Reason = "the agent uses [agent] storage = " + strconv.Quote(e.cfg.Storage)
 		case en.State == inspect.Loaded && en.Namespace == storage.Namespace && len(stored.Loaded) > 1:
