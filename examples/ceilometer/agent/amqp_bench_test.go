@@ -31,7 +31,7 @@ import (
 // notifications, published and then waited for; notifications/s is the
 // throughput.
 func BenchmarkAMQPIngest(b *testing.B) {
-	url := os.Getenv("CEILOMETER_TEST_AMQP")
+	url := os.Getenv("STEVEDORE_TEST_AMQP")
 	if url == "" {
 		url = "amqp://guest:guest@127.0.0.1:5672/"
 	}
@@ -46,7 +46,7 @@ func BenchmarkAMQPIngest(b *testing.B) {
 path = "`+filepath.ToSlash(filepath.Join(b.TempDir(), "bench.db"))+`"`)
 	})
 	b.Run("postgres", func(b *testing.B) {
-		server := os.Getenv("CEILOMETER_TEST_POSTGRES")
+		server := os.Getenv("STEVEDORE_TEST_POSTGRES")
 		if server == "" {
 			server = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 		}

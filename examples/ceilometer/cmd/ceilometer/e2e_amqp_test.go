@@ -26,16 +26,16 @@ import (
 // while it consumes them; starts it again; and finds every notification
 // stored: at least once, as the amqp source promises, none lost.
 func TestAMQPSurvivesKill(t *testing.T) {
-	url := os.Getenv("CEILOMETER_TEST_AMQP")
+	url := os.Getenv("STEVEDORE_TEST_AMQP")
 	if url == "" {
 		url = "amqp://guest:guest@127.0.0.1:5672/"
 	}
 	conn, err := amqp.DialConfig(url, amqp.Config{Dial: amqp.DefaultDial(5 * time.Second)})
 	if err != nil {
-		if os.Getenv("CEILOMETER_REQUIRE_SERVICES") != "" {
+		if os.Getenv("STEVEDORE_TEST_REQUIRE_SERVICES") != "" {
 			t.Fatalf("RabbitMQ: %v", err)
 		}
-		t.Skipf("no RabbitMQ (%s): start one on 127.0.0.1:5672 (guest/guest), or set CEILOMETER_TEST_AMQP, to run this test",
+		t.Skipf("no RabbitMQ (%s): start one on 127.0.0.1:5672 (guest/guest), or set STEVEDORE_TEST_AMQP, to run this test",
 			strings.Join(strings.Fields(err.Error()), " "))
 	}
 	defer conn.Close()

@@ -22,19 +22,19 @@ import (
 )
 
 // broker is a RabbitMQ the tests may declare names of their own on:
-// $CEILOMETER_TEST_AMQP, else the local one, as .ci/run starts it.
+// $STEVEDORE_TEST_AMQP, else the local one, as .ci/run starts it.
 func broker(t *testing.T) string {
 	t.Helper()
-	u := os.Getenv("CEILOMETER_TEST_AMQP")
+	u := os.Getenv("STEVEDORE_TEST_AMQP")
 	if u == "" {
 		u = "amqp://guest:guest@127.0.0.1:5672/"
 	}
 	conn, err := amqp.DialConfig(u, amqp.Config{Dial: amqp.DefaultDial(5 * time.Second)})
 	if err != nil {
-		if os.Getenv("CEILOMETER_REQUIRE_SERVICES") != "" {
+		if os.Getenv("STEVEDORE_TEST_REQUIRE_SERVICES") != "" {
 			t.Fatalf("RabbitMQ: %v", err)
 		}
-		t.Skipf("no RabbitMQ (%s): start one on 127.0.0.1:5672 (guest/guest), or set CEILOMETER_TEST_AMQP, to run these tests",
+		t.Skipf("no RabbitMQ (%s): start one on 127.0.0.1:5672 (guest/guest), or set STEVEDORE_TEST_AMQP, to run these tests",
 			strings.Join(strings.Fields(err.Error()), " "))
 	}
 	conn.Close()

@@ -22,10 +22,10 @@ import (
 )
 
 // server is a PostgreSQL server the tests may create databases on:
-// $CEILOMETER_TEST_POSTGRES, else the local one, as .ci/run starts it.
+// $STEVEDORE_TEST_POSTGRES, else the local one, as .ci/run starts it.
 func server(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv("CEILOMETER_TEST_POSTGRES")
+	dsn := os.Getenv("STEVEDORE_TEST_POSTGRES")
 	if dsn == "" {
 		dsn = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=5"
 	}
@@ -33,10 +33,10 @@ func server(t testing.TB) string {
 	defer cancel()
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
-		if os.Getenv("CEILOMETER_REQUIRE_SERVICES") != "" {
+		if os.Getenv("STEVEDORE_TEST_REQUIRE_SERVICES") != "" {
 			t.Fatalf("PostgreSQL: %v", err)
 		}
-		t.Skipf("no PostgreSQL server (%s): start one on 127.0.0.1:5432 (trust auth, database test), or set CEILOMETER_TEST_POSTGRES, to run these tests",
+		t.Skipf("no PostgreSQL server (%s): start one on 127.0.0.1:5432 (trust auth, database test), or set STEVEDORE_TEST_POSTGRES, to run these tests",
 			strings.Join(strings.Fields(err.Error()), " "))
 	}
 	conn.Close(ctx)
