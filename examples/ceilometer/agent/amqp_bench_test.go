@@ -131,13 +131,13 @@ postgres = "github.com/stevedore-go/stevedore/examples/ceilometer/storage/postgr
 		if err != nil {
 			b.Fatal(err)
 		}
-		_, err = probe.QueueDeclarePassive(s.Queue, true, false, false, false, nil)
+		q, err := probe.QueueDeclarePassive(s.Queue, true, false, false, false, nil)
 		probe.Close()
-		if err == nil {
+		if err == nil && q.Consumers > 0 { // it consumes once it has bound the queue
 			break
 		}
 		if time.Now().After(deadline) {
-			b.Fatal("the source never declared its queue")
+			b.Fatal("the source never consumed its queue")
 		}
 	}
 	bodies := make([][]byte, 100)
@@ -155,8 +155,10 @@ postgres = "github.com/stevedore-go/stevedore/examples/ceilometer/storage/postgr
 			}
 		}
 		want += int64(len(bodies))
-		for stored.Load() < want {
-			time.Sleep(100 * time.Microsecond)
+		for deadline := time.Now().Add(time.Minute); stored.Load() < want; time.Sleep(100 * time.Microsecond) {
+			if time.Now().After(deadline) {
+				b.Fatalf("%d of %d notifications stored after a minute", stored.Load(), want)
+			}
 		}
 	}
 	b.ReportMetric(float64(want)/b.Elapsed().Seconds(), "notifications/s")

@@ -77,9 +77,9 @@ max_backoff = "1s"
 			return false
 		}
 		defer ch.Close()
-		_, err = ch.QueueDeclarePassive(queue, true, false, false, false, nil)
-		return err == nil
-	}, time.Minute, 20*time.Millisecond, "the agent declares its queue")
+		q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
+		return err == nil && q.Consumers > 0 // it consumes once it has bound the queue
+	}, time.Minute, 20*time.Millisecond, "the agent consumes its queue")
 	const n = 2000
 	ch, err := conn.Channel()
 	require.NoError(t, err)

@@ -102,6 +102,19 @@ func envelope(t *testing.T, eventType, id string) string {
 	return string(env)
 }
 
+// consuming reports whether queue exists and has a consumer: the source
+// consumes once it has bound it to every exchange.
+func consuming(t *testing.T, url, queue string) bool {
+	t.Helper()
+	conn, err := amqp.Dial(url)
+	require.NoError(t, err)
+	defer conn.Close()
+	ch, err := conn.Channel()
+	require.NoError(t, err)
+	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
+	return err == nil && q.Consumers > 0
+}
+
 // count returns how many messages queue holds, or -1 while it does not
 // exist.
 func count(t *testing.T, url, queue string) int {
@@ -166,7 +179,7 @@ func TestConsume(t *testing.T) {
 		cancel()
 		require.NoError(t, <-done)
 	}()
-	require.Eventually(t, func() bool { return count(t, url, s.Queue) == 0 }, 10*time.Second, 20*time.Millisecond, "declared")
+	require.Eventually(t, func() bool { return consuming(t, url, s.Queue) }, 10*time.Second, 20*time.Millisecond, "consuming")
 
 	publish(t, url, s.Exchanges[0], "notifications.info", envelope(t, "volume.create.end", "a"), envelope(t, "volume.create.end", "flaky"))
 	publish(t, url, s.Exchanges[1], "notifications.sample", envelope(t, "volume.create.end", "c"))
@@ -198,7 +211,7 @@ func TestReconnect(t *testing.T) {
 		cancel()
 		require.NoError(t, <-done)
 	}()
-	require.Eventually(t, func() bool { return count(t, url, s.Queue) == 0 }, 10*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return consuming(t, url, s.Queue) }, 10*time.Second, 20*time.Millisecond)
 
 	conn, err := amqp.Dial(url)
 	require.NoError(t, err)
