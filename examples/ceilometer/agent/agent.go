@@ -128,6 +128,7 @@ type Agent struct {
 	mu        sync.Mutex
 	unhandled map[string]int  // event types nobody handles, counted
 	polling   map[string]bool // pollsters whose last call has not returned
+	requests  chan struct{}   // the notification requests being read and stored, MaxRequests at most
 }
 
 // New loads the agent's plugins. Pollsters and handlers that fail to load
@@ -144,7 +145,8 @@ func New(ctx context.Context, cfg Config, opts Options) (*Agent, error) {
 	if err := errors.Join(checkPluginTables(opts.Settings, c), checkPollsters(cfg.Pollsters, pollster.Namespace, c)); err != nil {
 		return nil, err
 	}
-	a := &Agent{cfg: cfg, logger: opts.logger(), opts: opts, unhandled: map[string]int{}, polling: map[string]bool{}}
+	a := &Agent{cfg: cfg, logger: opts.logger(), opts: opts, unhandled: map[string]int{}, polling: map[string]bool{},
+		requests: make(chan struct{}, cfg.MaxRequests)}
 	common := opts.managerOptions(c)
 
 	// Pollsters in other processes (exec: targets, in any language) poll

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -428,4 +429,39 @@ func TestDiscoverWarnsOfMissingDirectories(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, w.logs.String(), `level=WARN msg="a directory on $STEVEDORE_PATH does not exist" dir=`+missing)
 	assert.Equal(t, 1, strings.Count(w.logs.String(), "does not exist"), "the one that exists is not named")
+}
+
+// TestHTTPBoundsRequestsInFlight: beyond max_requests at once, a request
+// gets 503 with Retry-After before its body is read; a slot freed is
+// taken again.
+func TestHTTPBoundsRequestsInFlight(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxRequests = 1
+	a := newAgent(t, newWorld(t), cfg)
+	h := a.Handler()
+
+	// The first request's body is still arriving.
+	body, writer := io.Pipe()
+	first := make(chan int, 1)
+	go func() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/notifications", body))
+		first <- rec.Code
+	}()
+	require.Eventually(t, func() bool { return len(a.requests) == 1 }, 5*time.Second, time.Millisecond)
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/notifications", strings.NewReader("[]")))
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	assert.Equal(t, "1", rec.Header().Get("Retry-After"))
+	assert.Contains(t, rec.Body.String(), "busy: 1 requests are being stored; retry")
+
+	volume := readTestdata(t, "volume.create.end.json")
+	_, err := writer.Write(volume)
+	require.NoError(t, err)
+	require.NoError(t, writer.Close())
+	assert.Equal(t, http.StatusAccepted, <-first)
+
+	code, _ := post(t, h, string(volume))
+	assert.Equal(t, http.StatusAccepted, code, "the slot is free again")
 }

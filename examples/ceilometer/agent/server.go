@@ -24,7 +24,8 @@ const maxBody = 16 << 20
 //	GET  /healthz            200 when the agent runs
 //
 // Notifications are stored before the response is written: a 202 means
-// they are kept. A batch with malformed notifications, or notifications a
+// they are kept. Beyond [agent] max_requests at once, a request gets a 503
+// with Retry-After, before its body is read. A batch with malformed notifications, or notifications a
 // handler rejects, gets a 400 that names each problem by its index in the
 // batch, and its valid rest is stored regardless.
 func (a *Agent) Handler() http.Handler {
@@ -46,6 +47,16 @@ type response struct {
 }
 
 func (a *Agent) serveNotifications(w http.ResponseWriter, r *http.Request) {
+	// A body being decoded takes several times its size in memory: the
+	// requests in flight are bounded, and the others told to come back.
+	select {
+	case a.requests <- struct{}{}:
+		defer func() { <-a.requests }()
+	default:
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, response{Error: fmt.Sprintf("busy: %d requests are being stored; retry", cap(a.requests))})
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		status := http.StatusBadRequest
