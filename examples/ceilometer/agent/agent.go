@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/stevedore-go/stevedore"
 	"github.com/stevedore-go/stevedore/entrypoints"
@@ -368,10 +369,21 @@ type IngestReport struct {
 func (a *Agent) Ingest(ctx context.Context, ns []notification.Notification, labels []string) (IngestReport, error) {
 	rep := IngestReport{Notifications: len(ns)}
 	var samples []sample.Sample
+	var oldest time.Time // what the retention keeps; zero: everything
+	if a.cfg.Retention > 0 {
+		oldest = time.Now().Add(-a.cfg.Retention)
+	}
 	for i, n := range ns {
 		label := fmt.Sprintf("notification %d", i)
 		if i < len(labels) {
 			label = labels[i]
+		}
+		if n.Timestamp.Before(oldest) {
+			// Stored, it would be deleted by the next expiry: an
+			// acknowledgement that keeps nothing.
+			rep.Errors = append(rep.Errors, fmt.Sprintf("%s: timestamp %s is older than the retention (%v) keeps",
+				label, n.Timestamp.Format(time.RFC3339), a.cfg.Retention))
+			continue
 		}
 		got, handled, err := a.router.Load().Process(ctx, n)
 		if !handled {

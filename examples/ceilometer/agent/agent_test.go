@@ -465,3 +465,24 @@ func TestHTTPBoundsRequestsInFlight(t *testing.T) {
 	code, _ := post(t, h, string(volume))
 	assert.Equal(t, http.StatusAccepted, code, "the slot is free again")
 }
+
+// TestIngestRefusesWhatRetentionDrops: a notification older than the
+// retention keeps would be stored, acknowledged and deleted at the next
+// expiry; it is refused instead, saying why, and the others are stored.
+func TestIngestRefusesWhatRetentionDrops(t *testing.T) {
+	cfg := testConfig()
+	cfg.Retention = time.Hour
+	a := newAgent(t, newWorld(t), cfg)
+	recent := notification.Notification{EventType: "volume.create.end", PublisherID: "p", Timestamp: notification.Time{Time: time.Now().Add(-time.Minute)},
+		Payload: map[string]any{"volume_id": "recent", "size": 1.0}}
+	old := recent
+	old.Timestamp = notification.Time{Time: time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)}
+	old.Payload = map[string]any{"volume_id": "old", "size": 1.0}
+	rep, err := a.Ingest(context.Background(), []notification.Notification{old, recent}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"notification 0: timestamp 2020-01-02T03:04:05Z is older than the retention (1h0m0s) keeps"}, rep.Errors)
+	assert.Equal(t, 1, rep.Samples)
+	got := stored(t, a, "volume.size")
+	require.Len(t, got, 1)
+	assert.Equal(t, "recent", got[0].ResourceID)
+}
