@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/stevedore-go/stevedore/entrypoints"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/internal/services"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/notification"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/source"
 	amqpsource "github.com/stevedore-go/stevedore/examples/ceilometer/source/amqp"
@@ -31,13 +31,10 @@ import (
 // notifications, published and then waited for; notifications/s is the
 // throughput.
 func BenchmarkAMQPIngest(b *testing.B) {
-	url := os.Getenv("STEVEDORE_TEST_AMQP")
-	if url == "" {
-		url = "amqp://guest:guest@127.0.0.1:5672/"
-	}
+	url := services.AMQP(b)
 	conn, err := amqp.Dial(url)
 	if err != nil {
-		b.Skipf("no RabbitMQ on %s: %v", url, err)
+		b.Fatal(err)
 	}
 	defer conn.Close()
 
@@ -46,14 +43,11 @@ func BenchmarkAMQPIngest(b *testing.B) {
 path = "`+filepath.ToSlash(filepath.Join(b.TempDir(), "bench.db"))+`"`)
 	})
 	b.Run("postgres", func(b *testing.B) {
-		server := os.Getenv("STEVEDORE_TEST_POSTGRES")
-		if server == "" {
-			server = "host=127.0.0.1 port=5432 user=postgres dbname=test"
-		}
+		server := services.Postgres(b)
 		ctx := context.Background()
 		admin, err := pgx.Connect(ctx, server)
 		if err != nil {
-			b.Skipf("no PostgreSQL: %v", err)
+			b.Fatal(err)
 		}
 		defer admin.Close(ctx)
 		name := "ceilometer_bench_" + randomHex()

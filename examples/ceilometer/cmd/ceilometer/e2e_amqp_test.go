@@ -8,8 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stevedore-go/stevedore/examples/ceilometer/internal/services"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
 )
 
@@ -26,18 +25,9 @@ import (
 // while it consumes them; starts it again; and finds every notification
 // stored: at least once, as the amqp source promises, none lost.
 func TestAMQPSurvivesKill(t *testing.T) {
-	url := os.Getenv("STEVEDORE_TEST_AMQP")
-	if url == "" {
-		url = "amqp://guest:guest@127.0.0.1:5672/"
-	}
-	conn, err := amqp.DialConfig(url, amqp.Config{Dial: amqp.DefaultDial(5 * time.Second)})
-	if err != nil {
-		if os.Getenv("STEVEDORE_TEST_REQUIRE_SERVICES") != "" {
-			t.Fatalf("RabbitMQ: %v", err)
-		}
-		t.Skipf("no RabbitMQ (%s): start one on 127.0.0.1:5672 (guest/guest), or set STEVEDORE_TEST_AMQP, to run this test",
-			strings.Join(strings.Fields(err.Error()), " "))
-	}
+	url := services.AMQP(t)
+	conn, err := amqp.Dial(url)
+	require.NoError(t, err)
 	defer conn.Close()
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)

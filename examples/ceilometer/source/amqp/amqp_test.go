@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -17,29 +16,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stevedore-go/stevedore/examples/ceilometer/internal/services"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/source"
 	"github.com/stevedore-go/stevedore/stevedoretest"
 )
 
-// broker is a RabbitMQ the tests may declare names of their own on:
-// $STEVEDORE_TEST_AMQP, else the local one, as .ci/run starts it.
-func broker(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("STEVEDORE_TEST_AMQP")
-	if u == "" {
-		u = "amqp://guest:guest@127.0.0.1:5672/"
-	}
-	conn, err := amqp.DialConfig(u, amqp.Config{Dial: amqp.DefaultDial(5 * time.Second)})
-	if err != nil {
-		if os.Getenv("STEVEDORE_TEST_REQUIRE_SERVICES") != "" {
-			t.Fatalf("RabbitMQ: %v", err)
-		}
-		t.Skipf("no RabbitMQ (%s): start one on 127.0.0.1:5672 (guest/guest), or set STEVEDORE_TEST_AMQP, to run these tests",
-			strings.Join(strings.Fields(err.Error()), " "))
-	}
-	conn.Close()
-	return u
-}
+// broker is the RabbitMQ the tests declare names of their own on.
+func broker(t *testing.T) string { return services.AMQP(t) }
 
 // names are this test's exchanges and queue, removed when it ends.
 func names(t *testing.T, url string) Settings {
@@ -64,14 +47,12 @@ func names(t *testing.T, url string) Settings {
 		for _, q := range []string{s.Queue, s.Queue + ".dead"} {
 			_, _ = ch.QueueDelete(q, false, false, false)
 		}
-		for _, ex := range append(slices(s.Exchanges), s.Queue+".dead") {
+		for _, ex := range append(s.Exchanges[:len(s.Exchanges):len(s.Exchanges)], s.Queue+".dead") {
 			_ = ch.ExchangeDelete(ex, false, false)
 		}
 	})
 	return s
 }
-
-func slices(s []string) []string { return append([]string(nil), s...) }
 
 // publish publishes bodies as oslo.messaging does, persistent.
 func publish(t *testing.T, url, exchange, key string, bodies ...string) {
@@ -102,9 +83,8 @@ func envelope(t *testing.T, eventType, id string) string {
 	return string(env)
 }
 
-// consuming reports whether queue exists and has a consumer: the source
-// consumes once it has bound it to every exchange.
-func consuming(t *testing.T, url, queue string) bool {
+// passive returns queue's state, and whether it exists.
+func passive(t *testing.T, url, queue string) (amqp.Queue, bool) {
 	t.Helper()
 	conn, err := amqp.Dial(url)
 	require.NoError(t, err)
@@ -112,23 +92,23 @@ func consuming(t *testing.T, url, queue string) bool {
 	ch, err := conn.Channel()
 	require.NoError(t, err)
 	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
-	return err == nil && q.Consumers > 0
+	return q, err == nil
+}
+
+// consuming reports whether queue exists and has a consumer: the source
+// consumes once it has bound it to every exchange.
+func consuming(t *testing.T, url, queue string) bool {
+	q, ok := passive(t, url, queue)
+	return ok && q.Consumers > 0
 }
 
 // count returns how many messages queue holds, or -1 while it does not
 // exist.
 func count(t *testing.T, url, queue string) int {
-	t.Helper()
-	conn, err := amqp.Dial(url)
-	require.NoError(t, err)
-	defer conn.Close()
-	ch, err := conn.Channel()
-	require.NoError(t, err)
-	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
-	if err != nil {
-		return -1
+	if q, ok := passive(t, url, queue); ok {
+		return q.Messages
 	}
-	return q.Messages
+	return -1
 }
 
 // recorder is a Sink that stores bodies, rejects those it is told to, and

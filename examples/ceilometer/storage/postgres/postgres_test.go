@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,33 +13,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/stevedore-go/stevedore/examples/ceilometer/internal/services"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/storage"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/storage/storagetest"
 	"github.com/stevedore-go/stevedore/stevedoretest"
 )
-
-// server is a PostgreSQL server the tests may create databases on:
-// $STEVEDORE_TEST_POSTGRES, else the local one, as .ci/run starts it.
-func server(t testing.TB) string {
-	t.Helper()
-	dsn := os.Getenv("STEVEDORE_TEST_POSTGRES")
-	if dsn == "" {
-		dsn = "host=127.0.0.1 port=5432 user=postgres dbname=test connect_timeout=5"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		if os.Getenv("STEVEDORE_TEST_REQUIRE_SERVICES") != "" {
-			t.Fatalf("PostgreSQL: %v", err)
-		}
-		t.Skipf("no PostgreSQL server (%s): start one on 127.0.0.1:5432 (trust auth, database test), or set STEVEDORE_TEST_POSTGRES, to run these tests",
-			strings.Join(strings.Fields(err.Error()), " "))
-	}
-	conn.Close(ctx)
-	return dsn
-}
 
 // databases makes a database of its own for each place a test names, and
 // drops them all when the test ends.
@@ -52,7 +29,7 @@ type databases struct {
 }
 
 func newDatabases(t *testing.T) *databases {
-	d := &databases{server: server(t), made: map[string]string{}}
+	d := &databases{server: services.Postgres(t), made: map[string]string{}}
 	t.Cleanup(func() {
 		ctx := context.Background()
 		conn, err := pgx.Connect(ctx, d.server)
