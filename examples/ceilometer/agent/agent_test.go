@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -360,13 +362,7 @@ func (h blockingHandler) Process(_ context.Context, n notification.Notification)
 // A request in flight when the agent is told to stop is finished and its
 // samples stored before Run returns.
 func TestRunFinishesRequestsInFlight(t *testing.T) {
-	w := newWorld(t)
-	h := blockingHandler{entered: make(chan struct{}), release: make(chan struct{})}
-	w.opts.Registry.Register("example.com/test.Slow", func() notification.Handler { return h })
-	w.opts.Discovery = append(w.opts.Discovery, entrypoints.WithFS(fstest.MapFS{"slow.toml": {Data: []byte(`
-[entry_points."ceilometer.notification"]
-slow = "example.com/test.Slow"
-`)}}))
+	w, h := slowWorld(t)
 	a := newAgent(t, w, testConfig())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -485,4 +481,79 @@ func TestIngestRefusesWhatRetentionDrops(t *testing.T) {
 	got := stored(t, a, "volume.size")
 	require.Len(t, got, 1)
 	assert.Equal(t, "recent", got[0].ResourceID)
+}
+
+// slowWorld is a world with the handler "slow" (event types slow.*),
+// held by h until released.
+func slowWorld(t *testing.T) (*world, blockingHandler) {
+	w := newWorld(t)
+	h := blockingHandler{entered: make(chan struct{}), release: make(chan struct{})}
+	w.opts.Registry.Register("example.com/test.Slow", func() notification.Handler { return h })
+	w.opts.Discovery = append(w.opts.Discovery, entrypoints.WithFS(fstest.MapFS{"slow.toml": {Data: []byte(`
+[entry_points."ceilometer.notification"]
+slow = "example.com/test.Slow"
+`)}}))
+	return w, h
+}
+
+// A request whose notifications take longer to store than the request
+// timeout still gets its 202: the reply is not cut off once they are
+// stored, which would make the client send them again.
+func TestReplyOutlivesASlowStore(t *testing.T) {
+	w, h := slowWorld(t)
+	cfg := testConfig()
+	cfg.RequestTimeout = time.Second
+	a := newAgent(t, w, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, true) }()
+	defer func() { cancel(); require.NoError(t, <-done) }()
+	addr := waitForAddr(t, w.logs)
+
+	go func() {
+		<-h.entered
+		time.Sleep(cfg.RequestTimeout + 500*time.Millisecond)
+		close(h.release)
+	}()
+	resp, err := http.Post("http://"+addr+"/v1/notifications", "application/json", strings.NewReader(
+		`{"event_type": "slow.thing", "publisher_id": "p", "timestamp": "2026-11-21 09:00:00", "payload": {}}`))
+	require.NoError(t, err, "the reply reaches the client")
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusAccepted, resp.StatusCode)
+	assert.Len(t, stored(t, a, "slow"), 1)
+}
+
+// A client that never finishes its request holds up the agent's stop no
+// longer than the drain timeout, far less than the request timeout; what
+// it sent is neither acknowledged nor stored.
+func TestDrainIsBounded(t *testing.T) {
+	w := newWorld(t)
+	cfg := testConfig()
+	cfg.DrainTimeout = 100 * time.Millisecond
+	cfg.RequestTimeout = time.Hour
+	a := newAgent(t, w, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, true) }()
+	addr := waitForAddr(t, w.logs)
+
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	body := string(readTestdata(t, "volume.create.end.json"))
+	_, err = fmt.Fprintf(conn, "POST /v1/notifications HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:len(body)/2])
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(a.requests) == 1 }, time.Minute, 10*time.Millisecond, "the request is being read")
+
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("a slow client held up the stop beyond the drain timeout")
+	}
+	assert.Contains(t, w.logs.String(), "requests still in flight after the drain timeout")
+	reply, _ := io.ReadAll(conn)
+	assert.NotContains(t, string(reply), "202", "nothing acknowledged")
+	assert.Empty(t, stored(t, a, "volume.size"))
 }

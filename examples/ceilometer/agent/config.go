@@ -26,6 +26,8 @@ const DefaultConfigFile = "ceilometer.toml"
 //	host        = "node-1"          # resource id of the host's meters; default: the host name
 //	retention   = "720h"            # drop samples older than this; default 0: keep them all
 //	sources     = ["amqp"]          # where else notifications come from; default none: HTTP only
+//	request_timeout = "30s"         # how long a client may take to send a request
+//	drain_timeout   = "10s"         # on stop, how long requests in flight may take to finish
 //
 // The rest of the file holds the plugins' settings, one table each, such as
 // [ceilometer.storage.sqlite].
@@ -39,6 +41,9 @@ type Config struct {
 	Host        string        `toml:"host"`
 	Retention   time.Duration `toml:"retention"`
 	Sources     []string      `toml:"sources"`
+
+	RequestTimeout time.Duration `toml:"request_timeout"`
+	DrainTimeout   time.Duration `toml:"drain_timeout"`
 }
 
 // Defaults returns the configuration without a file.
@@ -47,7 +52,8 @@ func (Config) Defaults() Config {
 	if err != nil || host == "" {
 		host = "localhost"
 	}
-	return Config{Interval: 10 * time.Second, Listen: "127.0.0.1:8777", Storage: "sqlite", Concurrency: 4, MaxRequests: 4, Host: host}
+	return Config{Interval: 10 * time.Second, Listen: "127.0.0.1:8777", Storage: "sqlite", Concurrency: 4, MaxRequests: 4, Host: host,
+		RequestTimeout: 30 * time.Second, DrainTimeout: 10 * time.Second}
 }
 
 // file is the whole configuration file: the agent's table, and a table per
@@ -103,6 +109,12 @@ func (c Config) Check() error {
 	}
 	if c.Concurrency < 1 {
 		errs = append(errs, fmt.Errorf("agent.concurrency %d is below 1", c.Concurrency))
+	}
+	if c.RequestTimeout < time.Second {
+		errs = append(errs, fmt.Errorf("agent.request_timeout %v is shorter than a second", c.RequestTimeout))
+	}
+	if c.DrainTimeout < 0 {
+		errs = append(errs, fmt.Errorf("agent.drain_timeout %v is negative", c.DrainTimeout))
 	}
 	if c.Storage == "" {
 		errs = append(errs, errors.New("agent.storage is empty"))

@@ -24,7 +24,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, settings.Path(), "no file")
 	host, _ := os.Hostname()
-	assert.Equal(t, Config{Interval: 10 * time.Second, Listen: "127.0.0.1:8777", Storage: "sqlite", Concurrency: 4, MaxRequests: 4, Host: host}, cfg)
+	assert.Equal(t, Config{Interval: 10 * time.Second, Listen: "127.0.0.1:8777", Storage: "sqlite", Concurrency: 4, MaxRequests: 4, Host: host,
+		RequestTimeout: 30 * time.Second, DrainTimeout: 10 * time.Second}, cfg)
 }
 
 func TestLoadConfig(t *testing.T) {

@@ -17,6 +17,11 @@ import (
 // maxBody bounds the size of a batch of notifications.
 const maxBody = 16 << 20
 
+// replyTimeout is how long a reply may take to write, counted from when
+// its notifications are stored: however long storing took, the client
+// hears that they were, rather than retry and store them twice.
+const replyTimeout = 10 * time.Second
+
 // Handler returns the agent's HTTP API:
 //
 //	POST /v1/notifications   one notification, or a JSON array of them
@@ -24,10 +29,12 @@ const maxBody = 16 << 20
 //	GET  /healthz            200 when the agent runs
 //
 // Notifications are stored before the response is written: a 202 means
-// they are kept. Beyond [agent] max_requests at once, a request gets a 503
-// with Retry-After, before its body is read. A batch with malformed notifications, or notifications a
-// handler rejects, gets a 400 that names each problem by its index in the
-// batch, and its valid rest is stored regardless.
+// they are kept, and the reply has replyTimeout to reach the client
+// once they are. Beyond [agent] max_requests at once, a request gets a
+// 503 with Retry-After, before its body is read. A batch with malformed
+// notifications, or notifications a handler rejects, gets a 400 that
+// names each problem by its index in the batch, and its valid rest is
+// stored regardless.
 func (a *Agent) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/notifications", a.serveNotifications)
@@ -73,6 +80,9 @@ func (a *Agent) serveNotifications(w http.ResponseWriter, r *http.Request) {
 		labels[i] = fmt.Sprintf("notification %d", pos)
 	}
 	rep, err := a.Ingest(r.Context(), ns, labels)
+	// The server's write timeout counts from the request's start: a reply
+	// after a long store would be cut off, and the client retry.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(replyTimeout))
 	if err != nil {
 		a.logger.Error("notifications not stored", "err", err)
 		writeJSON(w, http.StatusInternalServerError, response{Error: err.Error()})
@@ -98,8 +108,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // Run polls every Config.Interval (first at once), expires samples older
 // than Config.Retention when it is set and, when listen is true, serves the
 // HTTP API on Config.Listen, until ctx is done. Then it stops accepting,
-// waits for the requests in flight and the poll under way to finish, so
-// that nothing acknowledged is lost, and returns. It logs the address it
+// gives the requests in flight Config.DrainTimeout to finish, closes the
+// connections of those that did not (they are not acknowledged), waits
+// for the poll under way to finish, and returns: nothing acknowledged is
+// lost. It logs the address it
 // listens on ("listening", addr=...).
 func (a *Agent) Run(ctx context.Context, listen bool) error {
 	var srv *http.Server
@@ -113,8 +125,8 @@ func (a *Agent) Run(ctx context.Context, listen bool) error {
 		srv = &http.Server{
 			Handler:           a.Handler(),
 			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       30 * time.Second, // a batch arrives well within it
-			WriteTimeout:      30 * time.Second,
+			ReadTimeout:       a.cfg.RequestTimeout,
+			WriteTimeout:      a.cfg.RequestTimeout, // extended for the reply once stored
 			IdleTimeout:       2 * time.Minute,
 		}
 		go func() { served <- srv.Serve(ln) }()
@@ -177,15 +189,24 @@ func (a *Agent) shutdown(srv *http.Server, served chan error) error {
 	if srv == nil {
 		return nil
 	}
-	// Requests in flight finish (and store what they acknowledge) within
-	// the server's read and write timeouts, so this wait is bounded.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.DrainTimeout)
 	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		return errors.Join(fmt.Errorf("shutdown: %w", err), srv.Close())
+	err := srv.Shutdown(ctx)
+	if err != nil {
+		// A client too slow to finish its request in time: its
+		// connection is closed, which ends its request's context, and
+		// what it sent is not acknowledged.
+		a.logger.Warn("requests still in flight after the drain timeout; closing their connections", "drain_timeout", a.cfg.DrainTimeout)
+		err = srv.Close()
 	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	// Shutdown and Close do not wait for the handlers themselves; the
+	// storage must outlive them. Taking every request slot waits for them
+	// (and turns away any latecomer).
+	for range cap(a.requests) {
+		a.requests <- struct{}{}
 	}
-	return nil
+	if served := <-served; !errors.Is(served, http.ErrServerClosed) {
+		return errors.Join(fmt.Errorf("serve: %w", served), err)
+	}
+	return err
 }

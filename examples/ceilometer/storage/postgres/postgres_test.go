@@ -28,7 +28,7 @@ type databases struct {
 	made   map[string]string // place → database
 }
 
-func newDatabases(t *testing.T) *databases {
+func newDatabases(t testing.TB) *databases {
 	d := &databases{server: services.Postgres(t), made: map[string]string{}}
 	t.Cleanup(func() {
 		ctx := context.Background()
@@ -48,7 +48,7 @@ func newDatabases(t *testing.T) *databases {
 }
 
 // dsn returns the DSN of place's database, creating it if create is set.
-func (d *databases) dsn(t *testing.T, place string, create bool) string {
+func (d *databases) dsn(t testing.TB, place string, create bool) string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	sum := sha256.Sum256([]byte(place))
