@@ -98,7 +98,34 @@ func TestMigrations(t *testing.T) {
 	_, err = conn.Exec(ctx, "UPDATE schema_version SET version = 99")
 	require.NoError(t, err)
 	_, err = Open(ctx, storage.ReadWrite, Settings{DSN: dsn})
-	assert.ErrorContains(t, err, "the schema is at version 99, newer than this program knows (1): upgrade the agent")
+	assert.ErrorContains(t, err, fmt.Sprintf("the schema is at version 99, newer than this program knows (%d): upgrade the agent", len(migrations)))
+}
+
+// TestMigrationFromVersion1: samples an agent of schema version 1 wrote
+// are counted in the series that version 2 adds.
+func TestMigrationFromVersion1(t *testing.T) {
+	dbs := newDatabases(t)
+	dsn := dbs.dsn(t, t.Name(), true)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `CREATE TABLE schema_version (version int NOT NULL); INSERT INTO schema_version VALUES (1);`+migrations[0])
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `INSERT INTO samples (meter, type, unit, volume, resource_id, ts) VALUES
+		('cpu', 'gauge', '%', 1, 'h1', 10), ('cpu', 'gauge', '%', 2, 'h1', 30), ('cpu', 'gauge', '%', 3, 'h2', 20)`)
+	require.NoError(t, err)
+
+	st, err := Open(ctx, storage.ReadWrite, Settings{DSN: dsn})
+	require.NoError(t, err)
+	defer st.Close()
+	meters, err := st.Meters(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []storage.Meter{{Name: "cpu", Type: sample.Gauge, Unit: "%", Samples: 3, Resources: 2, Latest: time.Unix(0, 30).UTC()}}, meters)
+	stats, err := st.Statistics(ctx, storage.Query{Meter: "cpu"}, time.Hour)
+	require.NoError(t, err)
+	require.Len(t, stats, 1)
+	assert.Equal(t, 6.0, stats[0].Sum)
 }
 
 // TestAgentsStartTogether: agents that start at once on an empty database
@@ -136,4 +163,73 @@ func TestBadSettings(t *testing.T) {
 
 func TestManifest(t *testing.T) {
 	stevedoretest.Manifest(t, stevedoreGenManifest, "entry_points.toml")
+}
+
+// TestSeriesUnderConcurrency: agents recording batches of the same series
+// in different orders, while another expires, neither deadlock nor
+// miscount: the meters listed match the samples kept.
+func TestSeriesUnderConcurrency(t *testing.T) {
+	dbs := newDatabases(t)
+	dsn := dbs.dsn(t, t.Name(), true)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for agent := range 4 {
+		wg.Go(func() {
+			st, err := Open(ctx, storage.ReadWrite, Settings{DSN: dsn, MaxConns: 2})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer st.Close()
+			for round := range 20 {
+				batch := make([]sample.Sample, 10)
+				for i := range batch {
+					r := (i + agent*3) % 10 // each agent its own order of the same series
+					if agent%2 == 1 {
+						r = 9 - r
+					}
+					batch[i] = sample.Sample{Meter: "m", Type: sample.Gauge, Unit: "u", Volume: 1,
+						ResourceID: fmt.Sprint("r", r), Timestamp: time.Unix(int64(round*10+i), 0)}
+				}
+				if err := st.Record(ctx, batch); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		st, err := Open(ctx, storage.ReadWrite, Settings{DSN: dsn})
+		if err != nil {
+			errs <- err
+			return
+		}
+		defer st.Close()
+		for cut := range 20 {
+			if _, err := st.Expire(ctx, time.Unix(int64(cut*5), 0)); err != nil {
+				errs <- err
+				return
+			}
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	st, err := Open(ctx, storage.ReadOnly, Settings{DSN: dsn})
+	require.NoError(t, err)
+	defer st.Close()
+	meters, err := st.Meters(ctx)
+	require.NoError(t, err)
+	kept, err := st.Samples(ctx, storage.Query{Meter: "m"})
+	require.NoError(t, err)
+	resources := map[string]bool{}
+	for _, s := range kept {
+		resources[s.ResourceID] = true
+	}
+	require.Len(t, meters, 1)
+	assert.Equal(t, len(kept), meters[0].Samples)
+	assert.Equal(t, len(resources), meters[0].Resources)
 }

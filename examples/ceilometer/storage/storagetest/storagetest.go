@@ -134,10 +134,14 @@ func Run(t *testing.T, d Driver) {
 
 	t.Run("Expire", func(t *testing.T) {
 		st := open(t)
-		require.NoError(t, st.Record(ctx, []sample.Sample{cpu("h1", 0, 1), cpu("h1", 10, 2), cpu("h1", 20, 3)}))
+		require.NoError(t, st.Record(ctx, []sample.Sample{cpu("h1", 0, 1), cpu("h1", 10, 2), cpu("h1", 20, 3), cpu("h2", 5, 9)}))
 		removed, err := st.Expire(ctx, at(10))
 		require.NoError(t, err)
-		assert.Equal(t, 1, removed)
+		assert.Equal(t, 2, removed)
+		meters, err := st.Meters(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, []storage.Meter{{Name: "hardware.cpu.util", Type: sample.Gauge, Unit: "%", Samples: 2, Resources: 1, Latest: at(20)}},
+			meters, "a resource whose samples all expired is no longer counted")
 		removed, err = st.Expire(ctx, at(10))
 		require.NoError(t, err)
 		assert.Zero(t, removed)
