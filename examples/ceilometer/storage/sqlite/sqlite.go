@@ -21,10 +21,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+	"modernc.org/sqlite" // and the database/sql driver "sqlite"
 
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/storage"
@@ -70,7 +71,9 @@ type Store struct {
 }
 
 // Open opens the database at s.Path: for storage.ReadWrite, creating it if
-// need be; for storage.ReadOnly, only if it exists.
+// need be, and failing if the file or its directory cannot be written;
+// for storage.ReadOnly, only if it exists, and also where this program
+// may not write (a read-only directory, with the agent stopped).
 //
 //stevedore:entrypoint ceilometer.storage sqlite description="Samples in an SQLite database file"
 func Open(ctx context.Context, access storage.Access, s Settings) (storage.Storage, error) {
@@ -86,12 +89,36 @@ func Open(ctx context.Context, access storage.Access, s Settings) (storage.Stora
 			return nil, fmt.Errorf("sqlite: no database at %s (has the agent run with this configuration?): %w", s.Path, err)
 		}
 		query.Set("mode", "ro")
-	} else {
-		query["_pragma"] = append(query["_pragma"], "journal_mode(WAL)", "synchronous("+s.Synchronous+")")
+		st, err := openDB(ctx, s.Path, query, true)
+		if isCode(err, codeReadOnly, codeCantOpen) {
+			// Reading a WAL database takes its shared-memory file, which a
+			// directory this program may not write cannot have made. No
+			// agent writes it then (one would have made the file): it is
+			// read as it is on disk.
+			query.Set("immutable", "1")
+			st, err = openDB(ctx, s.Path, query, true)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
 	}
+	query["_pragma"] = append(query["_pragma"], "journal_mode(WAL)", "synchronous("+s.Synchronous+")")
+	st, err := openDB(ctx, s.Path, query, false)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// openDB opens the database at path with the URI parameters query and, to
+// write, prepares its schema and checks that it can write, so that an
+// agent fails at start rather than with every batch; to read, it reads
+// the schema.
+func openDB(ctx context.Context, path string, query url.Values, readOnly bool) (*Store, error) {
 	// A file: URI of the absolute path, escaped, so that '?', '#' and '%'
 	// in the path stay part of the file name.
-	abs, err := filepath.Abs(s.Path)
+	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -102,23 +129,63 @@ func Open(ctx context.Context, access storage.Access, s Settings) (storage.Stora
 	dsn := url.URL{Scheme: "file", Path: uriPath, RawQuery: query.Encode()}
 	db, err := sql.Open("sqlite", dsn.String())
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", s.Path, err)
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	// One connection: SQLite writes one at a time anyway, and a single
 	// connection keeps the pragmas and avoids lock contention in-process.
 	// Other processes (the query commands) read alongside, thanks to WAL.
 	db.SetMaxOpenConns(1)
-	st := &Store{db: db, path: s.Path, readOnly: access == storage.ReadOnly}
-	if !st.readOnly {
-		if _, err := db.ExecContext(ctx, schema); err != nil {
+	st := &Store{db: db, path: path, readOnly: readOnly}
+	if readOnly {
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("sqlite: prepare %s: %w", s.Path, err)
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 		}
-	} else if err := db.PingContext(ctx); err != nil {
+		return st, nil
+	}
+	_, err = db.ExecContext(ctx, schema)
+	if err == nil {
+		// A write that is rolled back: the database file and its
+		// directory (where the write-ahead log goes) can be written.
+		err = writeProbe(ctx, db)
+	}
+	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", s.Path, err)
+		if isCode(err, codeReadOnly, codeCantOpen) {
+			return nil, fmt.Errorf("sqlite: %s is not writable: %w (the agent needs to write the file and its directory)", path, err)
+		}
+		return nil, fmt.Errorf("sqlite: prepare %s: %w", path, err)
 	}
 	return st, nil
+}
+
+// writeProbe writes to the database and rolls it back.
+func writeProbe(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `DELETE FROM samples WHERE id = (SELECT max(id) FROM samples)`)
+	if err == nil {
+		_, err = tx.ExecContext(ctx, `INSERT INTO samples (meter, type, unit, volume, resource_id, timestamp) VALUES ('', '', '', 0, '', 0)`)
+	}
+	return err
+}
+
+// SQLite's primary result codes that say a file cannot be written or
+// opened.
+const (
+	codeReadOnly = 8  // SQLITE_READONLY
+	codeCantOpen = 14 // SQLITE_CANTOPEN
+)
+
+// isCode reports whether err is an SQLite error whose primary result code
+// is one of codes.
+func isCode(err error, codes ...int) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && slices.Contains(codes, e.Code()&0xff)
 }
 
 // Record implements storage.Storage, in one transaction.

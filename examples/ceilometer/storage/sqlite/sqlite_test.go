@@ -15,7 +15,7 @@ import (
 	"github.com/stevedore-go/stevedore/examples/ceilometer/storage/storagetest"
 )
 
-func open(t *testing.T, path string, access storage.Access) (storage.Storage, error) {
+func open(_ testing.TB, path string, access storage.Access) (storage.Storage, error) {
 	s := Settings{}.Defaults()
 	s.Path = path
 	return Open(context.Background(), access, s)
