@@ -119,8 +119,8 @@ type Agent struct {
 	cfg    Config
 	logger *slog.Logger
 
-	opts      Options // for Reload
-	pollsters *stevedore.Manager[pollster.Pollster]
+	opts      Options                                 // for Reload
+	pollsters []*stevedore.Manager[pollster.Pollster] // one per polling namespace
 	handlers  *stevedore.Manager[notification.Handler]
 	router    atomic.Pointer[notification.Router] // replaced by Reload
 	store     *stevedore.DriverManager[storage.Storage]
@@ -128,7 +128,7 @@ type Agent struct {
 
 	mu        sync.Mutex
 	unhandled map[string]int  // event types nobody handles, counted
-	polling   map[string]bool // pollsters whose last call has not returned
+	polling   map[string]bool // pollsters whose last call has not returned, by namespace/name
 	requests  chan struct{}   // the notification requests being read and stored, MaxRequests at most
 }
 
@@ -143,45 +143,57 @@ func New(ctx context.Context, cfg Config, opts Options) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := errors.Join(checkPluginTables(opts.Settings, c), checkPollsters(cfg.Pollsters, pollster.Namespace, c)); err != nil {
+	namespaces := make([]string, len(cfg.PollingNamespaces))
+	for i, short := range cfg.PollingNamespaces {
+		namespaces[i] = pollster.NamespacePrefix + short
+	}
+	if err := errors.Join(checkPluginTables(opts.Settings, c), checkPollsters(cfg.Pollsters, namespaces, c)); err != nil {
 		return nil, err
 	}
 	a := &Agent{cfg: cfg, logger: opts.logger(), opts: opts, unhandled: map[string]int{}, polling: map[string]bool{},
 		requests: make(chan struct{}, cfg.MaxRequests)}
 	common := opts.managerOptions(c)
 
-	// Pollsters in other processes (exec: targets, in any language) poll
-	// through an adapter.
+	// A manager per polling namespace. Pollsters in other processes
+	// (exec: targets, in any language) poll through an adapter.
 	pollOpts := slices.Concat(common, []stevedore.Option{stevedore.WithInvokeArgs(cfg.Host), stevedore.WithAdapter(pollster.AdaptExec)})
-	if len(cfg.Pollsters) == 0 {
-		a.pollsters, err = stevedore.New[pollster.Pollster](ctx, pollster.Namespace, pollOpts...)
-	} else {
-		a.pollsters, err = stevedore.NewNamed[pollster.Pollster](ctx, pollster.Namespace, cfg.Pollsters,
-			slices.Concat(pollOpts, []stevedore.Option{stevedore.WithNameOrder(true), stevedore.WithOnMissing(func(names []string) {
-				a.logger.Warn("configured pollsters do not run here (disabled, or failed to load)", "names", names)
-			})})...)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("pollsters: %w", err)
+	for _, ns := range namespaces {
+		var m *stevedore.Manager[pollster.Pollster]
+		if len(cfg.Pollsters) == 0 {
+			m, err = stevedore.New[pollster.Pollster](ctx, ns, pollOpts...)
+		} else {
+			// The names this namespace declares: the others are another's.
+			names := slices.DeleteFunc(slices.Clone(cfg.Pollsters), func(name string) bool {
+				return !slices.ContainsFunc(c.EntryPoints(ns), func(ep entrypoints.EntryPoint) bool { return ep.Name == name })
+			})
+			m, err = stevedore.NewNamed[pollster.Pollster](ctx, ns, names,
+				slices.Concat(pollOpts, []stevedore.Option{stevedore.WithNameOrder(true), stevedore.WithOnMissing(func(names []string) {
+					a.logger.Warn("configured pollsters do not run here (disabled, or failed to load)", "namespace", ns, "names", names)
+				})})...)
+		}
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("pollsters: %w", err), a.closePollsters())
+		}
+		a.pollsters = append(a.pollsters, m)
 	}
 
 	if a.handlers, err = stevedore.NewNameDispatch[notification.Handler](ctx, notification.Namespace, nil, common...); err != nil {
-		return nil, errors.Join(fmt.Errorf("notification handlers: %w", err), a.pollsters.Close())
+		return nil, errors.Join(fmt.Errorf("notification handlers: %w", err), a.closePollsters())
 	}
 	a.route()
 
 	if a.store, err = openStorage(ctx, cfg, c, &opts, storage.ReadWrite); err != nil {
-		return nil, errors.Join(err, a.handlers.Close(), a.pollsters.Close())
+		return nil, errors.Join(err, a.handlers.Close(), a.closePollsters())
 	}
 	if len(cfg.Sources) > 0 {
 		// Every source named must run: one that does not is an error.
 		a.sources, err = stevedore.NewNamed[source.Source](ctx, source.Namespace, cfg.Sources,
 			slices.Concat(common, []stevedore.Option{stevedore.WithInvokeArgs(a.logger), stevedore.WithRequired()})...)
 		if err != nil {
-			return nil, errors.Join(fmt.Errorf("notification sources: %w", err), a.store.Close(), a.handlers.Close(), a.pollsters.Close())
+			return nil, errors.Join(fmt.Errorf("notification sources: %w", err), a.store.Close(), a.handlers.Close(), a.closePollsters())
 		}
 	}
-	a.logger.Info("plugins loaded", "pollsters", a.pollsters.Names(), "handlers", a.handlers.Names(), "storage", cfg.Storage)
+	a.logger.Info("plugins loaded", "pollsters", a.pollsterNames(), "handlers", a.handlers.Names(), "storage", cfg.Storage)
 	return a, nil
 }
 
@@ -214,18 +226,25 @@ func (a *Agent) Reload(ctx context.Context, settings *stevedore.Settings) error 
 		return err
 	}
 	again := []stevedore.Option{stevedore.WithCatalog(c), stevedore.WithSettings(settings)}
-	pch, err := a.pollsters.Reload(ctx, again...)
-	if err != nil {
-		return fmt.Errorf("pollsters: %w", err)
+	var changes []stevedore.Changes
+	for _, m := range a.pollsters {
+		ch, err := m.Reload(ctx, again...)
+		if err != nil {
+			return fmt.Errorf("pollsters of %s: %w", m.Namespace(), err)
+		}
+		changes = append(changes, ch)
 	}
 	hch, err := a.handlers.Reload(ctx, again...)
 	if err != nil {
 		return fmt.Errorf("notification handlers: %w", err)
 	}
 	a.route()
-	a.logger.Info("plugins reloaded",
-		"pollsters", a.pollsters.Names(), "added", slices.Concat(pch.Added, hch.Added),
-		"removed", slices.Concat(pch.Removed, hch.Removed), "replaced", slices.Concat(pch.Replaced, hch.Replaced))
+	changes = append(changes, hch)
+	var added, removed, replaced []string
+	for _, ch := range changes {
+		added, removed, replaced = append(added, ch.Added...), append(removed, ch.Removed...), append(replaced, ch.Replaced...)
+	}
+	a.logger.Info("plugins reloaded", "pollsters", a.pollsterNames(), "added", added, "removed", removed, "replaced", replaced)
 	return nil
 }
 
@@ -235,7 +254,30 @@ func (a *Agent) Close() error {
 	if a.sources != nil {
 		err = a.sources.Close()
 	}
-	return errors.Join(err, a.pollsters.Close(), a.handlers.Close(), a.store.Close())
+	return errors.Join(err, a.closePollsters(), a.handlers.Close(), a.store.Close())
+}
+
+func (a *Agent) closePollsters() error {
+	var errs []error
+	for _, m := range a.pollsters {
+		errs = append(errs, m.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// pollsterNames names the pollsters loaded, "namespace/name" outside the
+// central namespace.
+func (a *Agent) pollsterNames() []string {
+	var names []string
+	for _, m := range a.pollsters {
+		for _, name := range m.Names() {
+			if m.Namespace() != pollster.Namespace {
+				name = strings.TrimPrefix(m.Namespace(), pollster.NamespacePrefix) + "/" + name
+			}
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // Sink stores the samples of one message body from a source: nil once
@@ -266,7 +308,13 @@ func (a *Agent) Storage() storage.Storage { return a.store.Driver() }
 
 // PollsterLoadFailures returns why pollsters failed to load, each naming
 // its entry point.
-func (a *Agent) PollsterLoadFailures() []*stevedore.LoadError { return a.pollsters.Failures() }
+func (a *Agent) PollsterLoadFailures() []*stevedore.LoadError {
+	var out []*stevedore.LoadError
+	for _, m := range a.pollsters {
+		out = append(out, m.Failures()...)
+	}
+	return out
+}
 
 // PollReport is what one round of polling did.
 type PollReport struct {
@@ -282,11 +330,30 @@ type PollReport struct {
 // round.
 func (a *Agent) PollOnce(ctx context.Context) (PollReport, error) {
 	var rep PollReport
-	if a.pollsters.Len() == 0 {
+	// The namespaces at once, each with up to Config.Concurrency
+	// pollsters at once.
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		results [][]sample.Sample
+		errs    []error
+	)
+	for _, m := range a.pollsters {
+		if m.Len() == 0 {
+			continue
+		}
+		wg.Go(func() {
+			r, err := stevedore.MapConcurrent(ctx, m, a.cfg.Concurrency, a.poll)
+			mu.Lock()
+			defer mu.Unlock()
+			results, errs = append(results, r...), append(errs, unjoin(err)...)
+		})
+	}
+	wg.Wait()
+	if len(results) == 0 && len(errs) == 0 {
 		return rep, nil
 	}
-	results, err := stevedore.MapConcurrent(ctx, a.pollsters, a.cfg.Concurrency, a.poll)
-	for _, err := range unjoin(err) {
+	for _, err := range errs {
 		a.logger.Error("pollster failed", "err", err)
 		rep.Failures = append(rep.Failures, err)
 	}
@@ -316,12 +383,13 @@ var errStillPolling = errors.New("its previous poll has not returned; skipped")
 // poll calls one pollster on a goroutine of its own and waits for it no
 // longer than ctx allows. A panic is recovered there and reported.
 func (a *Agent) poll(ctx context.Context, ext *stevedore.Extension[pollster.Pollster]) ([]sample.Sample, error) {
+	key := ext.EntryPoint.Namespace + "/" + ext.Name
 	a.mu.Lock()
-	if a.polling[ext.Name] {
+	if a.polling[key] {
 		a.mu.Unlock()
 		return nil, errStillPolling
 	}
-	a.polling[ext.Name] = true
+	a.polling[key] = true
 	a.mu.Unlock()
 
 	type result struct {
@@ -332,7 +400,7 @@ func (a *Agent) poll(ctx context.Context, ext *stevedore.Extension[pollster.Poll
 	go func() {
 		defer func() {
 			a.mu.Lock()
-			delete(a.polling, ext.Name)
+			delete(a.polling, key)
 			a.mu.Unlock()
 		}()
 		defer func() {

@@ -162,8 +162,41 @@ func TestConfiguredPollsters(t *testing.T) {
 	cfg := testConfig()
 	cfg.Pollsters = []string{"also", "hangs", "good"}
 	a := newAgent(t, w, cfg)
-	assert.Equal(t, []string{"also", "good"}, a.pollsters.Names())
-	assert.Contains(t, w.logs.String(), `msg="configured pollsters do not run here (disabled, or failed to load)" names=[hangs]`)
+	assert.Equal(t, []string{"also", "good"}, a.pollsterNames())
+	assert.Contains(t, w.logs.String(), `msg="configured pollsters do not run here (disabled, or failed to load)" namespace=ceilometer.poll.central names=[hangs]`)
+}
+
+// The agent polls the namespaces [agent] polling_namespaces names, and a
+// pollster name selects the pollsters of that name in each.
+func TestPollingNamespaces(t *testing.T) {
+	w := newWorld(t)
+	w.opts.Registry.Register("example.com/test.Instance", func(host string) pollster.Pollster {
+		return fakePollster{host: host + "/instance-1", meter: "cpu"}
+	})
+	w.opts.Discovery = append(w.opts.Discovery, entrypoints.WithFS(fstest.MapFS{"compute.toml": {Data: []byte(`
+[entry_points."ceilometer.poll.compute"]
+good = "example.com/test.Instance"
+`)}}))
+	cfg := testConfig()
+	cfg.Pollsters = []string{"good"}
+	a := newAgent(t, w, cfg)
+	assert.Equal(t, []string{"good", "compute/good"}, a.pollsterNames())
+	rep, err := a.PollOnce(context.Background())
+	require.NoError(t, err)
+	assert.Len(t, rep.Samples, 2)
+	assert.Equal(t, "node-1/instance-1", stored(t, a, "cpu")[0].ResourceID)
+
+	cfg.PollingNamespaces = []string{"compute"}
+	a = newAgent(t, w, cfg)
+	assert.Equal(t, []string{"compute/good"}, a.pollsterNames())
+
+	cfg.PollingNamespaces, cfg.Pollsters = []string{"central"}, nil
+	a = newAgent(t, w, cfg)
+	assert.Equal(t, []string{"good", "also", "failing", "panics"}, a.pollsterNames())
+
+	cfg.PollingNamespaces = []string{"Central"}
+	_, err = New(context.Background(), cfg, w.opts)
+	assert.ErrorContains(t, err, `agent.polling_namespaces: "Central" is not a short namespace name`)
 }
 
 func TestUnknownStorageDriver(t *testing.T) {
@@ -302,7 +335,7 @@ name = "agent-test"
 hangs = "example.com/test.Hangs"
 `)}}))
 	a := newAgent(t, w, cfg)
-	require.Equal(t, []string{"good", "hangs"}, a.pollsters.Names())
+	require.Equal(t, []string{"good", "hangs"}, a.pollsterNames())
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -399,13 +432,13 @@ func TestRunFinishesRequestsInFlight(t *testing.T) {
 func TestReloadRefusesBadSettings(t *testing.T) {
 	w := newWorld(t)
 	a := newAgent(t, w, testConfig())
-	before := a.pollsters.Extensions()
+	before := a.pollsters[0].Extensions()
 	err := a.Reload(context.Background(), mustSettings(t, "[ceilometer.poll.central.god]\nx = 1\n"))
 	assert.ErrorContains(t, err, `no extension "god" in ceilometer.poll.central (did you mean "good"?)`)
-	assert.Equal(t, before, a.pollsters.Extensions(), "unchanged")
+	assert.Equal(t, before, a.pollsters[0].Extensions(), "unchanged")
 
 	require.NoError(t, a.Reload(context.Background(), nil))
-	assert.Equal(t, before, a.pollsters.Extensions(), "nothing changed: every pollster is kept as it was")
+	assert.Equal(t, before, a.pollsters[0].Extensions(), "nothing changed: every pollster is kept as it was")
 	b, err := os.ReadFile(filepath.Join("..", "notification", "testdata", "volume.create.end.json"))
 	require.NoError(t, err)
 	var n notification.Notification

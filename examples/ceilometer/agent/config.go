@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/stevedore-go/stevedore"
@@ -19,6 +20,7 @@ const DefaultConfigFile = "ceilometer.toml"
 //	[agent]
 //	interval    = "10s"             # how often to poll
 //	pollsters   = ["cpu", "memory"] # which pollsters; empty or absent: all
+//	polling_namespaces = ["central", "compute"] # ceilometer.poll.NAME namespaces polled
 //	listen      = "127.0.0.1:8777"  # where to accept notifications
 //	storage     = "sqlite"          # the storage driver
 //	concurrency = 4                 # pollsters polled at once
@@ -32,15 +34,19 @@ const DefaultConfigFile = "ceilometer.toml"
 // The rest of the file holds the plugins' settings, one table each, such as
 // [ceilometer.storage.sqlite].
 type Config struct {
-	Interval    time.Duration `toml:"interval"`
-	Pollsters   []string      `toml:"pollsters"`
-	Listen      string        `toml:"listen"`
-	Storage     string        `toml:"storage"`
-	Concurrency int           `toml:"concurrency"`
-	MaxRequests int           `toml:"max_requests"`
-	Host        string        `toml:"host"`
-	Retention   time.Duration `toml:"retention"`
-	Sources     []string      `toml:"sources"`
+	Interval  time.Duration `toml:"interval"`
+	Pollsters []string      `toml:"pollsters"`
+	// PollingNamespaces are the short names of the namespaces polled
+	// (ceilometer.poll.central...); a name of Pollsters selects the
+	// pollsters of that name in each.
+	PollingNamespaces []string      `toml:"polling_namespaces"`
+	Listen            string        `toml:"listen"`
+	Storage           string        `toml:"storage"`
+	Concurrency       int           `toml:"concurrency"`
+	MaxRequests       int           `toml:"max_requests"`
+	Host              string        `toml:"host"`
+	Retention         time.Duration `toml:"retention"`
+	Sources           []string      `toml:"sources"`
 
 	RequestTimeout time.Duration `toml:"request_timeout"`
 	DrainTimeout   time.Duration `toml:"drain_timeout"`
@@ -53,7 +59,8 @@ func (Config) Defaults() Config {
 		host = "localhost"
 	}
 	return Config{Interval: 10 * time.Second, Listen: "127.0.0.1:8777", Storage: "sqlite", Concurrency: 4, MaxRequests: 4, Host: host,
-		RequestTimeout: 30 * time.Second, DrainTimeout: 10 * time.Second}
+		PollingNamespaces: []string{"central", "compute"},
+		RequestTimeout:    30 * time.Second, DrainTimeout: 10 * time.Second}
 }
 
 // file is the whole configuration file: the agent's table, and a table per
@@ -116,6 +123,11 @@ func (c Config) Check() error {
 	if c.DrainTimeout < 0 {
 		errs = append(errs, fmt.Errorf("agent.drain_timeout %v is negative", c.DrainTimeout))
 	}
+	for _, ns := range c.PollingNamespaces {
+		if !validNamespace(ns) {
+			errs = append(errs, fmt.Errorf("agent.polling_namespaces: %q is not a short namespace name such as \"central\" (lower-case letters, digits and _)", ns))
+		}
+	}
 	if c.Storage == "" {
 		errs = append(errs, errors.New("agent.storage is empty"))
 	}
@@ -126,4 +138,8 @@ func (c Config) Check() error {
 		errs = append(errs, fmt.Errorf("agent.retention %v is shorter than an hour (0 keeps samples forever)", c.Retention))
 	}
 	return errors.Join(errs...)
+}
+
+func validNamespace(ns string) bool {
+	return ns != "" && strings.Trim(ns, "abcdefghijklmnopqrstuvwxyz0123456789_") == ""
 }

@@ -33,8 +33,10 @@ func (a *Agent) Plugins() []Running {
 		}
 		out = append(out, r)
 	}
-	for _, ext := range a.pollsters.Extensions() {
-		add(ext.EntryPoint, ext.Obj)
+	for _, m := range a.pollsters {
+		for _, ext := range m.Extensions() {
+			add(ext.EntryPoint, ext.Obj)
+		}
 	}
 	for _, ext := range a.handlers.Extensions() {
 		add(ext.EntryPoint, ext.Obj)
@@ -56,12 +58,14 @@ func checkPluginTables(settings *stevedore.Settings, c *entrypoints.Catalog) err
 }
 
 // checkPollsters reports the configured pollster names that no manifest
-// declares. Those that are declared but disabled here (another platform)
-// only get a warning, from NewNamed.
-func checkPollsters(names []string, ns string, c *entrypoints.Catalog) error {
+// declares in the polling namespaces. Those that are declared but
+// disabled here (another platform) only get a warning, from NewNamed.
+func checkPollsters(names, namespaces []string, c *entrypoints.Catalog) error {
 	var declared []string
-	for _, ep := range c.EntryPoints(ns) {
-		declared = append(declared, ep.Name)
+	for _, ns := range namespaces {
+		for _, ep := range c.EntryPoints(ns) {
+			declared = append(declared, ep.Name)
+		}
 	}
 	var unknown []string
 	for _, name := range names {

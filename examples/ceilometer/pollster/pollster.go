@@ -1,7 +1,10 @@
 // Package pollster measures the host the agent runs on, as Ceilometer's
-// central agent polls hardware: the iterator pattern, where every enabled
-// pollster of the namespace "ceilometer.poll.central" is called once per
-// interval and each returns samples.
+// polling agent does: the iterator pattern, where every enabled pollster
+// of the polling namespaces is called once per interval and each returns
+// samples. The central namespace, "ceilometer.poll.central", measures the
+// host as a whole (its hardware.* meters); the compute namespace,
+// "ceilometer.poll.compute", what runs on it (Process: the processes of
+// instances, or any others).
 //
 // Every built-in pollster is declared in this package's manifest,
 // entry_points.toml, with the platforms it supports, so that a pollster
@@ -19,8 +22,14 @@ import (
 
 //go:generate go run github.com/stevedore-go/stevedore/cmd/stevedore gen
 
-// Namespace is where pollsters declare themselves.
-const Namespace = "ceilometer.poll.central"
+// The polling namespaces, as Ceilometer has them: the agent polls those
+// that [agent] polling_namespaces names, "central" and "compute" by
+// default, each the namespace NamespacePrefix + its short name.
+const (
+	NamespacePrefix  = "ceilometer.poll."
+	Namespace        = NamespacePrefix + "central" // what the host as a whole measures
+	ComputeNamespace = NamespacePrefix + "compute" // what runs on the host: instances, processes
+)
 
 // Pollster measures something and returns samples. Implementations must
 // be safe for concurrent use, since the agent may poll while a command

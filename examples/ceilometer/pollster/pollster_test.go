@@ -2,9 +2,14 @@ package pollster
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shirou/gopsutil/v4/cpu"
 	"github.com/stretchr/testify/assert"
@@ -57,4 +62,50 @@ func TestUtilisation(t *testing.T) {
 	// 80 more ticks, 50 of them idle or waiting: 30 busy.
 	assert.InDelta(t, 37.5, utilisation(a, b), 1e-9)
 	assert.Zero(t, utilisation(b, b), "no time passed")
+}
+
+// The compute pollster measures the processes named: here, this test
+// itself.
+func TestProcessMeasuresMatchingProcesses(t *testing.T) {
+	self, err := os.Executable()
+	require.NoError(t, err)
+	name := filepath.Base(self)
+	p, err := NewProcess("testhost", ProcessSettings{Names: []string{"no-such-process", name}})
+	require.NoError(t, err)
+	// Use some CPU, so that it shows.
+	for deadline := time.Now().Add(20 * time.Millisecond); time.Now().Before(deadline); {
+	}
+	got, err := p.Poll(context.Background())
+	require.NoError(t, err)
+	mine := map[string]sample.Sample{}
+	for _, s := range got {
+		require.NoError(t, s.Validate())
+		if s.Metadata["pid"] == strconv.Itoa(os.Getpid()) {
+			mine[s.Meter] = s
+		}
+	}
+	require.Contains(t, mine, "cpu")
+	require.Contains(t, mine, "memory.resident")
+	assert.Equal(t, fmt.Sprintf("testhost/%s-%d", name, os.Getpid()), mine["cpu"].ResourceID)
+	assert.Equal(t, sample.Cumulative, mine["cpu"].Type)
+	assert.Equal(t, "ns", mine["cpu"].Unit)
+	assert.Greater(t, mine["cpu"].Volume, float64(10*time.Millisecond))
+	assert.Greater(t, mine["memory.resident"].Volume, 1.0, "more than a MB resident")
+	assert.Less(t, mine["memory.resident"].Volume, 64*1024.0)
+
+	none, err := NewProcess("testhost", ProcessSettings{Names: []string{"no-such-process"}})
+	require.NoError(t, err)
+	got, err = none.Poll(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, got)
+
+	_, err = NewProcess("testhost", ProcessSettings{Names: []string{"qemu-[x"}})
+	assert.ErrorContains(t, err, `names: "qemu-[x": syntax error in pattern`)
+}
+
+func TestInstanceUUID(t *testing.T) {
+	assert.Equal(t, "6f3e8f4e-1c2b-4f7a-9d2e-0a1b2c3d4e5f", instanceUUID([]string{"/usr/bin/qemu-system-x86_64", "-name", "guest=instance-00000001",
+		"-uuid", "6f3e8f4e-1c2b-4f7a-9d2e-0a1b2c3d4e5f", "-smp", "1"}))
+	assert.Empty(t, instanceUUID([]string{"qemu-system-x86_64", "-uuid"}))
+	assert.Empty(t, instanceUUID(nil))
 }

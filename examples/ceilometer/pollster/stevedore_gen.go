@@ -19,4 +19,5 @@ func init() {
 	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewDisk", NewDisk)
 	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewNetwork", NewNetwork)
 	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewProcesses", NewProcesses)
+	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/pollster.NewProcess", NewProcess)
 }

@@ -242,7 +242,7 @@ func TestPluginReference(t *testing.T) {
 	dir := t.TempDir()
 	var b strings.Builder
 	b.WriteString("<!-- Written by `ceilometer plugins doc NAMESPACE` for each namespace; `go test ./cmd/ceilometer -run TestPluginReference -update` writes it again. -->\n\n")
-	for i, ns := range []string{"ceilometer.poll.central", "ceilometer.notification", "ceilometer.notification.source", "ceilometer.storage"} {
+	for i, ns := range []string{"ceilometer.poll.central", "ceilometer.poll.compute", "ceilometer.notification", "ceilometer.notification.source", "ceilometer.storage"} {
 		code, stdout, stderr := ceilometer(t, dir, "", "plugins", "doc", ns)
 		require.Equal(t, 0, code, stderr)
 		if i > 0 {

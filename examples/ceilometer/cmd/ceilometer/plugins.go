@@ -72,12 +72,21 @@ func pluginsReport(ctx context.Context, e *env) (*inspect.Report, error) {
 		stevedore.WithCatalog(c), stevedore.WithSettings(e.opts.Settings),
 		stevedore.WithOnLoadFailure(func(*stevedore.LoadError) {}), // in the report
 	}
-	pollsters, err := stevedore.New[pollster.Pollster](ctx, pollster.Namespace,
-		append(quiet, stevedore.WithInvokeArgs(e.cfg.Host), stevedore.WithAdapter(pollster.AdaptExec))...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", pollster.Namespace, err)
+	var polled []inspect.Outcome
+	for _, short := range e.cfg.PollingNamespaces {
+		ns := pollster.NamespacePrefix + short
+		pollsters, err := stevedore.New[pollster.Pollster](ctx, ns,
+			append(quiet, stevedore.WithInvokeArgs(e.cfg.Host), stevedore.WithAdapter(pollster.AdaptExec))...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ns, err)
+		}
+		defer pollsters.Close()
+		o := inspect.Of(pollsters)
+		if len(e.cfg.Pollsters) > 0 {
+			o.Loaded = slices.DeleteFunc(o.Loaded, func(ep entrypoints.EntryPoint) bool { return !slices.Contains(e.cfg.Pollsters, ep.Name) })
+		}
+		polled = append(polled, o)
 	}
-	defer pollsters.Close()
 	handlers, err := stevedore.New[notification.Handler](ctx, notification.Namespace, quiet...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", notification.Namespace, err)
@@ -96,18 +105,17 @@ func pluginsReport(ctx context.Context, e *env) (*inspect.Report, error) {
 
 	// What the agent leaves out of what loaded: the pollsters not in
 	// [agent] pollsters, and every driver but [agent] storage.
-	polled, stored := inspect.Of(pollsters), inspect.Of(drivers)
-	if len(e.cfg.Pollsters) > 0 {
-		polled.Loaded = slices.DeleteFunc(polled.Loaded, func(ep entrypoints.EntryPoint) bool { return !slices.Contains(e.cfg.Pollsters, ep.Name) })
-	}
+	stored := inspect.Of(drivers)
 	stored.Loaded = slices.DeleteFunc(stored.Loaded, func(ep entrypoints.EntryPoint) bool { return ep.Name != e.cfg.Storage })
 	consumed := inspect.Of(sources)
 	consumed.Loaded = slices.DeleteFunc(consumed.Loaded, func(ep entrypoints.EntryPoint) bool { return !slices.Contains(e.cfg.Sources, ep.Name) })
-	r := inspect.New(c, polled, inspect.Of(handlers), stored, consumed)
+	r := inspect.New(c, append(polled, inspect.Of(handlers), stored, consumed)...)
 	for i := range r.Entries {
 		en := &r.Entries[i]
 		switch {
-		case en.State == inspect.NotLoaded && en.Namespace == pollster.Namespace:
+		case en.State == inspect.Available && strings.HasPrefix(en.Namespace, pollster.NamespacePrefix):
+			en.State, en.Reason = inspect.NotLoaded, "not in [agent] polling_namespaces"
+		case en.State == inspect.NotLoaded && strings.HasPrefix(en.Namespace, pollster.NamespacePrefix):
 			en.Reason = "not in [agent] pollsters"
 		case en.State == inspect.NotLoaded && en.Namespace == source.Namespace:
 			en.Reason = "not in [agent] sources"
