@@ -126,10 +126,14 @@ type Agent struct {
 	store     *stevedore.DriverManager[storage.Storage]
 	sources   *stevedore.Manager[source.Source] // nil without [agent] sources
 
+	mounts []mount // the sources' handlers on the HTTP API
+
 	mu        sync.Mutex
 	unhandled map[string]int  // event types nobody handles, counted
 	polling   map[string]bool // pollsters whose last call has not returned, by namespace/name
-	requests  chan struct{}   // the notification requests being read and stored, MaxRequests at most
+	handling  int             // requests in the sources' handlers
+	draining  bool            // the HTTP API is stopping: no more requests
+	idle      sync.Cond       // handling fell to 0
 }
 
 // New loads the agent's plugins. Pollsters and handlers that fail to load
@@ -147,11 +151,12 @@ func New(ctx context.Context, cfg Config, opts Options) (*Agent, error) {
 	for i, short := range cfg.PollingNamespaces {
 		namespaces[i] = pollster.NamespacePrefix + short
 	}
-	if err := errors.Join(checkPluginTables(opts.Settings, c), checkPollsters(cfg.Pollsters, namespaces, c)); err != nil {
+	if err := errors.Join(checkPluginTables(opts.Settings, c), checkNames("agent.pollsters", "pollster", cfg.Pollsters, namespaces, c),
+		checkNames("agent.sources", "source", cfg.Sources, []string{source.Namespace}, c)); err != nil {
 		return nil, err
 	}
-	a := &Agent{cfg: cfg, logger: opts.logger(), opts: opts, unhandled: map[string]int{}, polling: map[string]bool{},
-		requests: make(chan struct{}, cfg.MaxRequests)}
+	a := &Agent{cfg: cfg, logger: opts.logger(), opts: opts, unhandled: map[string]int{}, polling: map[string]bool{}}
+	a.idle.L = &a.mu
 	common := opts.managerOptions(c)
 
 	// A manager per polling namespace. Pollsters in other processes
@@ -191,6 +196,9 @@ func New(ctx context.Context, cfg Config, opts Options) (*Agent, error) {
 			slices.Concat(common, []stevedore.Option{stevedore.WithInvokeArgs(a.logger), stevedore.WithRequired()})...)
 		if err != nil {
 			return nil, errors.Join(fmt.Errorf("notification sources: %w", err), a.store.Close(), a.handlers.Close(), a.closePollsters())
+		}
+		if err := a.mountSources(); err != nil {
+			return nil, errors.Join(err, a.sources.Close(), a.store.Close(), a.handlers.Close(), a.closePollsters())
 		}
 	}
 	a.logger.Info("plugins loaded", "pollsters", a.pollsterNames(), "handlers", a.handlers.Names(), "storage", cfg.Storage)
@@ -280,11 +288,11 @@ func (a *Agent) pollsterNames() []string {
 	return names
 }
 
-// Sink stores the samples of one message body from a source: nil once
-// they are stored; an error matching source.ErrRejected when a
-// notification of it is bad (the others are stored); any other error
-// when storing failed.
-func (a *Agent) Sink(ctx context.Context, body []byte) error {
+// Sink is the agent's source.Sink: it decodes one message body, hands its
+// notifications to their handlers and stores their samples. Its error
+// is not nil only when storing failed; what was bad is in the report's
+// Errors, each naming its notification by its place in the body.
+func (a *Agent) Sink(ctx context.Context, body []byte) (source.Report, error) {
 	ns, positions, decodeErrs := notification.Decode(body)
 	labels := make([]string, len(ns))
 	for i, pos := range positions {
@@ -292,15 +300,12 @@ func (a *Agent) Sink(ctx context.Context, body []byte) error {
 	}
 	rep, err := a.Ingest(ctx, ns, labels)
 	if err != nil {
-		return err
+		return rep, err
 	}
 	for _, err := range decodeErrs {
 		rep.Errors = append(rep.Errors, err.Error())
 	}
-	if len(rep.Errors) > 0 {
-		return fmt.Errorf("%w: %s", source.ErrRejected, strings.Join(rep.Errors, "; "))
-	}
-	return nil
+	return rep, nil
 }
 
 // Storage returns the storage driver.
@@ -419,14 +424,6 @@ func (a *Agent) poll(ctx context.Context, ext *stevedore.Extension[pollster.Poll
 	}
 }
 
-// IngestReport is what became of a batch of notifications.
-type IngestReport struct {
-	Notifications int            `json:"notifications"` // processed
-	Samples       int            `json:"samples"`       // stored
-	Unhandled     map[string]int `json:"unhandled,omitempty"`
-	Errors        []string       `json:"errors,omitempty"` // notifications a handler could not process
-}
-
 // Ingest hands each notification to its handlers and stores all their
 // samples in one batch. labels name the notifications in the report's
 // errors ("notification 3", "line 7"); without them, they are numbered
@@ -434,8 +431,8 @@ type IngestReport struct {
 // one that a handler rejects is reported and the others are still stored.
 // An error is returned only when storing fails, in which case nothing of
 // the batch is stored.
-func (a *Agent) Ingest(ctx context.Context, ns []notification.Notification, labels []string) (IngestReport, error) {
-	rep := IngestReport{Notifications: len(ns)}
+func (a *Agent) Ingest(ctx context.Context, ns []notification.Notification, labels []string) (source.Report, error) {
+	rep := source.Report{Notifications: len(ns)}
 	var samples []sample.Sample
 	var oldest time.Time // what the retention keeps; zero: everything
 	if a.cfg.Retention > 0 {

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +28,9 @@ import (
 	"github.com/stevedore-go/stevedore/examples/ceilometer/notification"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/pollster"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/source"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/source/filesource"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/source/httpsource"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/storage"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/storage/memory"
 )
@@ -74,6 +79,10 @@ volume   = "github.com/stevedore-go/stevedore/examples/ceilometer/notification.N
 
 [entry_points."ceilometer.storage"]
 memory = "github.com/stevedore-go/stevedore/examples/ceilometer/storage/memory.New"
+
+[entry_points."ceilometer.notification.source"]
+http = "github.com/stevedore-go/stevedore/examples/ceilometer/source/httpsource.New"
+file = "github.com/stevedore-go/stevedore/examples/ceilometer/source/filesource.New"
 `
 
 // world is a registry of test plugins and real handlers, and a logger
@@ -113,6 +122,8 @@ func newWorld(t *testing.T) *world {
 	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewInstance", notification.NewInstance)
 	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewVolume", notification.NewVolume)
 	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/storage/memory.New", memory.New)
+	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/source/httpsource.New", httpsource.New)
+	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/source/filesource.New", filesource.New)
 	logs := &syncBuffer{}
 	return &world{logs: logs, opts: Options{
 		Registry:  reg,
@@ -223,10 +234,16 @@ func TestIngest(t *testing.T) {
 	require.Empty(t, errs)
 	rep, err := a.Ingest(context.Background(), ns, nil)
 	require.NoError(t, err)
-	assert.Equal(t, IngestReport{Notifications: 4, Samples: 5, Unhandled: map[string]int{"image.upload": 1, "identity.project.created": 1}}, rep,
+	assert.Equal(t, source.Report{Notifications: 4, Samples: 5, Unhandled: map[string]int{"image.upload": 1, "identity.project.created": 1}}, rep,
 		"4 instance meters and volume.size; no image handler in this world")
 	assert.Len(t, stored(t, a, "volume.size"), 1)
 	assert.Equal(t, map[string]int{"image.upload": 1, "identity.project.created": 1}, a.Unhandled())
+}
+
+// response is the body of the http source's replies.
+type response struct {
+	source.Report
+	Error string `json:"error,omitempty"`
 }
 
 func post(t *testing.T, h http.Handler, body string) (int, response) {
@@ -460,41 +477,6 @@ func TestDiscoverWarnsOfMissingDirectories(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(w.logs.String(), "does not exist"), "the one that exists is not named")
 }
 
-// TestHTTPBoundsRequestsInFlight: beyond max_requests at once, a request
-// gets 503 with Retry-After before its body is read; a slot freed is
-// taken again.
-func TestHTTPBoundsRequestsInFlight(t *testing.T) {
-	cfg := testConfig()
-	cfg.MaxRequests = 1
-	a := newAgent(t, newWorld(t), cfg)
-	h := a.Handler()
-
-	// The first request's body is still arriving.
-	body, writer := io.Pipe()
-	first := make(chan int, 1)
-	go func() {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/notifications", body))
-		first <- rec.Code
-	}()
-	require.Eventually(t, func() bool { return len(a.requests) == 1 }, 5*time.Second, time.Millisecond)
-
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/notifications", strings.NewReader("[]")))
-	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
-	assert.Equal(t, "1", rec.Header().Get("Retry-After"))
-	assert.Contains(t, rec.Body.String(), "busy: 1 requests are being stored; retry")
-
-	volume := readTestdata(t, "volume.create.end.json")
-	_, err := writer.Write(volume)
-	require.NoError(t, err)
-	require.NoError(t, writer.Close())
-	assert.Equal(t, http.StatusAccepted, <-first)
-
-	code, _ := post(t, h, string(volume))
-	assert.Equal(t, http.StatusAccepted, code, "the slot is free again")
-}
-
 // TestIngestRefusesWhatRetentionDrops: a notification older than the
 // retention keeps would be stored, acknowledged and deleted at the next
 // expiry; it is refused instead, saying why, and the others are stored.
@@ -576,7 +558,11 @@ func TestDrainIsBounded(t *testing.T) {
 	body := string(readTestdata(t, "volume.create.end.json"))
 	_, err = fmt.Fprintf(conn, "POST /v1/notifications HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:len(body)/2])
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return len(a.requests) == 1 }, time.Minute, 10*time.Millisecond, "the request is being read")
+	require.Eventually(t, func() bool {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return a.handling == 1
+	}, time.Minute, 10*time.Millisecond, "the request is being read")
 
 	cancel()
 	select {
@@ -589,4 +575,35 @@ func TestDrainIsBounded(t *testing.T) {
 	reply, _ := io.ReadAll(conn)
 	assert.NotContains(t, string(reply), "202", "nothing acknowledged")
 	assert.Empty(t, stored(t, a, "volume.size"))
+}
+
+// Sources are plugins, which [agent] sources names: with only the file
+// source, notifications come from its spool directory and the HTTP API
+// has no /v1/notifications.
+func TestSources(t *testing.T) {
+	w := newWorld(t)
+	spool := t.TempDir()
+	w.opts.Settings = mustSettings(t, "[ceilometer.notification.source.file]\ndir = "+strconv.Quote(spool)+"\ninterval = \"10ms\"\n")
+	cfg := testConfig()
+	cfg.Sources = []string{"file"}
+	a := newAgent(t, w, cfg)
+	rec := httptest.NewRecorder()
+	a.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/notifications", strings.NewReader("{}")))
+	assert.Equal(t, http.StatusNotFound, rec.Code, "no http source, no intake")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, false) }()
+	require.NoError(t, os.WriteFile(filepath.Join(spool, "1.json"), readTestdata(t, "volume.create.end.json"), 0o644))
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(filepath.Join(spool, "1.json"))
+		return errors.Is(err, fs.ErrNotExist)
+	}, time.Minute, 10*time.Millisecond, "the file is taken")
+	cancel()
+	require.NoError(t, <-done)
+	assert.Len(t, stored(t, a, "volume.size"), 1)
+
+	cfg.Sources = []string{"http", "ftp"}
+	_, err := New(context.Background(), cfg, w.opts)
+	assert.EqualError(t, err, "agent.sources: no source called ftp; the sources are file, http")
 }

@@ -24,10 +24,9 @@ const DefaultConfigFile = "ceilometer.toml"
 //	listen      = "127.0.0.1:8777"  # where to accept notifications
 //	storage     = "sqlite"          # the storage driver
 //	concurrency = 4                 # pollsters polled at once
-//	max_requests = 4                # notification requests read and stored at once; more get 503
 //	host        = "node-1"          # resource id of the host's meters; default: the host name
 //	retention   = "720h"            # drop samples older than this; default 0: keep them all
-//	sources     = ["amqp"]          # where else notifications come from; default none: HTTP only
+//	sources     = ["http", "amqp"]  # where notifications come from; default: http, on listen
 //	request_timeout = "30s"         # how long a client may take to send a request
 //	drain_timeout   = "10s"         # on stop, how long requests in flight may take to finish
 //
@@ -43,7 +42,6 @@ type Config struct {
 	Listen            string        `toml:"listen"`
 	Storage           string        `toml:"storage"`
 	Concurrency       int           `toml:"concurrency"`
-	MaxRequests       int           `toml:"max_requests"`
 	Host              string        `toml:"host"`
 	Retention         time.Duration `toml:"retention"`
 	Sources           []string      `toml:"sources"`
@@ -58,7 +56,7 @@ func (Config) Defaults() Config {
 	if err != nil || host == "" {
 		host = "localhost"
 	}
-	return Config{Interval: 10 * time.Second, Listen: "127.0.0.1:8777", Storage: "sqlite", Concurrency: 4, MaxRequests: 4, Host: host,
+	return Config{Interval: 10 * time.Second, Listen: "127.0.0.1:8777", Storage: "sqlite", Concurrency: 4, Host: host, Sources: []string{"http"},
 		PollingNamespaces: []string{"central", "compute"},
 		RequestTimeout:    30 * time.Second, DrainTimeout: 10 * time.Second}
 }
@@ -110,9 +108,6 @@ func (c Config) Check() error {
 	var errs []error
 	if c.Interval < time.Second {
 		errs = append(errs, fmt.Errorf("agent.interval %v is shorter than a second", c.Interval))
-	}
-	if c.MaxRequests < 1 {
-		errs = append(errs, fmt.Errorf("agent.max_requests %d is below 1", c.MaxRequests))
 	}
 	if c.Concurrency < 1 {
 		errs = append(errs, fmt.Errorf("agent.concurrency %d is below 1", c.Concurrency))

@@ -24,7 +24,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, settings.Path(), "no file")
 	host, _ := os.Hostname()
-	assert.Equal(t, Config{Interval: 10 * time.Second, Listen: "127.0.0.1:8777", Storage: "sqlite", Concurrency: 4, MaxRequests: 4, Host: host, PollingNamespaces: []string{"central", "compute"},
+	assert.Equal(t, Config{Interval: 10 * time.Second, Listen: "127.0.0.1:8777", Storage: "sqlite", Concurrency: 4, Host: host, Sources: []string{"http"}, PollingNamespaces: []string{"central", "compute"},
 		RequestTimeout: 30 * time.Second, DrainTimeout: 10 * time.Second}, cfg)
 }
 

@@ -57,10 +57,11 @@ func checkPluginTables(settings *stevedore.Settings, c *entrypoints.Catalog) err
 	return settings.CheckTables(c, "ceilometer")
 }
 
-// checkPollsters reports the configured pollster names that no manifest
-// declares in the polling namespaces. Those that are declared but
-// disabled here (another platform) only get a warning, from NewNamed.
-func checkPollsters(names, namespaces []string, c *entrypoints.Catalog) error {
+// checkNames reports the names, of the configuration's key, that no
+// manifest declares in the namespaces: what of pollsters or sources.
+// Those that are declared but disabled here (another platform) only get
+// a warning, from NewNamed.
+func checkNames(key, what string, names, namespaces []string, c *entrypoints.Catalog) error {
 	var declared []string
 	for _, ns := range namespaces {
 		for _, ep := range c.EntryPoints(ns) {
@@ -75,8 +76,8 @@ func checkPollsters(names, namespaces []string, c *entrypoints.Catalog) error {
 	}
 	if len(unknown) > 0 {
 		slices.Sort(declared)
-		return fmt.Errorf("agent.pollsters: no pollster called %s; the pollsters are %s",
-			strings.Join(unknown, ", "), strings.Join(slices.Compact(declared), ", "))
+		return fmt.Errorf("%s: no %s called %s; the %ss are %s",
+			key, what, strings.Join(unknown, ", "), what, strings.Join(slices.Compact(declared), ", "))
 	}
 	return nil
 }

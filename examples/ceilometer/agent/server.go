@@ -11,35 +11,24 @@ import (
 	"sync"
 	"time"
 
-	"github.com/stevedore-go/stevedore/examples/ceilometer/notification"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/source"
 )
-
-// maxBody bounds the size of a batch of notifications.
-const maxBody = 16 << 20
-
-// replyTimeout is how long a reply may take to write, counted from when
-// its notifications are stored: however long storing took, the client
-// hears that they were, rather than retry and store them twice.
-const replyTimeout = 10 * time.Second
 
 // Handler returns the agent's HTTP API:
 //
-//	POST /v1/notifications   one notification, or a JSON array of them
 //	GET  /v1/plugins         the plugins it runs, {"plugins": [Running...]}
 //	GET  /healthz            200 when the agent runs
 //
-// Notifications are stored before the response is written: a 202 means
-// they are kept, and the reply has replyTimeout to reach the client
-// once they are. Beyond [agent] max_requests at once, a request gets a
-// 503 with Retry-After, before its body is read. A batch with malformed
-// notifications, or notifications a handler rejects, gets a 400 that
-// names each problem by its index in the batch, and its valid rest is
-// stored regardless.
+// and what the sources that are source.Mounters serve, such as the http
+// source's POST /v1/notifications.
 func (a *Agent) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/notifications", a.serveNotifications)
+	for _, m := range a.mounts {
+		mux.Handle(m.pattern, a.track(m.handler))
+	}
 	mux.HandleFunc("GET /v1/plugins", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, struct {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(struct {
 			Plugins []Running `json:"plugins"`
 		}{a.Plugins()})
 	})
@@ -47,62 +36,56 @@ func (a *Agent) Handler() http.Handler {
 	return mux
 }
 
-// response is the body of every reply to POST /v1/notifications.
-type response struct {
-	IngestReport
-	Error string `json:"error,omitempty"`
+// mount is a handler a source serves on the agent's HTTP API.
+type mount struct {
+	source, pattern string
+	handler         http.Handler
 }
 
-func (a *Agent) serveNotifications(w http.ResponseWriter, r *http.Request) {
-	// A body being decoded takes several times its size in memory: the
-	// requests in flight are bounded, and the others told to come back.
-	select {
-	case a.requests <- struct{}{}:
-		defer func() { <-a.requests }()
-	default:
-		w.Header().Set("Retry-After", "1")
-		writeJSON(w, http.StatusServiceUnavailable, response{Error: fmt.Sprintf("busy: %d requests are being stored; retry", cap(a.requests))})
-		return
+// mountSources asks each source that is a source.Mounter for its handler.
+// Two that want one pattern are an error.
+func (a *Agent) mountSources() error {
+	if a.sources == nil {
+		return nil
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		status := http.StatusBadRequest
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			status = http.StatusRequestEntityTooLarge
+	for _, ext := range a.sources.Extensions() {
+		m, ok := ext.Obj.(source.Mounter)
+		if !ok {
+			continue
 		}
-		writeJSON(w, status, response{Error: "read body: " + err.Error()})
-		return
+		pattern, h := m.Mount(a.Sink)
+		for _, other := range a.mounts {
+			if other.pattern == pattern {
+				return fmt.Errorf("notification sources %s and %s both serve %q", other.source, ext.Name, pattern)
+			}
+		}
+		a.mounts = append(a.mounts, mount{ext.Name, pattern, h})
 	}
-	ns, positions, decodeErrs := notification.Decode(body)
-	labels := make([]string, len(ns))
-	for i, pos := range positions {
-		labels[i] = fmt.Sprintf("notification %d", pos)
-	}
-	rep, err := a.Ingest(r.Context(), ns, labels)
-	// The server's write timeout counts from the request's start: a reply
-	// after a long store would be cut off, and the client retry.
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(replyTimeout))
-	if err != nil {
-		a.logger.Error("notifications not stored", "err", err)
-		writeJSON(w, http.StatusInternalServerError, response{Error: err.Error()})
-		return
-	}
-	for _, err := range decodeErrs {
-		rep.Errors = append(rep.Errors, err.Error())
-	}
-	status := http.StatusAccepted
-	if len(rep.Errors) > 0 {
-		status = http.StatusBadRequest
-		a.logger.Warn("rejected notifications", "count", len(rep.Errors), "first", rep.Errors[0])
-	}
-	writeJSON(w, status, response{IngestReport: rep})
+	return nil
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+// track counts the requests in h, which the stop waits for; once it has
+// begun, new ones get a 503.
+func (a *Agent) track(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		if a.draining {
+			a.mu.Unlock()
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "the agent is stopping", http.StatusServiceUnavailable)
+			return
+		}
+		a.handling++
+		a.mu.Unlock()
+		defer func() {
+			a.mu.Lock()
+			if a.handling--; a.handling == 0 {
+				a.idle.Broadcast()
+			}
+			a.mu.Unlock()
+		}()
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Run polls every Config.Interval (first at once), expires samples older
@@ -126,7 +109,7 @@ func (a *Agent) Run(ctx context.Context, listen bool) error {
 			Handler:           a.Handler(),
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       a.cfg.RequestTimeout,
-			WriteTimeout:      a.cfg.RequestTimeout, // extended for the reply once stored
+			WriteTimeout:      a.cfg.RequestTimeout, // the http source extends it for its reply, once stored
 			IdleTimeout:       2 * time.Minute,
 		}
 		go func() { served <- srv.Serve(ln) }()
@@ -200,11 +183,13 @@ func (a *Agent) shutdown(srv *http.Server, served chan error) error {
 		err = srv.Close()
 	}
 	// Shutdown and Close do not wait for the handlers themselves; the
-	// storage must outlive them. Taking every request slot waits for them
-	// (and turns away any latecomer).
-	for range cap(a.requests) {
-		a.requests <- struct{}{}
+	// storage must outlive them.
+	a.mu.Lock()
+	a.draining = true
+	for a.handling > 0 {
+		a.idle.Wait()
 	}
+	a.mu.Unlock()
 	if served := <-served; !errors.Is(served, http.ErrServerClosed) {
 		return errors.Join(fmt.Errorf("serve: %w", served), err)
 	}

@@ -1,9 +1,14 @@
-// Package source defines where the agent's notifications come from, other
-// than its HTTP intake: sources are plugins of the namespace
-// "ceilometer.notification.source", which the agent loads by the names of
-// [agent] sources (stevedore.NewNamed) and runs beside its pollsters. The
-// one this program ships, "amqp", consumes OpenStack's notification topics
-// from RabbitMQ, as Ceilometer's notification agent does.
+// Package source defines where the agent's notifications come from:
+// sources are plugins of the namespace "ceilometer.notification.source",
+// which the agent loads by the names of [agent] sources (stevedore.NewNamed,
+// every one required) and runs beside its pollsters. This program ships
+// three:
+//
+//   - "http" (the default): POST /v1/notifications on the agent's HTTP API;
+//   - "amqp": OpenStack's notification topics on RabbitMQ, consumed as
+//     Ceilometer's notification agent does;
+//   - "file": a spool directory of files of notifications, each removed
+//     once stored.
 //
 // A source's factory takes the agent's *slog.Logger (given with
 // stevedore.WithInvokeArgs) and, last, its settings struct, decoded from
@@ -12,7 +17,7 @@ package source
 
 import (
 	"context"
-	"errors"
+	"net/http"
 )
 
 // Namespace is where notification sources declare themselves.
@@ -22,18 +27,33 @@ const Namespace = "ceilometer.notification.source"
 // them, bare or in oslo.messaging's envelope, to a Sink.
 type Source interface {
 	// Run delivers until ctx is done, and then returns nil. A message is
-	// acknowledged to its sender only once sink has returned nil for it:
-	// what Run acknowledged is stored. Run survives its sender going
-	// away, connecting again with backoff.
+	// acknowledged to its sender only once sink has returned a nil error
+	// for it: what Run acknowledged is stored. Run survives its sender
+	// going away, connecting again with backoff.
 	Run(ctx context.Context, sink Sink) error
 }
 
-// Sink stores the samples of one message body. It returns nil once they
-// are stored; an error matching ErrRejected when the body itself is bad,
-// which no retry can mend (the good notifications of an array are stored
-// all the same); and any other error when storing failed, so that the
-// message may be delivered again later.
-type Sink func(ctx context.Context, body []byte) error
+// Mounter is a Source whose senders come to the agent's HTTP API (its
+// [agent] listen address): the agent serves the handler Mount returns
+// at pattern, an http.ServeMux pattern such as "POST /v1/notifications",
+// as well as calling Run. The handler must not outlive a request.
+type Mounter interface {
+	Source
+	Mount(sink Sink) (pattern string, handler http.Handler)
+}
 
-// ErrRejected is matched by a Sink's error for a body that is bad.
-var ErrRejected = errors.New("notification rejected")
+// Sink stores the samples of one message body and reports what became of
+// it. Its error is not nil only when storing failed, in which case
+// nothing of the body is stored and it may be delivered again later. A
+// body that is bad, wholly or in part (malformed JSON, a notification a
+// handler rejects), has Report.Errors; its good notifications are stored
+// all the same, and no retry can mend the rest.
+type Sink func(ctx context.Context, body []byte) (Report, error)
+
+// Report is what became of one message body.
+type Report struct {
+	Notifications int            `json:"notifications"`       // processed
+	Samples       int            `json:"samples"`             // stored
+	Unhandled     map[string]int `json:"unhandled,omitempty"` // no handler takes these event types: counted, not errors
+	Errors        []string       `json:"errors,omitempty"`    // what was bad, each naming its notification
+}

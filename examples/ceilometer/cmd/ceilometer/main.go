@@ -43,6 +43,8 @@ import (
 	// The built-in storage drivers; pollsters and handlers come with the
 	// agent package.
 	_ "github.com/stevedore-go/stevedore/examples/ceilometer/source/amqp"
+	_ "github.com/stevedore-go/stevedore/examples/ceilometer/source/filesource"
+	_ "github.com/stevedore-go/stevedore/examples/ceilometer/source/httpsource"
 	_ "github.com/stevedore-go/stevedore/examples/ceilometer/storage/jsonl"
 	_ "github.com/stevedore-go/stevedore/examples/ceilometer/storage/memory"
 	_ "github.com/stevedore-go/stevedore/examples/ceilometer/storage/postgres"

@@ -61,8 +61,8 @@ func (e exitStatus) Error() string { return "exit status " + strconv.Itoa(int(e)
 // pluginsReport loads each namespace as the agent would and reports what
 // became of every entry point. Every pollster and handler is made (their
 // factories are cheap), so that one the configuration leaves out still
-// shows whether it would load; storage drivers are only resolved, not
-// opened.
+// shows whether it would load; storage drivers and sources are only
+// resolved, not opened (they need their settings, and connect).
 func pluginsReport(ctx context.Context, e *env) (*inspect.Report, error) {
 	c, err := agent.Discover(ctx, e.opts)
 	if err != nil {
@@ -97,7 +97,7 @@ func pluginsReport(ctx context.Context, e *env) (*inspect.Report, error) {
 		return nil, fmt.Errorf("%s: %w", storage.Namespace, err)
 	}
 	defer drivers.Close()
-	sources, err := stevedore.New[source.Source](ctx, source.Namespace, append(quiet, stevedore.WithInvokeArgs(e.opts.Logger))...)
+	sources, err := stevedore.New[any](ctx, source.Namespace, quiet...) // any: resolved, not invoked (they need their settings)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source.Namespace, err)
 	}

@@ -156,16 +156,16 @@ func (c *Consumer) session(ctx context.Context, sink source.Sink) error {
 				return errors.New("the broker ended the consumer (queue deleted, or connection closed)")
 			}
 		}
-		err := sink(ctx, d.Body)
+		rep, err := sink(ctx, d.Body)
 		switch {
-		case err == nil:
+		case err == nil && len(rep.Errors) == 0:
 			backoff = 100 * time.Millisecond
 			if err := d.Ack(false); err != nil {
 				return fmt.Errorf("ack: %w", err)
 			}
-		case errors.Is(err, source.ErrRejected):
+		case err == nil:
 			c.logger.Error("amqp: message rejected to the dead-letter queue", "queue", c.s.Queue+".dead",
-				"exchange", d.Exchange, "routing_key", d.RoutingKey, "err", err)
+				"exchange", d.Exchange, "routing_key", d.RoutingKey, "errors", rep.Errors)
 			if err := d.Reject(false); err != nil {
 				return fmt.Errorf("reject: %w", err)
 			}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -119,21 +118,21 @@ type recorder struct {
 	failures map[string]int // body substring → how many times to fail
 }
 
-func (r *recorder) sink(_ context.Context, body []byte) error {
+func (r *recorder) sink(_ context.Context, body []byte) (source.Report, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := string(body)
 	if strings.Contains(s, "poison") {
-		return fmt.Errorf("body: not JSON: %w", source.ErrRejected)
+		return source.Report{Errors: []string{"body: not JSON"}}, nil
 	}
 	for k, n := range r.failures {
 		if strings.Contains(s, k) && n > 0 {
 			r.failures[k]--
-			return errors.New("database is down")
+			return source.Report{}, errors.New("database is down")
 		}
 	}
 	r.stored = append(r.stored, s)
-	return nil
+	return source.Report{Notifications: 1, Samples: 1}, nil
 }
 
 func (r *recorder) len() int {
