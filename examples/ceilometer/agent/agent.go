@@ -288,24 +288,34 @@ func (a *Agent) pollsterNames() []string {
 	return names
 }
 
-// Sink is the agent's source.Sink: it decodes one message body, hands its
-// notifications to their handlers and stores their samples. Its error
-// is not nil only when storing failed; what was bad is in the report's
-// Errors, each naming its notification by its place in the body.
-func (a *Agent) Sink(ctx context.Context, body []byte) (source.Report, error) {
-	ns, positions, decodeErrs := notification.Decode(body)
-	labels := make([]string, len(ns))
-	for i, pos := range positions {
-		labels[i] = fmt.Sprintf("notification %d", pos)
+// Sink is the agent's source.Sink: it decodes each message body, hands
+// its notifications to their handlers and stores the samples of all the
+// bodies in one batch, reporting on each. Its error is not nil only when
+// storing failed, and then nothing of them is stored; what was bad is in
+// each report's Errors, naming its notification by its place in the
+// body.
+func (a *Agent) Sink(ctx context.Context, bodies ...[]byte) ([]source.Report, error) {
+	reps := make([]source.Report, len(bodies))
+	var samples []sample.Sample
+	for i, body := range bodies {
+		ns, positions, decodeErrs := notification.Decode(body)
+		labels := make([]string, len(ns))
+		for j, pos := range positions {
+			labels[j] = fmt.Sprintf("notification %d", pos)
+		}
+		got := a.process(ctx, ns, labels, &reps[i])
+		for _, err := range decodeErrs {
+			reps[i].Errors = append(reps[i].Errors, err.Error())
+		}
+		samples = append(samples, got...)
 	}
-	rep, err := a.Ingest(ctx, ns, labels)
-	if err != nil {
-		return rep, err
+	if err := a.store.Driver().Record(ctx, samples); err != nil {
+		for i := range reps {
+			reps[i].Samples = 0
+		}
+		return reps, fmt.Errorf("store samples of notifications: %w", err)
 	}
-	for _, err := range decodeErrs {
-		rep.Errors = append(rep.Errors, err.Error())
-	}
-	return rep, nil
+	return reps, nil
 }
 
 // Storage returns the storage driver.
@@ -432,7 +442,20 @@ func (a *Agent) poll(ctx context.Context, ext *stevedore.Extension[pollster.Poll
 // An error is returned only when storing fails, in which case nothing of
 // the batch is stored.
 func (a *Agent) Ingest(ctx context.Context, ns []notification.Notification, labels []string) (source.Report, error) {
-	rep := source.Report{Notifications: len(ns)}
+	var rep source.Report
+	samples := a.process(ctx, ns, labels, &rep)
+	if err := a.store.Driver().Record(ctx, samples); err != nil {
+		rep.Samples = 0
+		return rep, fmt.Errorf("store samples of notifications: %w", err)
+	}
+	return rep, nil
+}
+
+// process hands each notification to its handlers and returns the valid
+// samples they made, adding to rep what became of the notifications (its
+// Samples count those returned, to be stored).
+func (a *Agent) process(ctx context.Context, ns []notification.Notification, labels []string, rep *source.Report) []sample.Sample {
+	rep.Notifications += len(ns)
 	var samples []sample.Sample
 	var oldest time.Time // what the retention keeps; zero: everything
 	if a.cfg.Retention > 0 {
@@ -470,11 +493,8 @@ func (a *Agent) Ingest(ctx context.Context, ns []notification.Notification, labe
 			samples = append(samples, s)
 		}
 	}
-	if err := a.store.Driver().Record(ctx, samples); err != nil {
-		return rep, fmt.Errorf("store samples of notifications: %w", err)
-	}
-	rep.Samples = len(samples)
-	return rep, nil
+	rep.Samples += len(samples)
+	return samples
 }
 
 // handlerError says which handler failed and why, without the manifest

@@ -607,3 +607,18 @@ func TestSources(t *testing.T) {
 	_, err := New(context.Background(), cfg, w.opts)
 	assert.EqualError(t, err, "agent.sources: no source called ftp; the sources are file, http")
 }
+
+// Sink stores the samples of every body it is given in one batch, and
+// reports on each body in its order.
+func TestSinkBatches(t *testing.T) {
+	a := newAgent(t, newWorld(t), testConfig())
+	volume := readTestdata(t, "volume.create.end.json")
+	resize := readTestdata(t, "volume.resize.end.json")
+	reps, err := a.Sink(context.Background(), volume, []byte("{not json"), resize)
+	require.NoError(t, err)
+	require.Len(t, reps, 3)
+	assert.Equal(t, source.Report{Notifications: 1, Samples: 1}, reps[0])
+	assert.Equal(t, []string{"body: not JSON: invalid character 'n' looking for beginning of object key string"}, reps[1].Errors)
+	assert.Equal(t, source.Report{Notifications: 1, Samples: 1}, reps[2])
+	assert.Len(t, stored(t, a, "volume.size"), 2)
+}

@@ -96,12 +96,14 @@ postgres = "github.com/stevedore-go/stevedore/examples/ceilometer/storage/postgr
 		b.Fatal(err)
 	}
 	var stored atomic.Int64
-	sink := source.Sink(func(ctx context.Context, body []byte) (source.Report, error) {
-		rep, err := a.Sink(ctx, body)
-		if err == nil && len(rep.Errors) == 0 {
-			stored.Add(1)
+	sink := source.Sink(func(ctx context.Context, bodies ...[]byte) ([]source.Report, error) {
+		reps, err := a.Sink(ctx, bodies...)
+		for _, rep := range reps {
+			if err == nil && len(rep.Errors) == 0 {
+				stored.Add(1)
+			}
 		}
-		return rep, err
+		return reps, err
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -42,13 +42,16 @@ type Mounter interface {
 	Mount(sink Sink) (pattern string, handler http.Handler)
 }
 
-// Sink stores the samples of one message body and reports what became of
-// it. Its error is not nil only when storing failed, in which case
-// nothing of the body is stored and it may be delivered again later. A
-// body that is bad, wholly or in part (malformed JSON, a notification a
-// handler rejects), has Report.Errors; its good notifications are stored
-// all the same, and no retry can mend the rest.
-type Sink func(ctx context.Context, body []byte) (Report, error)
+// Sink stores the samples of message bodies, all in one batch, and
+// reports what became of each, in their order. Its error is not nil only
+// when storing failed, in which case nothing of the bodies is stored and
+// they may be delivered again later. A body that is bad, wholly or in
+// part (malformed JSON, a notification a handler rejects), has
+// Report.Errors; its good notifications are stored all the same, and no
+// retry can mend the rest. A source that has several bodies at hand
+// (a prefetch window) stores them in one call: one transaction, rather
+// than one each.
+type Sink func(ctx context.Context, bodies ...[]byte) ([]Report, error)
 
 // Report is what became of one message body.
 type Report struct {

@@ -6,6 +6,8 @@
 // durable queue of its own to each, for the priorities Ceilometer meters
 // (info and sample), and consumes it with manual acknowledgements:
 //
+//   - the messages at hand, up to the prefetch window, are stored in one
+//     transaction;
 //   - a message is acknowledged only once its samples are stored, so
 //     that nothing acknowledged is lost, whatever happens to the agent
 //     (at least once: a message whose storing succeeded just before the
@@ -13,9 +15,9 @@
 //   - a message that is not a notification (bad JSON, a notification that
 //     lacks its fields) is rejected to a dead-letter queue, once, never
 //     retried;
-//   - a message that could not be stored (the database is down) is given
+//   - messages that could not be stored (the database is down) are given
 //     back to the queue, and the source waits, with backoff, before it
-//     takes the next;
+//     takes more;
 //   - at most prefetch messages are in the agent at once;
 //   - when the broker goes away, the source connects again with backoff.
 //
@@ -146,40 +148,60 @@ func (c *Consumer) session(ctx context.Context, sink source.Sink) error {
 	c.logger.Info("amqp: consuming", "broker", c.where, "queue", c.s.Queue, "exchanges", c.s.Exchanges)
 	backoff := 100 * time.Millisecond
 	for {
-		var d amqp.Delivery
-		var ok bool
+		var batch []amqp.Delivery
 		select {
 		case <-ctx.Done():
 			return nil // unacknowledged messages go back to the queue with the connection
-		case d, ok = <-deliveries:
+		case d, ok := <-deliveries:
 			if !ok {
 				return errors.New("the broker ended the consumer (queue deleted, or connection closed)")
 			}
+			batch = append(batch, d)
 		}
-		rep, err := sink(ctx, d.Body)
-		switch {
-		case err == nil && len(rep.Errors) == 0:
-			backoff = 100 * time.Millisecond
-			if err := d.Ack(false); err != nil {
-				return fmt.Errorf("ack: %w", err)
+		// And what else has arrived, up to the prefetch window: stored in
+		// one transaction.
+	more:
+		for len(batch) < c.s.Prefetch {
+			select {
+			case d, ok := <-deliveries:
+				if !ok {
+					break more
+				}
+				batch = append(batch, d)
+			default:
+				break more
 			}
-		case err == nil:
-			c.logger.Error("amqp: message rejected to the dead-letter queue", "queue", c.s.Queue+".dead",
-				"exchange", d.Exchange, "routing_key", d.RoutingKey, "errors", rep.Errors)
-			if err := d.Reject(false); err != nil {
-				return fmt.Errorf("reject: %w", err)
-			}
-		default:
-			// Storing failed: the message goes back, for this agent or
+		}
+		bodies := make([][]byte, len(batch))
+		for i, d := range batch {
+			bodies[i] = d.Body
+		}
+		reps, err := sink(ctx, bodies...)
+		if err != nil {
+			// Storing failed: the messages go back, for this agent or
 			// another, and this one waits before it takes more.
-			c.logger.Error("amqp: could not store; the message goes back to the queue", "in", backoff, "err", err)
-			if err := d.Nack(false, true); err != nil {
+			c.logger.Error("amqp: could not store; the messages go back to the queue", "messages", len(batch), "in", backoff, "err", err)
+			if err := batch[len(batch)-1].Nack(true, true); err != nil {
 				return fmt.Errorf("nack: %w", err)
 			}
 			if !sleep(ctx, backoff) {
 				return nil
 			}
 			backoff = min(2*backoff, c.s.MaxBackoff)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		for i, d := range batch {
+			if len(reps[i].Errors) == 0 {
+				err = d.Ack(false)
+			} else {
+				c.logger.Error("amqp: message rejected to the dead-letter queue", "queue", c.s.Queue+".dead",
+					"exchange", d.Exchange, "routing_key", d.RoutingKey, "errors", reps[i].Errors)
+				err = d.Reject(false)
+			}
+			if err != nil {
+				return fmt.Errorf("acknowledge: %w", err)
+			}
 		}
 	}
 }

@@ -118,21 +118,27 @@ type recorder struct {
 	failures map[string]int // body substring → how many times to fail
 }
 
-func (r *recorder) sink(_ context.Context, body []byte) (source.Report, error) {
+func (r *recorder) sink(_ context.Context, bodies ...[]byte) ([]source.Report, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := string(body)
-	if strings.Contains(s, "poison") {
-		return source.Report{Errors: []string{"body: not JSON"}}, nil
-	}
-	for k, n := range r.failures {
-		if strings.Contains(s, k) && n > 0 {
-			r.failures[k]--
-			return source.Report{}, errors.New("database is down")
+	reps := make([]source.Report, len(bodies))
+	for _, body := range bodies {
+		for k, n := range r.failures {
+			if strings.Contains(string(body), k) && n > 0 {
+				r.failures[k]--
+				return reps, errors.New("database is down") // none of the batch stored
+			}
 		}
 	}
-	r.stored = append(r.stored, s)
-	return source.Report{Notifications: 1, Samples: 1}, nil
+	for i, body := range bodies {
+		if s := string(body); strings.Contains(s, "poison") {
+			reps[i].Errors = []string{"body: not JSON"}
+		} else {
+			r.stored = append(r.stored, s)
+			reps[i] = source.Report{Notifications: 1, Samples: 1}
+		}
+	}
+	return reps, nil
 }
 
 func (r *recorder) len() int {

@@ -130,9 +130,11 @@ func (sp *Spool) take(ctx context.Context, name string, sink source.Sink) error 
 	}
 	var rep source.Report
 	if err == nil {
-		if rep, err = sink(ctx, body); err != nil {
+		reps, err := sink(ctx, body)
+		if err != nil {
 			return fmt.Errorf("%s: not stored; tried again at the next scan: %w", name, err)
 		}
+		rep = reps[0]
 	} else {
 		rep.Errors = []string{err.Error()}
 	}

@@ -25,19 +25,22 @@ type recorder struct {
 	down   bool
 }
 
-func (r *recorder) sink(_ context.Context, body []byte) (source.Report, error) {
+func (r *recorder) sink(_ context.Context, bodies ...[]byte) ([]source.Report, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := string(body)
+	if len(bodies) != 1 {
+		panic("the file source sinks one file at a time")
+	}
+	s := string(bodies[0])
 	switch {
 	case strings.Contains(s, "down") && r.down:
-		return source.Report{}, errors.New("database is down")
+		return []source.Report{{}}, errors.New("database is down")
 	case strings.Contains(s, "bad"):
 		r.stored = append(r.stored, s)
-		return source.Report{Notifications: 2, Samples: 1, Errors: []string{"notification 1: missing payload"}}, nil
+		return []source.Report{{Notifications: 2, Samples: 1, Errors: []string{"notification 1: missing payload"}}}, nil
 	}
 	r.stored = append(r.stored, s)
-	return source.Report{Notifications: 1, Samples: 1}, nil
+	return []source.Report{{Notifications: 1, Samples: 1}}, nil
 }
 
 func write(t *testing.T, dir, name, body string) {

@@ -110,7 +110,11 @@ func (src *Source) serve(w http.ResponseWriter, r *http.Request, sink source.Sin
 		writeJSON(w, status, response{Error: "read body: " + err.Error()})
 		return
 	}
-	rep, err := sink(r.Context(), body)
+	reps, err := sink(r.Context(), body)
+	var rep source.Report
+	if len(reps) == 1 {
+		rep = reps[0]
+	}
 	// The server's write timeout counts from the request's start: a reply
 	// after a long store would be cut off, and the client retry.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(replyTimeout))

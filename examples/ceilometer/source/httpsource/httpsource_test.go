@@ -18,6 +18,18 @@ import (
 	"github.com/stevedore-go/stevedore/stevedoretest"
 )
 
+// each makes a Sink of a function of one body, which is what the http
+// source gives a Sink.
+func each(f func(ctx context.Context, body []byte) (source.Report, error)) source.Sink {
+	return func(ctx context.Context, bodies ...[]byte) ([]source.Report, error) {
+		if len(bodies) != 1 {
+			panic("the http source sinks one body at a time")
+		}
+		rep, err := f(ctx, bodies[0])
+		return []source.Report{rep}, err
+	}
+}
+
 func mounted(t *testing.T, s Settings, sink source.Sink) http.Handler {
 	t.Helper()
 	src, err := New(nil, s)
@@ -47,7 +59,7 @@ func reply(t *testing.T, rec *httptest.ResponseRecorder) (rep source.Report, err
 // part), 500 not stored, 413 too large; the report comes back as the
 // sink made it.
 func TestReplies(t *testing.T) {
-	h := mounted(t, Settings{}.Defaults(), func(_ context.Context, body []byte) (source.Report, error) {
+	h := mounted(t, Settings{}.Defaults(), each(func(_ context.Context, body []byte) (source.Report, error) {
 		switch string(body) {
 		case "good":
 			return source.Report{Notifications: 2, Samples: 3, Unhandled: map[string]int{"x.y": 1}}, nil
@@ -55,7 +67,7 @@ func TestReplies(t *testing.T) {
 			return source.Report{Notifications: 2, Samples: 1, Errors: []string{"notification 1: missing payload"}}, nil
 		}
 		return source.Report{}, errors.New("database is down")
-	})
+	}))
 	rec := post(h, strings.NewReader("good"))
 	assert.Equal(t, http.StatusAccepted, rec.Code)
 	rep, _ := reply(t, rec)
@@ -88,10 +100,10 @@ func TestBoundsRequestsInFlight(t *testing.T) {
 	var sunk []string
 	src, err := New(nil, Settings{MaxRequests: 1})
 	require.NoError(t, err)
-	_, h := src.(source.Mounter).Mount(func(_ context.Context, body []byte) (source.Report, error) {
+	_, h := src.(source.Mounter).Mount(each(func(_ context.Context, body []byte) (source.Report, error) {
 		sunk = append(sunk, string(body))
 		return source.Report{Notifications: 1}, nil
-	})
+	}))
 
 	// The first request's body is still arriving.
 	body, writer := io.Pipe()
