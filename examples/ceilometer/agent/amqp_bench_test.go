@@ -80,7 +80,7 @@ postgres = "github.com/stevedore-go/stevedore/examples/ceilometer/storage/postgr
 	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/storage/sqlite.Open", sqlite.Open)
 	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/storage/postgres.Open", postgres.Open)
 	cfg := testConfig()
-	cfg.Storage = driver
+	cfg.Storage, cfg.Sources = driver, nil // the benchmark runs the source itself
 	a, err := New(context.Background(), cfg, Options{Registry: reg, Settings: mustSettings(b, settings),
 		Discovery: []entrypoints.Option{entrypoints.WithEnv(false)}})
 	if err != nil {

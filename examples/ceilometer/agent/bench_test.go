@@ -31,7 +31,7 @@ sqlite = "github.com/stevedore-go/stevedore/examples/ceilometer/storage/sqlite.O
 			settings := mustSettings(b, `[ceilometer.storage.sqlite]
 path = "`+filepath.ToSlash(filepath.Join(b.TempDir(), "bench.db"))+`"`)
 			cfg := testConfig()
-			cfg.Storage = "sqlite"
+			cfg.Storage, cfg.Sources = "sqlite", nil
 			a, err := New(context.Background(), cfg, Options{Registry: reg, Settings: settings,
 				Discovery: []entrypoints.Option{entrypoints.WithEnv(false)}})
 			if err != nil {

@@ -76,8 +76,11 @@ func checkNames(key, what string, names, namespaces []string, c *entrypoints.Cat
 	}
 	if len(unknown) > 0 {
 		slices.Sort(declared)
-		return fmt.Errorf("%s: no %s called %s; the %ss are %s",
-			key, what, strings.Join(unknown, ", "), what, strings.Join(slices.Compact(declared), ", "))
+		known := "no manifest declares any"
+		if len(declared) > 0 {
+			known = fmt.Sprintf("the %ss are %s", what, strings.Join(slices.Compact(declared), ", "))
+		}
+		return fmt.Errorf("%s: no %s called %s; %s", key, what, strings.Join(unknown, ", "), known)
 	}
 	return nil
 }

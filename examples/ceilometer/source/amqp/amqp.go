@@ -39,6 +39,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -159,7 +160,9 @@ func (c *Consumer) session(ctx context.Context, sink source.Sink) error {
 			batch = append(batch, d)
 		}
 		// And what else has arrived, up to the prefetch window: stored in
-		// one transaction.
+		// one transaction. The client hands deliveries over from a
+		// goroutine of its own, which is let run once before giving up.
+		yielded := false
 	more:
 		for len(batch) < c.s.Prefetch {
 			select {
@@ -167,9 +170,13 @@ func (c *Consumer) session(ctx context.Context, sink source.Sink) error {
 				if !ok {
 					break more
 				}
-				batch = append(batch, d)
+				batch, yielded = append(batch, d), false
 			default:
-				break more
+				if yielded {
+					break more
+				}
+				runtime.Gosched()
+				yielded = true
 			}
 		}
 		bodies := make([][]byte, len(batch))
