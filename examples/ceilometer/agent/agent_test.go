@@ -622,3 +622,32 @@ func TestSinkBatches(t *testing.T) {
 	assert.Equal(t, source.Report{Notifications: 1, Samples: 1}, reps[2])
 	assert.Len(t, stored(t, a, "volume.size"), 2)
 }
+
+// mounter is a source that serves pattern on the agent's HTTP API.
+type mounter struct{ pattern string }
+
+func (mounter) Run(ctx context.Context, _ source.Sink) error { <-ctx.Done(); return nil }
+func (m mounter) Mount(source.Sink) (string, http.Handler) {
+	return m.pattern, http.NotFoundHandler()
+}
+
+// Sources that would serve one pattern, or one of the agent's own, are
+// refused when the agent starts.
+func TestMountConflicts(t *testing.T) {
+	w := newWorld(t)
+	w.opts.Registry.Register("example.com/test.Again", func(*slog.Logger) source.Source { return mounter{"POST /v1/notifications"} })
+	w.opts.Registry.Register("example.com/test.Health", func(*slog.Logger) source.Source { return mounter{"GET /healthz"} })
+	w.opts.Discovery = append(w.opts.Discovery, entrypoints.WithFS(fstest.MapFS{"m.toml": {Data: []byte(`
+[entry_points."ceilometer.notification.source"]
+again = "example.com/test.Again"
+health = "example.com/test.Health"
+`)}}))
+	cfg := testConfig()
+	cfg.Sources = []string{"http", "again"}
+	_, err := New(context.Background(), cfg, w.opts)
+	assert.EqualError(t, err, `notification sources again and http both serve "POST /v1/notifications"`)
+	cfg.Sources = []string{"health"}
+	_, err = New(context.Background(), cfg, w.opts)
+	assert.ErrorContains(t, err, `notification sources: pattern "GET /healthz"`)
+	assert.ErrorContains(t, err, "conflicts with pattern")
+}

@@ -43,8 +43,9 @@ type mount struct {
 }
 
 // mountSources asks each source that is a source.Mounter for its handler.
-// Two that want one pattern are an error.
-func (a *Agent) mountSources() error {
+// Two that want one pattern are an error, as is a pattern that conflicts
+// with the agent's own.
+func (a *Agent) mountSources() (err error) {
 	if a.sources == nil {
 		return nil
 	}
@@ -61,6 +62,12 @@ func (a *Agent) mountSources() error {
 		}
 		a.mounts = append(a.mounts, mount{ext.Name, pattern, h})
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("notification sources: %v", p)
+		}
+	}()
+	a.Handler() // http.ServeMux panics at a pattern that conflicts
 	return nil
 }
 
@@ -94,8 +101,7 @@ func (a *Agent) track(h http.Handler) http.Handler {
 // gives the requests in flight Config.DrainTimeout to finish, closes the
 // connections of those that did not (they are not acknowledged), waits
 // for the poll under way to finish, and returns: nothing acknowledged is
-// lost. It logs the address it
-// listens on ("listening", addr=...).
+// lost. It logs the address it listens on ("listening", addr=...).
 func (a *Agent) Run(ctx context.Context, listen bool) error {
 	var srv *http.Server
 	served := make(chan error, 1)
