@@ -69,6 +69,50 @@ func TestNewDriverErrors(t *testing.T) {
 	assert.EqualError(t, err, `stevedore: no driver "x" in empty.namespace; none is available`)
 }
 
+// In a namespace whose entry points are all disabled, the driver is not
+// loaded for want of another: NewDriver fails, saying it is disabled.
+func TestNewDriverAllDisabled(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t).
+		register("example.com/store.SQLite", func() Greeter {
+			t.Error("a disabled driver was loaded")
+			return &greeter{prefix: "sqlite"}
+		}).
+		entries("a.toml", "store", "test.storage",
+			`sqlite = { target = "example.com/store.SQLite", enabled = false }`,
+			`memory = { target = "example.com/store.SQLite", enabled = false }`)
+	d, err := NewDriver[Greeter](context.Background(), "test.storage", "sqlite", w.opts()...)
+	require.ErrorIs(t, err, ErrNoMatches)
+	assert.EqualError(t, err, `stevedore: no driver "sqlite" in test.storage (disabled at a.toml:4: enabled = false); none is available`)
+	assert.Nil(t, d)
+}
+
+// A driver that WithAfterLoadCheck rejects is no driver: NewDriver fails,
+// closes it, and reports the name missing.
+func TestNewDriverRejectedByAfterLoadCheck(t *testing.T) {
+	t.Parallel()
+	log := &closeLog{}
+	w := newWorld(t).
+		register("example.com/store.SQLite", func() Greeter { return &greeter{prefix: "sqlite", closed: log} }).
+		entries("a.toml", "store", "test.storage", `sqlite = "example.com/store.SQLite"`)
+	var missing []string
+	var disabled []string
+	d, err := NewDriver[Greeter](context.Background(), "test.storage", "sqlite", w.opts(
+		WithAfterLoadCheck(func(*Extension[Greeter]) bool { return false }),
+		WithOnMissing(func(names []string) { missing = names }),
+		WithListener(ListenerFunc(func(e Event) {
+			if e.Kind == Disabled {
+				disabled = append(disabled, e.Name+": "+e.EntryPoint.Disabled)
+			}
+		})))...)
+	require.ErrorIs(t, err, ErrNoMatches)
+	assert.EqualError(t, err, "stevedore: driver test.storage/sqlite was rejected by WithAfterLoadCheck")
+	assert.Nil(t, d)
+	assert.Equal(t, []string{"sqlite"}, missing)
+	assert.Equal(t, []string{"sqlite"}, log.list(), "closed")
+	assert.Equal(t, []string{"sqlite: rejected by WithAfterLoadCheck"}, disabled)
+}
+
 func TestNewDriverLoadFailureIsReturnedNotLogged(t *testing.T) {
 	t.Parallel()
 	var seen []*LoadError

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"runtime"
@@ -93,6 +94,32 @@ func TestNewEmptyNamespace(t *testing.T) {
 	got, err := DispatchNames(context.Background(), m, []string{"a"}, greet)
 	require.NoError(t, err, "a list that selects none is not an error, whatever the manager")
 	assert.Empty(t, got)
+}
+
+// A namespace whose entry points are all disabled loads none of them and
+// fails none: the manager is empty, and lists each with why.
+func TestNewAllDisabled(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t).
+		register("example.com/off.New", func() Greeter {
+			t.Error("a disabled entry point was loaded")
+			return &greeter{prefix: "off"}
+		}).
+		entries("a.toml", "d", "ns",
+			`a = { target = "example.com/off.New", enabled = false }`,
+			`b = { target = "example.com/off.New", enabled = false }`)
+	m, err := New[Greeter](context.Background(), "ns", w.opts()...)
+	require.NoError(t, err)
+	assert.Zero(t, m.Len())
+	assert.Empty(t, m.Failures())
+	var listed []string
+	for _, ep := range m.EntryPoints() {
+		listed = append(listed, ep.Name+":"+ep.Disabled)
+	}
+	assert.Equal(t, []string{"a:enabled = false", "b:enabled = false"}, listed)
+	assert.Equal(t, StateDisabled, m.State("a"))
+	_, err = Map(context.Background(), m, greet)
+	require.ErrorIs(t, err, ErrNoMatches)
 }
 
 func TestLoadFailuresDoNotStopOthers(t *testing.T) {
@@ -211,6 +238,10 @@ func TestConversion(t *testing.T) {
 		{"too many results", func() (Greeter, int, error) { return nil, 0, nil }, nil, "does not return", ErrWrongType},
 		{"second result not error", func() (Greeter, int) { return nil, 0 }, nil, "does not return", ErrWrongType},
 		{"missing args", func(string) Greeter { return nil }, nil, "takes 1 parameters; with 0 invoke args", ErrWrongType},
+		{"args for a factory that takes none", func() Greeter { return &greeter{} }, []any{"x"},
+			"func() stevedore.Greeter takes 0 parameters; with 1 invoke args it may take [context.Context], arg, [settings struct]", ErrWrongType},
+		{"args for a factory that takes a context only", func(context.Context) Greeter { return &greeter{} }, []any{"x"},
+			"func(context.Context) stevedore.Greeter takes 1 parameters; with 1 invoke args", ErrWrongType},
 		{"arg of the wrong type", func(int) Greeter { return nil }, []any{"x"}, "invoke arg 0 is a string, but parameter 0 of func(int) stevedore.Greeter is a int", ErrWrongType},
 		{"nil arg for a non-nillable parameter", func(int) Greeter { return nil }, []any{nil}, "invoke arg 0 is nil", ErrWrongType},
 		{"factory error", func() (Greeter, error) { return nil, errBoom }, nil, "boom", errBoom},
@@ -233,6 +264,29 @@ func TestConversion(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// Handler is a named func type: an extension type that plain func values
+// are, unnamed.
+type Handler func(string) string
+
+// A func value of the underlying type of a named func type T is a T, not
+// a factory of one: it is the extension itself, as documented.
+func TestConversionOfFuncValuesToNamedFuncTypes(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t).
+		register("example.com/h.Shout", func(s string) string { return s + "!" }).
+		register("example.com/h.NewShout", func() Handler { return func(s string) string { return s + "!!" } }).
+		entries("a.toml", "d", "ns", `shout = "example.com/h.Shout"`, `made = "example.com/h.NewShout"`)
+	m, err := New[Handler](context.Background(), "ns", w.opts()...)
+	require.NoError(t, err)
+	require.Empty(t, m.Failures())
+	shout, ok := m.Lookup("shout")
+	require.True(t, ok)
+	assert.Equal(t, "hi!", shout.Obj("hi"))
+	made, ok := m.Lookup("made")
+	require.True(t, ok)
+	assert.Equal(t, "hi!!", made.Obj("hi"), "a factory of a Handler is still called")
 }
 
 // A factory whose result is assignable to a func extension type is used
@@ -436,6 +490,44 @@ func TestMapConcurrentPropagatesFirstFailure(t *testing.T) {
 	require.ErrorIs(t, err, errBoom)
 }
 
+// Propagating failures changes nothing when none fails, with one
+// extension or several, whatever the limit. A failure of the first
+// extension is the error returned, alone, and no call starts after it.
+func TestMapConcurrentPropagating(t *testing.T) {
+	t.Parallel()
+	exts := []*Extension[Greeter]{
+		{Name: "a", Obj: &greeter{prefix: "a"}},
+		{Name: "b", Obj: &greeter{prefix: "b"}},
+		{Name: "c", Obj: &greeter{prefix: "c"}},
+	}
+	for _, n := range []int{1, len(exts)} {
+		m := FromExtensions("ns", exts[:n], WithPropagateMapErrors(true))
+		want, err := Map(context.Background(), m, greet)
+		require.NoError(t, err)
+		require.Len(t, want, n)
+		for _, limit := range []int{0, 1, 2, 4} {
+			got, err := MapConcurrent(context.Background(), m, limit, greet)
+			require.NoError(t, err, "%d extensions, limit %d", n, limit)
+			assert.Equal(t, want, got, "%d extensions, limit %d", n, limit)
+		}
+	}
+
+	m := FromExtensions("ns", exts, WithPropagateMapErrors(true))
+	var called []string
+	got, err := MapConcurrent(context.Background(), m, 1, func(_ context.Context, ext *Extension[Greeter]) (string, error) {
+		called = append(called, ext.Name)
+		if ext.Name == "a" {
+			return "", errBoom
+		}
+		return ext.Name, nil
+	})
+	assert.Empty(t, got)
+	assert.Equal(t, []string{"a"}, called, "no call starts after the failure")
+	assert.EqualError(t, err, "stevedore: extension a: boom")
+	assert.IsType(t, &ExtensionError{}, err, "the failure alone, not joined with others")
+	require.ErrorIs(t, err, errBoom)
+}
+
 func TestMapConcurrentKeepsTheFirstPanic(t *testing.T) {
 	t.Parallel()
 	m := FromExtensions("ns", []*Extension[Greeter]{{Name: "first"}, {Name: "second"}}, WithRecoverPanics(false))
@@ -623,6 +715,67 @@ func TestEvents(t *testing.T) {
 	assert.Equal(t, "EventKind(99)", EventKind(99).String())
 }
 
+func TestEventKindString(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "discovered", Discovered.String())
+	assert.Equal(t, "stopped", Stopped.String())
+	assert.Equal(t, "EventKind(0)", EventKind(0).String())
+	assert.Equal(t, "EventKind(-1)", EventKind(-1).String())
+	assert.Equal(t, fmt.Sprintf("EventKind(%d)", Stopped+1), (Stopped + 1).String())
+}
+
+// step is how long each step of slowService takes, and so the least
+// each event of it must say it took.
+const step = 2 * time.Millisecond
+
+// slowService takes a step to start, to stop and to close.
+type slowService struct{ greeter }
+
+func (s *slowService) Start(context.Context) error { time.Sleep(step); return nil }
+func (s *slowService) Stop(context.Context) error  { time.Sleep(step); return nil }
+func (s *slowService) Close() error                { time.Sleep(step); return nil }
+
+// Events say how long their step took: resolving the target, invoking
+// the factory, failing, starting, stopping, closing; the others took no
+// time.
+func TestEventDurations(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t).
+		register("example.com/slow.New", func() Greeter { time.Sleep(step); return &slowService{} }).
+		register("example.com/slow.Fails", func() (Greeter, error) { time.Sleep(step); return nil, errBoom }).
+		entries("a.toml", "d", "ns",
+			`made = "example.com/slow.New"`,
+			`resolved = "slow:anything"`,
+			`fails = "example.com/slow.Fails"`,
+			`off = { target = "example.com/slow.New", enabled = false }`)
+	w.reg.SetLoader("slow", entrypoints.LoaderFunc(func(context.Context, entrypoints.EntryPoint) (any, error) {
+		time.Sleep(step)
+		return &greeter{prefix: "resolved"}, nil
+	}))
+	var events []Event
+	m, err := New[Greeter](context.Background(), "ns", w.opts(WithOnLoadFailure(func(*LoadError) {}),
+		WithListener(ListenerFunc(func(e Event) { events = append(events, e) })))...)
+	require.NoError(t, err)
+	require.NoError(t, m.Close())
+
+	took := map[string]time.Duration{}
+	for _, e := range events {
+		took[e.Kind.String()+" "+e.Name] = e.Duration
+	}
+	for _, slow := range []string{"resolved resolved", "loaded made", "failed fails", "started made", "stopped made", "closed made"} {
+		d, ok := took[slow]
+		require.True(t, ok, "no event %q", slow)
+		assert.GreaterOrEqual(t, d, step, slow)
+	}
+	for _, instant := range []string{"discovered made", "discovered off", "disabled off", "loaded resolved"} {
+		d, ok := took[instant]
+		require.True(t, ok, "no event %q", instant)
+		assert.Less(t, d, step, instant)
+	}
+	assert.Zero(t, took["discovered made"])
+	assert.Zero(t, took["disabled off"])
+}
+
 func TestOptionsLastValueWinsListenersAdd(t *testing.T) {
 	t.Parallel()
 	m := FromExtensions("ns", []*Extension[Greeter]{{Name: "a"}, {Name: "b"}},
@@ -690,4 +843,30 @@ func TestExtensionErrorNamesTheDeclaration(t *testing.T) {
 		return 1, nil
 	})
 	assert.EqualError(t, err, "stevedore: extension on_sample (a.toml:4): boom")
+}
+
+// FromExtensions fills in each extension's namespace and whichever of its
+// names is missing, keeps what is given, and leaves the caller's
+// extensions as they were.
+func TestFromExtensionsFillsIn(t *testing.T) {
+	t.Parallel()
+	given := []*Extension[Greeter]{
+		{Name: "by-name"},
+		{EntryPoint: entrypoints.EntryPoint{Name: "by-entry-point"}},
+		{Name: "alias", EntryPoint: entrypoints.EntryPoint{Namespace: "other", Name: "declared"}},
+		nil,
+	}
+	m := FromExtensions("ns", given)
+	var got []string
+	for _, ext := range m.Extensions() {
+		got = append(got, ext.Name+" "+ext.EntryPoint.String())
+	}
+	assert.Equal(t, []string{"by-name ns/by-name", "by-entry-point ns/by-entry-point", "alias other/declared"}, got)
+	assert.Equal(t, []string{"by-name", "by-entry-point", "alias"}, m.Names())
+	for _, name := range []string{"by-name", "by-entry-point", "alias"} {
+		_, ok := m.Lookup(name)
+		assert.True(t, ok, name)
+	}
+	assert.Empty(t, given[0].EntryPoint.Name, "the caller's extension is not changed")
+	assert.Empty(t, given[1].Name, "the caller's extension is not changed")
 }

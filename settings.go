@@ -43,10 +43,12 @@ import (
 // type is an error that names the file, line and key. Fields match keys
 // by their `toml:"name"` tag, else by name, ignoring case; the fields of
 // an embedded struct without a tag are keys of the outer table, as
-// [encoding/json] has them. A struct with a
-// value method Defaults() returning the struct starts from what it
-// returns; with no table, that (or the zero value) is what the factory
-// receives.
+// [encoding/json] has them, except those that a field of the outer struct
+// of the same name hides. An embedded pointer to a struct is not
+// promoted: if exported, it is a key of its own, named after its type.
+// A struct with a value method Defaults() returning the struct starts
+// from what it returns; with no table, that (or the zero value) is what
+// the factory receives.
 //
 // Besides TOML's own types, fields may be [time.Duration] (from a string
 // with a unit, such as "10s" or "1h30m"; a bare number other than 0 is an

@@ -118,6 +118,100 @@ func TestSettingsErrors(t *testing.T) {
 	}
 }
 
+// Unsigned fields take the integers that fit, 0 and the largest
+// included, and refuse the others.
+func TestSettingsUnsigned(t *testing.T) {
+	t.Parallel()
+	type conf struct {
+		Port  uint16
+		Small uint8
+		Big   uint64
+		Plain uint
+	}
+	var c conf
+	require.NoError(t, mustSettings(t, "[x]\nport = 65535\nsmall = 0\nbig = 9223372036854775807\nplain = 1\n").Decode("x", &c))
+	assert.Equal(t, conf{Port: 65535, Small: 0, Big: 9223372036854775807, Plain: 1}, c)
+
+	c = conf{Small: 9}
+	require.NoError(t, mustSettings(t, "[x]\nsmall = 0\n").Decode("x", &c))
+	assert.Zero(t, c.Small, "0 is set, not refused")
+
+	for src, want := range map[string]string{
+		"[x]\nsmall = 256\n": "ceilometer.toml:2:9: x.small: integer out of range for uint8",
+		"[x]\nsmall = -1\n":  "ceilometer.toml:2:9: x.small: integer out of range for uint8",
+		"[x]\nplain = -1\n":  "ceilometer.toml:2:9: x.plain: integer out of range for uint",
+		"[x]\nport = 1.0\n":  "ceilometer.toml:2:8: x.port: want an integer, got a float",
+	} {
+		var c conf
+		assert.EqualError(t, mustSettings(t, src).Decode("x", &c), want, src)
+	}
+}
+
+// A fixed-size array takes an array of exactly its length.
+func TestSettingsArrays(t *testing.T) {
+	t.Parallel()
+	type conf struct{ Three [3]int }
+	var c conf
+	require.NoError(t, mustSettings(t, "[x]\nthree = [1, 2, 3]\n").Decode("x", &c))
+	assert.Equal(t, [3]int{1, 2, 3}, c.Three)
+
+	for src, want := range map[string]string{
+		"[x]\nthree = [1, 2]\n":        "ceilometer.toml:2:9: x.three: want an array of 3, got 2",
+		"[x]\nthree = [1, 2, 3, 4]\n":  "ceilometer.toml:2:9: x.three: want an array of 3, got 4",
+		"[x]\nthree = [1, 2, \"3\"]\n": "ceilometer.toml:2:16: x.three: element 2: want an integer, got a string",
+	} {
+		var c conf
+		assert.EqualError(t, mustSettings(t, src).Decode("x", &c), want, src)
+	}
+}
+
+// Common is embedded in the settings structs of TestSettingsEmbedded.
+type Common struct {
+	Timeout time.Duration
+	Name    string
+}
+
+// The fields of an embedded struct without a tag are keys of the outer
+// table, but for those a field of the outer struct hides; an embedded
+// struct with a tag, or a pointer, is a key of its own.
+func TestSettingsEmbedded(t *testing.T) {
+	t.Parallel()
+	type promoted struct {
+		Common
+		Path string
+	}
+	var p promoted
+	require.NoError(t, mustSettings(t, "[x]\ntimeout = \"2s\"\npath = \"/p\"\nname = \"n\"\n").Decode("x", &p))
+	assert.Equal(t, promoted{Common: Common{Timeout: 2 * time.Second, Name: "n"}, Path: "/p"}, p)
+
+	type hiding struct {
+		Common
+		Name string
+	}
+	var h hiding
+	require.NoError(t, mustSettings(t, "[x]\ntimeout = \"2s\"\nname = \"outer\"\n").Decode("x", &h))
+	assert.Equal(t, hiding{Common: Common{Timeout: 2 * time.Second}, Name: "outer"}, h, "the outer field, as in Go")
+
+	type tagged struct {
+		Common `toml:"common"`
+	}
+	var tg tagged
+	require.NoError(t, mustSettings(t, "[x.common]\ntimeout = \"2s\"\n").Decode("x", &tg))
+	assert.Equal(t, 2*time.Second, tg.Timeout)
+	assert.EqualError(t, mustSettings(t, "[x]\ntimeout = \"2s\"\n").Decode("x", &tg),
+		`ceilometer.toml:2:1: x.timeout: unknown key "timeout"`)
+
+	type pointer struct {
+		*Common
+	}
+	var ptr pointer
+	require.NoError(t, mustSettings(t, "[x.common]\nname = \"n\"\n").Decode("x", &ptr))
+	require.NotNil(t, ptr.Common)
+	assert.Equal(t, "n", ptr.Name)
+	assert.EqualError(t, mustSettings(t, "[x]\nname = \"n\"\n").Decode("x", &ptr),
+		`ceilometer.toml:2:1: x.name: unknown key "name"`)
+}
+
 func TestParseSettingsSyntaxError(t *testing.T) {
 	t.Parallel()
 	_, err := ParseSettings("ceilometer.toml", []byte("[agent]\ninterval = = 3\n"))

@@ -189,6 +189,29 @@ func TestDiscoverDisabled(t *testing.T) {
 	}, got)
 }
 
+// A catalog is a snapshot: discovering again, for another platform, does
+// not change what an earlier catalog says of the same embedded manifest.
+func TestDiscoverCatalogsAreIndependent(t *testing.T) {
+	t.Parallel()
+	var r Registry
+	r.RegisterManifest(fstest.MapFS{"emb.toml": {Data: []byte(manifest("emb", "ns",
+		`x = { target = "example.com/a.X", platforms = ["linux"] }`))}}, "emb.toml")
+	disabled := func(c *Catalog) []string {
+		var out []string
+		for _, ep := range c.EntryPoints("ns") {
+			out = append(out, ep.Name+": "+ep.Disabled)
+		}
+		return out
+	}
+	linux, err := Discover(t.Context(), WithEnv(false), WithRegistry(&r), withPlatform("linux", "amd64"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"x: "}, disabled(linux))
+	darwin, err := Discover(t.Context(), WithEnv(false), WithRegistry(&r), withPlatform("darwin", "arm64"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"x: platform darwin/arm64 not in [linux]"}, disabled(darwin))
+	assert.Equal(t, []string{"x: "}, disabled(linux), "the earlier catalog is unchanged")
+}
+
 func TestDiscoverEnv(t *testing.T) {
 	// Not parallel: sets $STEVEDORE_PATH.
 	a := writeFiles(t, t.TempDir(), map[string]string{"a.toml": manifest("a", "ns", `x = "example.com/a.X"`)})
@@ -267,6 +290,10 @@ func TestDiscoverDeterministic(t *testing.T) {
 	}
 	first := render()
 	require.Contains(t, first, "shadowed")
+	for i := range 60 {
+		entry := fmt.Sprintf(" f%d %s ", i, filepath.Join(dir, fmt.Sprintf("m%02d.toml", i)))
+		require.True(t, strings.Contains(first, entry), "every manifest is read: %q is missing", entry)
+	}
 	for range 20 {
 		require.Equal(t, first, render())
 	}
@@ -379,6 +406,20 @@ func TestDiscoverReadsADirectoryOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"x@p.toml"}, names(c, "ns"))
 	assert.Empty(t, c.Shadowed())
+
+	// Given by a relative path and an absolute one, the directory is read
+	// once, and so is its manifest, named on the search path too.
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	rel, err := filepath.Rel(wd, dir)
+	require.NoError(t, err)
+	require.False(t, filepath.IsAbs(rel))
+	c, err = Discover(t.Context(), WithEnv(false), WithRegistry(&Registry{}), WithSearchPath(rel, dir, filepath.Join(dir, "p.toml")))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"x@p.toml"}, names(c, "ns"))
+	assert.Equal(t, filepath.Join(rel, "p.toml"), c.EntryPoints("ns")[0].Manifest, "where it comes first")
+	assert.Empty(t, c.Shadowed(), "not shadowed by itself")
+	assert.Empty(t, c.Problems())
 }
 
 func TestDiscoverUnreadableFS(t *testing.T) {

@@ -117,6 +117,35 @@ func TestParseManyEntriesIsLinear(t *testing.T) {
 	assert.Equal(t, MaxEntryPoints+1, m.EntryPoints[MaxEntryPoints-1].Line)
 }
 
+// The limit on entry points counts those of every namespace, and the error
+// points at the first entry past it, in whichever namespace that is; a
+// target of exactly MaxTargetLen bytes is accepted.
+func TestParseLimitsAtTheirEdge(t *testing.T) {
+	t.Parallel()
+	// The first namespace holds the limit, or one less; the entry past it
+	// is at the same line either way.
+	for _, first := range []int{MaxEntryPoints, MaxEntryPoints - 1} {
+		var b strings.Builder
+		b.WriteString("[entry_points.first]\n")
+		for i := range first {
+			fmt.Fprintf(&b, "e%d = \"example.com/x.New\"\n", i)
+		}
+		b.WriteString("[entry_points.second]\n")
+		if first < MaxEntryPoints {
+			b.WriteString("last = \"example.com/x.New\"\n")
+		}
+		b.WriteString("past = \"example.com/x.New\"\n")
+		_, err := Parse("many.toml", []byte(b.String()))
+		require.ErrorIs(t, err, ErrMalformed)
+		assert.EqualError(t, err, fmt.Sprintf("many.toml:%d:1: more than %d entry points in one manifest", MaxEntryPoints+3, MaxEntryPoints), "%d in the first namespace", first)
+	}
+
+	ref := "example.com/x." + strings.Repeat("N", MaxTargetLen-len("example.com/x."))
+	m, err := Parse("long.toml", []byte("[entry_points.ns]\nx = \""+ref+"\"\n"))
+	require.NoError(t, err, "a target of exactly the limit")
+	assert.Equal(t, ref, m.EntryPoints[0].Target.Ref)
+}
+
 func TestParseReportsTheRightProblem(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, src, want string }{

@@ -102,6 +102,63 @@ target = "example.com/x.O"
 		got = append(got, ep.String())
 	}
 	assert.Equal(t, []string{"ns/zeta", "ns/alpha", "ns/mid", "other/beta", "ns/omega"}, got)
+
+	// Entries declared on one line keep their order on it, among entries
+	// of other lines that must be sorted.
+	src = `entry_points.line = { zeta = "example.com/x.Z", alpha = "example.com/x.A", mid = "example.com/x.M" }
+
+[entry_points.ns]
+one = "example.com/x.One"
+
+[entry_points.other]
+two = "example.com/x.Two"
+
+[entry_points.ns.three]
+target = "example.com/x.Three"
+`
+	m, err = Parse("order.toml", []byte(src))
+	require.NoError(t, err)
+	got = nil
+	for _, ep := range m.EntryPoints {
+		got = append(got, fmt.Sprintf("%s:%d", ep, ep.Line))
+	}
+	assert.Equal(t, []string{"line/zeta:1", "line/alpha:1", "line/mid:1", "ns/one:4", "other/two:7", "ns/three:9"}, got)
+}
+
+// TestParseNamesAndNamespaces: names hold letters, digits, '_', '-' and
+// '.', namespaces dot-separated words of the others, the first and last
+// of each range included, anywhere in them; any other character, first,
+// inside or last, makes them invalid.
+func TestParseNamesAndNamespaces(t *testing.T) {
+	t.Parallel()
+	parse := func(ns, name string) error {
+		_, err := Parse("m.toml", []byte(fmt.Sprintf("[entry_points.%q]\n%q = \"example.com/x.New\"\n", ns, name)))
+		return err
+	}
+	for _, name := range []string{"azAZ09_-.", "a", "z", "A", "Z", "0", "9", "_", "-", ".", "x.y", "0x"} {
+		assert.NoError(t, parse("ns", name), "name %q", name)
+	}
+	for _, ns := range []string{"azAZ09_-", "a", "z", "A", "Z", "0", "9", "_", "-", "a.z.A.Z.0.9._.-", "ceilometer.poll.central"} {
+		assert.NoError(t, parse(ns, "x"), "namespace %q", ns)
+	}
+	for _, c := range []string{"@", "[", "`", "{", "/", ":", " ", "é"} {
+		for _, name := range []string{c + "x", "x" + c + "y", "x" + c} {
+			err := parse("ns", name)
+			require.ErrorIs(t, err, ErrMalformed, "name %q", name)
+			assert.ErrorContains(t, err, "m.toml:2:1: ", "name %q", name)
+			assert.ErrorContains(t, err, "invalid name", "name %q", name)
+		}
+		for _, ns := range []string{c + "x", "x" + c + "y", "x" + c, "a." + c + "x", "a.x" + c} {
+			err := parse(ns, "x")
+			require.ErrorIs(t, err, ErrMalformed, "namespace %q", ns)
+			assert.ErrorContains(t, err, "m.toml:1:1: ", "namespace %q", ns)
+			assert.ErrorContains(t, err, "invalid namespace", "namespace %q", ns)
+		}
+	}
+	for _, ns := range []string{"", ".", "a..b", ".a", "a."} {
+		assert.ErrorContains(t, parse(ns, "x"), "invalid namespace", "namespace %q", ns)
+	}
+	assert.ErrorContains(t, parse("ns", ""), "invalid name", "the empty name")
 }
 
 func TestParseLines(t *testing.T) {

@@ -112,6 +112,83 @@ func TestDiscoverHugeFileIsNotRead(t *testing.T) {
 	requireProblem(t, problems[1], "github.com/stevedore-go/stevedore/entrypoints/huge.toml", ErrTooLarge, over)
 }
 
+// stuckFS holds one file, stuck.toml, of the size given, that reads as
+// nothing and no error as many times as stalls says, then as data, then as
+// nothing and no error, however often it is read again.
+type stuckFS struct {
+	data   string
+	size   int
+	stalls int
+}
+
+// stuckWith is a stuckFS that holds data.
+func stuckWith(data string) stuckFS { return stuckFS{data: data, size: len(data)} }
+
+func (f stuckFS) Open(name string) (fs.File, error) {
+	if name != "stuck.toml" {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return &stuckFile{data: f.data, size: f.size, stalls: f.stalls}, nil
+}
+
+func (f stuckFS) ReadDir(string) ([]fs.DirEntry, error) {
+	return []fs.DirEntry{stuckInfo(f.size)}, nil
+}
+
+type stuckFile struct {
+	data   string
+	size   int
+	stalls int
+}
+
+func (f *stuckFile) Stat() (fs.FileInfo, error) { return stuckInfo(f.size), nil }
+func (f *stuckFile) Close() error               { return nil }
+func (f *stuckFile) Read(p []byte) (int, error) {
+	if f.stalls > 0 {
+		f.stalls--
+		return 0, nil
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
+
+// stuckInfo describes stuck.toml, of its size.
+type stuckInfo int
+
+func (stuckInfo) Name() string                 { return "stuck.toml" }
+func (s stuckInfo) Size() int64                { return int64(s) }
+func (stuckInfo) Mode() fs.FileMode            { return 0o644 }
+func (stuckInfo) ModTime() time.Time           { return time.Time{} }
+func (stuckInfo) IsDir() bool                  { return false }
+func (stuckInfo) Sys() any                     { return nil }
+func (stuckInfo) Type() fs.FileMode            { return 0 }
+func (s stuckInfo) Info() (fs.FileInfo, error) { return s, nil }
+
+// A file whose reads make no progress is a problem, not a hang; one that
+// makes progress after a few reads that do not is read; one read whole is
+// not read again to find its end.
+func TestDiscoverReadWithoutProgress(t *testing.T) {
+	t.Parallel()
+	// The deadline only bounds a failure of this test: Discover gives up
+	// after 100 empty reads.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	c, err := Discover(ctx, isolated(WithFS(stuckFS{size: 10}))...)
+	require.NoError(t, err)
+	require.Len(t, c.Problems(), 1)
+	requireProblem(t, c.Problems()[0], "stuck.toml", io.ErrNoProgress, io.ErrNoProgress.Error())
+
+	for _, stalls := range []int{0, 1, 99} {
+		fsys := stuckWith(manifest("d", "ns", `x = "example.com/a.X"`))
+		fsys.stalls = stalls
+		c, err = Discover(ctx, isolated(WithFS(fsys))...)
+		require.NoError(t, err)
+		assert.Empty(t, c.Problems(), "%d empty reads first", stalls)
+		assert.Equal(t, []string{"x@stuck.toml"}, names(c, "ns"), "%d empty reads first", stalls)
+	}
+}
+
 func TestDiscoverEmbeddedLimitIsPerDiscovery(t *testing.T) {
 	t.Parallel()
 	data := manifest("emb", "ns", `x = "example.com/a.X"`)

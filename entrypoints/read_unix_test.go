@@ -119,3 +119,20 @@ func TestDiscoverBecomesPipe(t *testing.T) {
 	requireProblem(t, problems[0], filepath.Join(dir, "b.toml"), ErrNotRegular, "not a regular file (named pipe)")
 	requireProblem(t, problems[1], filepath.Join(dir, "c", "entry_points.toml"), ErrNotRegular, "not a regular file (named pipe)")
 }
+
+// A directory given twice, by a relative path and an absolute one, is read
+// once: what is wrong in it is a problem once.
+func TestDiscoverProblemsOfADirectoryGivenTwice(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, t.TempDir(), map[string]string{"a.toml": manifest("a", "ns", `x = "example.com/a.X"`)})
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "fifo.toml"), 0o644))
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	rel, err := filepath.Rel(wd, dir)
+	require.NoError(t, err)
+	c := discoverWithin(t, isolated(WithSearchPath(rel, dir))...)
+	assert.Equal(t, []string{"x@a.toml"}, names(c, "ns"))
+	assert.Empty(t, c.Shadowed())
+	require.Len(t, c.Problems(), 1)
+	require.ErrorIs(t, c.Problems()[0], ErrNotRegular)
+}

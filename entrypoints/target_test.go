@@ -29,6 +29,18 @@ func TestParseTarget(t *testing.T) {
 		{"so:plugins/gpu.so#New", Target{"so", "plugins/gpu.so#New"}},
 		{"grpc+unix:/run/acme.sock", Target{"grpc+unix", "/run/acme.sock"}},
 		{"my-scheme.v2:anything goes", Target{"my-scheme.v2", "anything goes"}},
+		// Import paths hold letters of either case and digits, the first
+		// and last of each included.
+		{"github.com/BurntSushi/toml.Decode", Target{"go", "github.com/BurntSushi/toml.Decode"}},
+		{"go.uber.org/zap.New", Target{"go", "go.uber.org/zap.New"}},
+		{"example.com/az/AZ/09.Zz", Target{"go", "example.com/az/AZ/09.Zz"}},
+		{"example.com/-._~+%41/x.New", Target{"go", "example.com/-._~+%41/x.New"}},
+		// A scheme starts with a lowercase letter, a to z, and goes on
+		// with those, digits, '+', '-' and '.'.
+		{"a:x", Target{"a", "x"}},
+		{"z:x", Target{"z", "x"}},
+		{"az09+-.:x", Target{"az09+-.", "x"}},
+		{"za:x", Target{"za", "x"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -69,6 +81,21 @@ func TestParseTargetInvalid(t *testing.T) {
 		{"so:#New", `entrypoints: invalid target "so:#New": want so:path#Symbol`},
 		{"exec:#name", `entrypoints: invalid target "exec:#name": want exec:path[#name]`},
 		{"x.Y\xff", `entrypoints: invalid target "x.Y\xff": invalid UTF-8`},
+		{"\x01example.com/a.B", `entrypoints: invalid target "\x01example.com/a.B": control character U+0001`},
+		{"example.com/.New", `entrypoints: invalid target "example.com/.New": invalid import path "example.com/"`},
+		// The characters just outside the ranges of letters and digits.
+		{"example.com/a@b.New", `entrypoints: invalid target "example.com/a@b.New": invalid import path "example.com/a@b"`},
+		{"example.com/a[b.New", `entrypoints: invalid target "example.com/a[b.New": invalid import path "example.com/a[b"`},
+		{"example.com/a`b.New", "entrypoints: invalid target \"example.com/a`b.New\": invalid import path \"example.com/a`b\""},
+		{"example.com/a{b.New", `entrypoints: invalid target "example.com/a{b.New": invalid import path "example.com/a{b"`},
+		{"gO:x", `entrypoints: invalid target "gO:x": invalid scheme "gO" (want a lowercase letter, then letters, digits, '+', '-' or '.')`},
+		{"A:x", `entrypoints: invalid target "A:x": invalid scheme "A" (want a lowercase letter, then letters, digits, '+', '-' or '.')`},
+		{"Z:x", `entrypoints: invalid target "Z:x": invalid scheme "Z" (want a lowercase letter, then letters, digits, '+', '-' or '.')`},
+		{"`a:x", "entrypoints: invalid target \"`a:x\": invalid scheme \"`a\" (want a lowercase letter, then letters, digits, '+', '-' or '.')"},
+		{"{a:x", `entrypoints: invalid target "{a:x": invalid scheme "{a" (want a lowercase letter, then letters, digits, '+', '-' or '.')`},
+		{"a`:x", "entrypoints: invalid target \"a`:x\": invalid scheme \"a`\" (want a lowercase letter, then letters, digits, '+', '-' or '.')"},
+		{"a{:x", `entrypoints: invalid target "a{:x": invalid scheme "a{" (want a lowercase letter, then letters, digits, '+', '-' or '.')`},
+		{"a/:x", `entrypoints: invalid target "a/:x": invalid scheme "a/" (want a lowercase letter, then letters, digits, '+', '-' or '.')`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

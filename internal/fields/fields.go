@@ -17,35 +17,51 @@ type Field struct {
 
 // Of lists the settable fields of struct type t: exported ones, with
 // those of embedded structs without a tag promoted, as encoding/json does.
+// A field declared in t hides a promoted field of the same name, as in Go.
 // A `toml:"-"` tag hides a field.
 func Of(t reflect.Type) []Field {
+	declared := map[string]bool{}
+	for i := range t.NumField() {
+		if name, promote, ok := classify(t.Field(i)); ok && !promote {
+			declared[name] = true
+		}
+	}
 	var fields []Field
 	for i := range t.NumField() {
 		sf := t.Field(i)
-		tag, _, _ := strings.Cut(sf.Tag.Get("toml"), ",")
-		if tag == "-" || !sf.IsExported() && !sf.Anonymous {
-			continue
-		}
-		ft := sf.Type
-		if ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		if sf.Anonymous && tag == "" && ft.Kind() == reflect.Struct && sf.Type.Kind() == reflect.Struct {
-			for _, f := range Of(ft) {
-				fields = append(fields, Field{Name: f.Name, Index: append([]int{i}, f.Index...), Type: f.Type})
+		name, promote, ok := classify(sf)
+		switch {
+		case !ok:
+		case promote:
+			for _, f := range Of(sf.Type) {
+				if !declared[f.Name] {
+					fields = append(fields, Field{Name: f.Name, Index: append([]int{i}, f.Index...), Type: f.Type})
+				}
 			}
-			continue
+		default:
+			fields = append(fields, Field{Name: name, Index: []int{i}, Type: sf.Type})
 		}
-		if !sf.IsExported() {
-			continue
-		}
-		name := sf.Name
-		if tag != "" {
-			name = tag
-		}
-		fields = append(fields, Field{Name: name, Index: []int{i}, Type: sf.Type})
 	}
 	return fields
+}
+
+// classify says what field sf is: one whose fields are promoted, or one
+// called name, or (ok false) none at all.
+func classify(sf reflect.StructField) (name string, promote, ok bool) {
+	tag, _, _ := strings.Cut(sf.Tag.Get("toml"), ",")
+	switch {
+	case tag == "-":
+		return "", false, false
+	case sf.Anonymous && tag == "" && sf.Type.Kind() == reflect.Struct:
+		// Not through a pointer, which may be nil: an embedded pointer
+		// is a field of its own, named after its type.
+		return "", true, true
+	case !sf.IsExported():
+		return "", false, false
+	case tag != "":
+		return tag, false, true
+	}
+	return sf.Name, false, true
 }
 
 // Find finds the field for key: by exact name first, then ignoring case.

@@ -219,13 +219,14 @@ func (n Node) Kind() Kind {
 // Key returns the key n is stored under in its table, "" for an array item.
 func (n Node) Key() string { return n.d.text(n.node().key) }
 
-// Pos returns where n's value starts: for a table, the '[' of the header
-// that defined it, its '{', or where it was first implied.
+// Pos returns where n's value starts: for a table, where it first
+// appears: the '[' of the first header that implied or defined it, its
+// '{', or the start of the dotted key that implied it.
 func (n Node) Pos() Position { return n.d.Position(int(n.node().off)) }
 
 // KeyPos returns where n's key is: the start of the key (of the whole
-// dotted key that implied it), or the '[' of the header that defined or
-// implied it. An array item has no key; its value's position is returned.
+// dotted key that implied it), or the '[' of the first header that
+// implied or defined it. An array item has no key; its value's position is returned.
 func (n Node) KeyPos() Position {
 	nd := n.node()
 	if nd.keyOff < 0 {
