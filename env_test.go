@@ -2,7 +2,9 @@ package stevedore
 
 import (
 	"context"
+	"log/slog"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,6 +71,12 @@ labels = { site = "ams" }
 	var whole struct{ Agent map[string]any }
 	require.NoError(t, alone.Decode("", &whole))
 	assert.Equal(t, map[string]any{"interval": int64(10), "name": "y"}, whole.Agent)
+
+	// A variable named just the prefix names no key: it is not taken.
+	justPrefix := nothing.WithEnv("CM_", []string{"CM_={agent = {interval = 1}}"})
+	whole.Agent = nil
+	require.NoError(t, justPrefix.Decode("", &whole))
+	assert.Nil(t, whole.Agent)
 
 	assert.Panics(t, func() { doc.WithEnv("", nil) })
 }
@@ -149,6 +157,25 @@ func TestSettingsWithEnvInManagers(t *testing.T) {
 	assert.EqualError(t, err, `environment: APP_OTHER__X: no extension reads it`)
 }
 
+// A manager checks the variables of its namespace when the document has
+// no table for it, or no document is given at all.
+func TestSettingsWithEnvAloneInManagers(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t).register("example.com/e.New", func() Greeter { return &greeter{} }).
+		entries("a.toml", "d", "ns", `hello = "example.com/e.New"`)
+	var nothing *Settings
+	for name, s := range map[string]*Settings{
+		"no document":         nothing.WithEnv("APP_", []string{"APP_NS__HELO__PREFIX=typo"}),
+		"no table of its own": mustSettings(t, "[other]\nx = 1\n").WithEnv("APP_", []string{"APP_NS__HELO__PREFIX=typo"}),
+	} {
+		var logs strings.Builder
+		m, err := New[Greeter](context.Background(), "ns", w.opts(WithSettings(s), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))...)
+		require.NoError(t, err, name)
+		assert.Equal(t, []string{"hello"}, m.Names(), name)
+		assert.Contains(t, logs.String(), `APP_NS__HELO__PREFIX: no extension reads it (did you mean \"APP_NS__HELLO__...\"?)`, name)
+	}
+}
+
 func TestSettingsWithEnvOtherSchemes(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t).entries("a.toml", "d", "ns", `p = "test:p"`, `q = "test:q"`)
@@ -179,4 +206,5 @@ func TestEnvSegment(t *testing.T) {
 	assert.Equal(t, "BUSY_TIMEOUT", envSegment("busy_timeout"))
 	assert.Equal(t, "MY_DRIVER", envSegment("my.driver"))
 	assert.Equal(t, "CAF_", envSegment("café"), "one _ a character, never the __ between segments")
+	assert.Equal(t, "AAZZ09____", envSegment("aAzZ09@[/:"), "letters and digits, the first and last included, and nothing next to them")
 }

@@ -244,6 +244,10 @@ func TestConversion(t *testing.T) {
 			"func(context.Context) stevedore.Greeter takes 1 parameters; with 1 invoke args", ErrWrongType},
 		{"arg of the wrong type", func(int) Greeter { return nil }, []any{"x"}, "invoke arg 0 is a string, but parameter 0 of func(int) stevedore.Greeter is a int", ErrWrongType},
 		{"nil arg for a non-nillable parameter", func(int) Greeter { return nil }, []any{nil}, "invoke arg 0 is nil", ErrWrongType},
+		{"second arg of the wrong type, after a context", func(context.Context, int, string) Greeter { return nil }, []any{1, 2},
+			"invoke arg 1 is a int, but parameter 2 of func(context.Context, int, string) stevedore.Greeter is a string", ErrWrongType},
+		{"second arg nil, after a context", func(context.Context, string, int) Greeter { return nil }, []any{"x", nil},
+			"invoke arg 1 is nil, but parameter 2 of func(context.Context, string, int) stevedore.Greeter is a int", ErrWrongType},
 		{"factory error", func() (Greeter, error) { return nil, errBoom }, nil, "boom", errBoom},
 		{"nil pointer result", func() *greeter { return nil }, nil, "returned nil", nil},
 	}

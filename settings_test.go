@@ -436,6 +436,19 @@ func TestLoadSettingsSizeLimit(t *testing.T) {
 	_, err = LoadSettings(path)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "larger than 4194304 bytes")
+
+	// A document of exactly the limit loads; one byte more does not.
+	doc := "[agent]\ninterval = 3\n#"
+	doc += strings.Repeat("x", MaxSettingsSize-len(doc)-1) + "\n"
+	require.NoError(t, os.WriteFile(path, []byte(doc), 0o644))
+	s, err := LoadSettings(path)
+	require.NoError(t, err, "a document of exactly MaxSettingsSize bytes")
+	var n int
+	require.NoError(t, s.Decode("agent.interval", &n))
+	assert.Equal(t, 3, n)
+	require.NoError(t, os.WriteFile(path, []byte(doc+"\n"), 0o644))
+	_, err = LoadSettings(path)
+	assert.ErrorContains(t, err, "larger than 4194304 bytes")
 }
 
 // TestCheckTables: tables under the prefix that name no namespace of the
