@@ -103,6 +103,29 @@ func TestLazyAsksForItself(t *testing.T) {
 	assert.ErrorContains(t, err, "stevedore: get ns/self: it is being loaded on this call path already (ns/self)")
 }
 
+// TestLazyAsksForAnother: a factory may ask its own namespace for another
+// name; only asking for itself is refused.
+func TestLazyAsksForAnother(t *testing.T) {
+	leaktest.Check(t)
+	var l *Lazy[Greeter]
+	w := newWorld(t).
+		register("example.com/z.Outer", func(ctx context.Context) (Greeter, error) {
+			inner, err := l.Get(ctx, "inner")
+			if err != nil {
+				return nil, err
+			}
+			return &greeter{prefix: "outer of " + inner.Obj.Greet("x")}, nil
+		}).
+		register("example.com/z.Inner", func() Greeter { return &greeter{prefix: "inner"} }).
+		entries("a.toml", "d", "ns", `outer = "example.com/z.Outer"`, `inner = "example.com/z.Inner"`)
+	l, err := NewLazy[Greeter](context.Background(), "ns", w.opts()...)
+	require.NoError(t, err)
+	defer l.Close()
+	ext, err := l.Get(context.Background(), "outer")
+	require.NoError(t, err)
+	assert.Equal(t, "outer of inner, x, y", ext.Obj.Greet("y"))
+}
+
 // TestLazyAfterLoadCheck: a name the check rejects, or whose check
 // panics, is not loaded, and its extension is closed.
 func TestLazyAfterLoadCheck(t *testing.T) {
