@@ -18,6 +18,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -42,12 +43,17 @@ def copy_module(root, dest):
 def go_test(mod, pkg, timeout):
     """Runs the package's tests; returns KILLED, LIVED or TIMED OUT."""
     env = dict(os.environ, GOWORK="off", GOFLAGS=(os.environ.get("GOFLAGS", "") + " -vet=off").strip())
+    # A process group of its own: on a timeout the test binary that go
+    # test started dies with it, instead of running on.
+    p = subprocess.Popen(["go", "test", "-failfast", "-count=1", pkg], cwd=mod, env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        p = subprocess.run(["go", "test", "-failfast", "-count=1", pkg], cwd=mod, env=env,
-                           capture_output=True, text=True, timeout=timeout)
+        code = p.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
         return "TIMED OUT"
-    return "LIVED" if p.returncode == 0 else "KILLED"
+    return "LIVED" if code == 0 else "KILLED"
 
 
 def mutate(path, line, col, kind):

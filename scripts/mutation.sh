@@ -23,13 +23,19 @@
 # link the tests, and on 2 cores two workers do so at once: with less than
 # 20, or less than a minute, mutants that the tests kill time out instead.
 # Vet is off: a mutant is killed by a test or not at all.
+#
+# A mutant can loop allocating (a bound turned off): every process the
+# script starts may use 8 GiB of address space at most, so such a test
+# binary dies instead of taking the machine's memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ulimit -v $((8 << 20))
 GREMLINS='github.com/go-gremlins/gremlins/cmd/gremlins@v0.5.0'
 run() { # DIR [GREMLINS FLAGS...]: one package, its results in mutation-NAME.json
 	local dir="$1" out
 	shift
 	out="mutation-$(basename "$(cd "$dir" && pwd)").json"
+	[ "$(cd "$dir" && pwd)" != "$(pwd)" ] || out=mutation-root.json
 	if [ -n "${SAMPLE:-}" ]; then
 		# A random sample of SAMPLE mutants (SEED chooses which): gremlins
 		# lists them, scripts/mutation-sample.py runs them.
