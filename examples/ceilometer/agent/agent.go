@@ -129,7 +129,7 @@ type Agent struct {
 	mounts []mount // the sources' handlers on the HTTP API
 
 	mu        sync.Mutex
-	unhandled map[string]int  // event types nobody handles, counted
+	unmetered map[string]int  // notifications that made no sample, by event type
 	polling   map[string]bool // pollsters whose last call has not returned, by namespace/name
 	handling  int             // requests in the sources' handlers
 	draining  bool            // the HTTP API is stopping: no more requests
@@ -155,7 +155,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Agent, error) {
 		checkNames("agent.sources", "source", cfg.Sources, []string{source.Namespace}, c)); err != nil {
 		return nil, err
 	}
-	a := &Agent{cfg: cfg, logger: opts.logger(), opts: opts, unhandled: map[string]int{}, polling: map[string]bool{}}
+	a := &Agent{cfg: cfg, logger: opts.logger(), opts: opts, unmetered: map[string]int{}, polling: map[string]bool{}}
 	a.idle.L = &a.mu
 	common := opts.managerOptions(c)
 
@@ -210,6 +210,13 @@ func (a *Agent) route() {
 	router, errs := notification.NewRouter(a.handlers)
 	for _, err := range errs {
 		a.logger.Error("notification handler left out", "err", err)
+	}
+	for _, ext := range a.handlers.Extensions() {
+		if w, ok := ext.Obj.(notification.Warner); ok {
+			for _, err := range w.Warnings() {
+				a.logger.Warn("notification handler: "+err.Error(), "handler", ext.Name)
+			}
+		}
 	}
 	a.router.Store(router)
 }
@@ -473,16 +480,9 @@ func (a *Agent) process(ctx context.Context, ns []notification.Notification, lab
 				label, n.Timestamp.Format(time.RFC3339), a.cfg.Retention))
 			continue
 		}
-		got, handled, err := a.router.Load().Process(ctx, n)
-		if !handled {
-			a.countUnhandled(n.EventType)
-			if rep.Unhandled == nil {
-				rep.Unhandled = map[string]int{}
-			}
-			rep.Unhandled[n.EventType]++
-			continue
-		}
-		for _, err := range unjoin(err) {
+		got, _, err := a.router.Load().Process(ctx, n)
+		errs := unjoin(err)
+		for _, err := range errs {
 			rep.Errors = append(rep.Errors, fmt.Sprintf("%s: %s", label, handlerError(err)))
 		}
 		for _, s := range got {
@@ -491,6 +491,16 @@ func (a *Agent) process(ctx context.Context, ns []notification.Notification, lab
 				continue
 			}
 			samples = append(samples, s)
+		}
+		if len(got) == 0 && len(errs) == 0 {
+			// No handler takes it, or those that do found nothing to
+			// meter, or its priority is not metered: as in Ceilometer,
+			// not an error.
+			a.countUnmetered(n.EventType)
+			if rep.Unmetered == nil {
+				rep.Unmetered = map[string]int{}
+			}
+			rep.Unmetered[n.EventType]++
 		}
 	}
 	rep.Samples += len(samples)
@@ -507,27 +517,29 @@ func handlerError(err error) string {
 	return err.Error()
 }
 
-// maxUnhandled bounds the counts of unhandled event types, which clients
+// maxUnmetered bounds the counts of unmetered event types, which clients
 // choose.
-const maxUnhandled = 1024
+const maxUnmetered = 1024
 
-func (a *Agent) countUnhandled(eventType string) {
+func (a *Agent) countUnmetered(eventType string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, ok := a.unhandled[eventType]; ok || len(a.unhandled) < maxUnhandled {
-		a.unhandled[eventType]++
+	if _, ok := a.unmetered[eventType]; ok || len(a.unmetered) < maxUnmetered {
+		a.unmetered[eventType]++
 	} else {
-		a.unhandled["(other)"]++
+		a.unmetered["(other)"]++
 	}
-	a.logger.Debug("notification not handled", "event_type", eventType)
+	a.logger.Debug("notification made no sample", "event_type", eventType)
 }
 
-// Unhandled returns how many notifications of each event type no handler
-// took since the agent started.
-func (a *Agent) Unhandled() map[string]int {
+// Unmetered returns how many notifications of each event type made no
+// sample, and no error, since the agent started: no handler takes them,
+// the handlers that do found nothing to meter in them, or their priority
+// is not info or sample.
+func (a *Agent) Unmetered() map[string]int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return maps.Clone(a.unhandled)
+	return maps.Clone(a.unmetered)
 }
 
 // unjoin lists the errors that errors.Join put together.

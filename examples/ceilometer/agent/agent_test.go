@@ -74,8 +74,7 @@ panics  = "example.com/test.Panics"
 hangs   = { target = "example.com/test.Hangs", enabled = false }
 
 [entry_points."ceilometer.notification"]
-instance = "github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewInstance"
-volume   = "github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewVolume"
+meters = "github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewMeters"
 
 [entry_points."ceilometer.storage"]
 memory = "github.com/stevedore-go/stevedore/examples/ceilometer/storage/memory.New"
@@ -119,8 +118,7 @@ func newWorld(t *testing.T) *world {
 	})
 	reg.Register("example.com/test.Panics", func(host string) pollster.Pollster { return fakePollster{panics: true} })
 	reg.Register("example.com/test.Hangs", func(host string) pollster.Pollster { return hangingPollster{} })
-	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewInstance", notification.NewInstance)
-	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewVolume", notification.NewVolume)
+	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewMeters", notification.NewMeters)
 	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/storage/memory.New", memory.New)
 	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/source/httpsource.New", httpsource.New)
 	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/source/filesource.New", filesource.New)
@@ -230,14 +228,16 @@ func readTestdata(t *testing.T, names ...string) []byte {
 
 func TestIngest(t *testing.T) {
 	a := newAgent(t, newWorld(t), testConfig())
-	ns, _, errs := notification.Decode(readTestdata(t, "compute.instance.create.end.json", "volume.create.end.json", "image.upload.json", "identity.project.created.json"))
+	ns, _, errs := notification.Decode(readTestdata(t, "compute.instance.create.end.json", "volume.create.end.json", "image.upload.json",
+		"identity.project.created.json", "compute.instance.error.json", "compute.instance.update.json"))
 	require.Empty(t, errs)
 	rep, err := a.Ingest(context.Background(), ns, nil)
 	require.NoError(t, err)
-	assert.Equal(t, source.Report{Notifications: 4, Samples: 5, Unhandled: map[string]int{"image.upload": 1, "identity.project.created": 1}}, rep,
-		"4 instance meters and volume.size; no image handler in this world")
+	unmetered := map[string]int{"identity.project.created": 1, "compute.instance.error": 1, "compute.instance.update": 1}
+	assert.Equal(t, source.Report{Notifications: 6, Samples: 7, Unmetered: unmetered}, rep,
+		"5 instance meters, volume.size and image.size; nothing of a project, an error or an update")
 	assert.Len(t, stored(t, a, "volume.size"), 1)
-	assert.Equal(t, map[string]int{"image.upload": 1, "identity.project.created": 1}, a.Unhandled())
+	assert.Equal(t, unmetered, a.Unmetered())
 }
 
 // response is the body of the http source's replies.
@@ -267,15 +267,17 @@ func TestHTTPNotifications(t *testing.T) {
 	// The bad notifications come first: errors name their place in the
 	// batch, not among the valid ones.
 	good := readTestdata(t, "compute.instance.create.end.json")
-	batch := `[{"event_type": ""}, {"event_type": "compute.instance.create.end", "publisher_id": "p", "timestamp": "2026-11-21 09:00:00", "payload": {"vcpus": 2}}, ` + string(good[1:])
+	batch := `[{"event_type": ""}, {"event_type": "identity.authenticate", "publisher_id": "p", "timestamp": "2026-11-21 09:00:00", "payload": {"outcome": 5}}, ` +
+		`{"event_type": "compute.instance.create.end", "publisher_id": "p", "timestamp": "2026-11-21 09:00:00", "payload": {"vcpus": 2}}, ` + string(good[1:])
 	code, resp = post(t, h, batch)
 	assert.Equal(t, http.StatusBadRequest, code)
-	assert.Equal(t, 4, resp.Samples, "the valid rest of the batch is stored")
-	assert.Equal(t, []string{
-		"notification 1: handler instance: compute.instance.create.end: payload.instance_id is missing",
-		"notification 0: missing event_type, publisher_id, timestamp, payload",
-	}, resp.Errors)
-	assert.Len(t, stored(t, a, "instance"), 1)
+	assert.Equal(t, 5, resp.Samples, "the valid rest of the batch is stored")
+	require.Len(t, resp.Errors, 2)
+	assert.Regexp(t, `^notification 1: handler meters: notification/meters.d/meters.yaml:\d+:5: meter "\$.payload.outcome.*": name: jsonpath: cannot evaluate: `, resp.Errors[0],
+		"a definition that fails on the notification: Ceilometer makes no sample of it")
+	assert.Equal(t, "notification 0: missing event_type, publisher_id, timestamp, payload", resp.Errors[1])
+	assert.Equal(t, map[string]int{"compute.instance.create.end": 1}, resp.Unmetered, "nothing to meter without an instance id: not an error")
+	assert.Len(t, stored(t, a, "memory"), 1)
 
 	code, resp = post(t, h, "{not json")
 	assert.Equal(t, http.StatusBadRequest, code)

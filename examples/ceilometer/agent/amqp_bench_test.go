@@ -71,12 +71,12 @@ func benchAMQP(b *testing.B, conn *amqp.Connection, url, driver, settings string
 	reg := new(entrypoints.Registry)
 	reg.RegisterManifest(fstest.MapFS{"m.toml": {Data: []byte(`
 [entry_points."ceilometer.notification"]
-volume = "github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewVolume"
+meters = "github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewMeters"
 [entry_points."ceilometer.storage"]
 sqlite = "github.com/stevedore-go/stevedore/examples/ceilometer/storage/sqlite.Open"
 postgres = "github.com/stevedore-go/stevedore/examples/ceilometer/storage/postgres.Open"
 `)}}, "m.toml")
-	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewVolume", notification.NewVolume)
+	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewMeters", notification.NewMeters)
 	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/storage/sqlite.Open", sqlite.Open)
 	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/storage/postgres.Open", postgres.Open)
 	cfg := testConfig()

@@ -13,17 +13,17 @@ import (
 )
 
 // BenchmarkIngestSQLite measures notifications through the router and
-// the instance handler into an SQLite database on disk, in batches of 1
+// the shipped meter definitions (five samples of an instance created) into an SQLite database on disk, in batches of 1
 // (a client posting one at a time) and 100.
 func BenchmarkIngestSQLite(b *testing.B) {
 	reg := new(entrypoints.Registry)
 	reg.RegisterManifest(fstest.MapFS{"m.toml": {Data: []byte(`
 [entry_points."ceilometer.notification"]
-instance = "github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewInstance"
+meters = "github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewMeters"
 [entry_points."ceilometer.storage"]
 sqlite = "github.com/stevedore-go/stevedore/examples/ceilometer/storage/sqlite.Open"
 `)}}, "m.toml")
-	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewInstance", notification.NewInstance)
+	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewMeters", notification.NewMeters)
 	reg.Register("github.com/stevedore-go/stevedore/examples/ceilometer/storage/sqlite.Open", sqlite.Open)
 
 	for _, size := range []int{1, 100} {
@@ -42,7 +42,8 @@ path = "`+filepath.ToSlash(filepath.Join(b.TempDir(), "bench.db"))+`"`)
 			for i := range batch {
 				n, _, errs := notification.Decode([]byte(fmt.Sprintf(`{"event_type": "compute.instance.create.end", "publisher_id": "compute.c1",
 					"timestamp": "2026-11-21 09:23:48.028195", "payload": {"instance_id": "vm-%d", "tenant_id": "p", "user_id": "u",
-					"vcpus": 2, "memory_mb": 4096, "root_gb": 40, "host": "c1", "instance_type": "m1.medium", "state": "active"}}`, i)))
+					"vcpus": 2, "memory_mb": 4096, "root_gb": 40, "ephemeral_gb": 0, "host": "c1", "instance_type": "m1.medium", "state": "active",
+					"created_at": "2026-11-21 09:22:58+00:00", "launched_at": "2026-11-21T09:23:47.000000"}}`, i)))
 				if len(errs) > 0 {
 					b.Fatal(errs)
 				}
@@ -52,7 +53,7 @@ path = "`+filepath.ToSlash(filepath.Join(b.TempDir(), "bench.db"))+`"`)
 			b.ReportAllocs()
 			for b.Loop() {
 				rep, err := a.Ingest(ctx, batch, nil)
-				if err != nil || rep.Samples != 4*size {
+				if err != nil || rep.Samples != 5*size {
 					b.Fatal(err, rep)
 				}
 			}

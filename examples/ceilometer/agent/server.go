@@ -171,8 +171,8 @@ func (a *Agent) pollRound(ctx context.Context) {
 func (a *Agent) shutdown(srv *http.Server, served chan error) error {
 	a.logger.Info("stopping")
 	defer func() {
-		if unhandled := a.Unhandled(); len(unhandled) > 0 {
-			a.logger.Info("notifications no handler took, by event type", "counts", unhandled)
+		if unmetered := a.Unmetered(); len(unmetered) > 0 {
+			a.logger.Info("notifications that made no sample, by event type", "counts", unmetered)
 		}
 	}()
 	if srv == nil {

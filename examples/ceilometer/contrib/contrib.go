@@ -62,37 +62,50 @@ func (p *Filesystem) Poll(ctx context.Context) ([]sample.Sample, error) {
 	return out, nil
 }
 
-// Network makes Ceilometer's network meter of Neutron's network
-// notifications: one network existing.
+// Network makes this distribution's own meter acme.network of Neutron's
+// network notifications, one sample per network that exists. It is not a
+// Ceilometer meter: Ceilometer stopped metering networks in 2017. It shows
+// what code can do that a meter definition cannot: a notification of one
+// network and a bulk one of several, in one handler.
 type Network struct{}
 
 // NewNetwork returns the network handler.
 //
-//stevedore:entrypoint ceilometer.notification network description="Neutron networks: network"
+//stevedore:entrypoint ceilometer.notification network description="Neutron networks: acme.network, this distribution's own meter"
 func NewNetwork() notification.Handler { return Network{} }
 
 // EventTypes implements notification.Handler.
 func (Network) EventTypes() []string {
-	return []string{"network.create.end", "network.update.end", "network.exists"}
+	return []string{`network\.create\.end$`, `network\.update\.end$`, `network\.exists$`}
 }
 
-// Process implements notification.Handler.
+// Process implements notification.Handler: a sample per network in the
+// payload's network, or its networks (a bulk create). A network without an
+// id is not metered, and not an error.
 func (Network) Process(_ context.Context, n notification.Notification) ([]sample.Sample, error) {
-	network, _ := n.Payload["network"].(map[string]any)
-	id, _ := network["id"].(string)
-	if id == "" {
-		return nil, fmt.Errorf("%s: payload.network.id is missing", n.EventType)
+	networks, _ := n.Payload["networks"].([]any)
+	if network, ok := n.Payload["network"]; ok {
+		networks = append(networks, network)
 	}
-	project, _ := network["project_id"].(string)
-	if project == "" {
-		project, _ = network["tenant_id"].(string)
-	}
-	meta := map[string]string{}
-	for _, k := range []string{"name", "status"} {
-		if v, ok := network[k].(string); ok {
-			meta[k] = v
+	var out []sample.Sample
+	for _, v := range networks {
+		network, _ := v.(map[string]any)
+		id, _ := network["id"].(string)
+		if id == "" {
+			continue
 		}
+		project, _ := network["project_id"].(string)
+		if project == "" {
+			project, _ = network["tenant_id"].(string)
+		}
+		meta := map[string]string{}
+		for _, k := range []string{"name", "status"} {
+			if v, ok := network[k].(string); ok {
+				meta[k] = v
+			}
+		}
+		out = append(out, sample.Sample{Meter: "acme.network", Type: sample.Gauge, Unit: "network", Volume: 1, ResourceID: id,
+			ProjectID: project, Timestamp: n.Timestamp.Time, Source: "notification/network", Metadata: meta})
 	}
-	return []sample.Sample{{Meter: "network", Type: sample.Gauge, Unit: "network", Volume: 1, ResourceID: id,
-		ProjectID: project, Timestamp: n.Timestamp.Time, Source: "notification/network", Metadata: meta}}, nil
+	return out, nil
 }

@@ -3,10 +3,10 @@
 // to the handlers, of the namespace "ceilometer.notification", whose event
 // types match its own.
 //
-// The built-in handlers follow Ceilometer's meters for instances
-// (instance, vcpus, memory, disk.root.size), volumes (volume.size), images
-// (image.size) and floating IPs (ip.floating), and are declared in this
-// package's manifest, entry_points.toml.
+// The handler this package declares, meters, makes samples as Ceilometer's
+// notification agent does, from meter definitions in the format of its
+// meters.yaml (package meters reads them): those this package ships, in
+// meters.d, and those an operator adds or replaces.
 package notification
 
 import (
@@ -30,9 +30,12 @@ const Namespace = "ceilometer.notification"
 // Implementations must be safe for concurrent use.
 type Handler interface {
 	// EventTypes are the patterns of the event types the handler takes,
-	// such as "compute.instance.*", matched as Match does; a pattern that
-	// starts with "!" excludes what it matches, as Ceilometer's negative
-	// lookaheads do. They are read once, when the router is built.
+	// read as Ceilometer reads those of its notification endpoints and
+	// meter definitions: Python regular expressions matched at the start
+	// of the event type (see meters.EventType), such as
+	// "compute.instance.*" or, to leave some out,
+	// "compute.instance.(?!create.start|update).*". They are read once,
+	// when the router is built.
 	EventTypes() []string
 	// Process makes samples of a notification whose type matched.
 	Process(ctx context.Context, n Notification) ([]sample.Sample, error)
@@ -45,7 +48,11 @@ type Notification struct {
 	PublisherID string         `json:"publisher_id"`
 	Priority    string         `json:"priority,omitempty"`
 	Timestamp   Time           `json:"timestamp"`
-	Payload     map[string]any `json:"payload"`
+	Payload     map[string]any `json:"payload"` // numbers are json.Number: integers stay exact
+	// Context is the request context, which oslo.messaging sends as the
+	// message's members whose names start with "_context_" (without
+	// that prefix here).
+	Context map[string]any `json:"-"`
 }
 
 // Time is a notification's timestamp. OpenStack writes it without a zone,
@@ -183,8 +190,8 @@ func decodeOne(raw json.RawMessage) (Notification, error) {
 	if bytes.Contains(raw, []byte(`\u0000`)) {
 		return n, errors.New(`a string holds a NUL (\u0000)`)
 	}
-	// Unmarshal, unlike a Decoder, rejects anything after the value.
-	if err := json.Unmarshal(raw, &n); err != nil {
+	// raw is one valid JSON value: the decoder reads all of it.
+	if err := decodeNumbers(raw, &n); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
 			switch kind := jsonKind(typeErr.Type); {
@@ -198,7 +205,27 @@ func decodeOne(raw json.RawMessage) (Notification, error) {
 		}
 		return n, err
 	}
+	if bytes.Contains(raw, []byte(`"_context_`)) {
+		var members map[string]any
+		if err := decodeNumbers(raw, &members); err == nil {
+			for k, v := range members {
+				if name, ok := strings.CutPrefix(k, "_context_"); ok {
+					if n.Context == nil {
+						n.Context = map[string]any{}
+					}
+					n.Context[name] = v
+				}
+			}
+		}
+	}
 	return n, n.Validate()
+}
+
+// decodeNumbers decodes raw into v with numbers as json.Number.
+func decodeNumbers(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return dec.Decode(v)
 }
 
 // jsonKind names what JSON value a Go type decodes from.
@@ -215,38 +242,4 @@ func jsonKind(t reflect.Type) string {
 	default:
 		return "a JSON number"
 	}
-}
-
-// Match reports whether eventType matches pattern, in which "*" stands for
-// any run of characters and "?" for one, as in Ceilometer's definitions.
-func Match(pattern, eventType string) bool {
-	if !strings.ContainsAny(pattern, "*?") {
-		return pattern == eventType
-	}
-	return wildcard(pattern, eventType)
-}
-
-// wildcard matches * and ? without path.Match's special cases ('/', '[').
-func wildcard(p, s string) bool {
-	star, mark := -1, 0
-	i, j := 0, 0
-	for j < len(s) {
-		switch {
-		case i < len(p) && (p[i] == '?' || p[i] == s[j]):
-			i++
-			j++
-		case i < len(p) && p[i] == '*':
-			star, mark = i, j
-			i++
-		case star >= 0:
-			i, mark = star+1, mark+1
-			j = mark
-		default:
-			return false
-		}
-	}
-	for i < len(p) && p[i] == '*' {
-		i++
-	}
-	return i == len(p)
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/stevedore-go/stevedore"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/notification/meters"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
 )
 
@@ -30,27 +31,17 @@ type Router struct {
 
 type route struct {
 	name     string
-	patterns []string
+	patterns []*meters.EventType
 }
 
-// matches reports whether some pattern takes eventType and no "!" pattern
-// excludes it.
+// matches reports whether some pattern matches eventType.
 func (rt route) matches(eventType string) bool {
-	taken := false
-	for _, p := range rt.patterns {
-		if exclude, ok := strings.CutPrefix(p, "!"); ok {
-			if Match(exclude, eventType) {
-				return false
-			}
-		} else if !taken {
-			taken = Match(p, eventType)
-		}
-	}
-	return taken
+	return slices.ContainsFunc(rt.patterns, func(et *meters.EventType) bool { return et.Match(eventType) })
 }
 
-// NewRouter indexes the handlers of m. A handler whose EventTypes panics
-// is left out, with the error in the returned slice.
+// NewRouter indexes the handlers of m. A handler whose EventTypes panics,
+// or returns a pattern that is not a regular expression, is left out, with
+// the error in the returned slice.
 func NewRouter(m *stevedore.Manager[Handler]) (*Router, []error) {
 	r := &Router{handlers: m, routes: make(map[string][]string)}
 	var errs []error
@@ -68,13 +59,20 @@ func NewRouter(m *stevedore.Manager[Handler]) (*Router, []error) {
 	return r, errs
 }
 
-func eventTypes(h Handler) (patterns []string, err error) {
+func eventTypes(h Handler) (patterns []*meters.EventType, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("EventTypes panicked: %v", p)
 		}
 	}()
-	return slices.Clone(h.EventTypes()), nil
+	for _, text := range h.EventTypes() {
+		et, err := meters.ParseEventType(text)
+		if err != nil {
+			return nil, err
+		}
+		patterns = append(patterns, et)
+	}
+	return patterns, nil
 }
 
 // Route returns the names of the handlers of eventType.
@@ -99,10 +97,15 @@ func (r *Router) Route(eventType string) []string {
 }
 
 // Process hands n to its handlers and returns their samples, in handler
-// order. handled is false when no handler takes its event type. The
-// failures of handlers are joined in err, each naming its handler; the
-// samples of the others are returned regardless.
+// order. handled is false when no handler takes its event type, and for a
+// notification of another priority than info or sample (error, warn...),
+// which Ceilometer does not meter; a notification without a priority is
+// taken as info. The failures of handlers are joined in err, each naming
+// its handler; the samples of the others are returned regardless.
 func (r *Router) Process(ctx context.Context, n Notification) (samples []sample.Sample, handled bool, err error) {
+	if p := strings.ToLower(n.Priority); p != "" && p != "info" && p != "sample" {
+		return nil, false, nil
+	}
 	names := r.Route(n.EventType)
 	if len(names) == 0 {
 		return nil, false, nil

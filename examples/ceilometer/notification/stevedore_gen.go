@@ -13,8 +13,5 @@ var stevedoreGenManifest stevedoreEmbed.FS
 
 func init() {
 	stevedoreEntrypoints.RegisterManifest(stevedoreGenManifest, "entry_points.toml")
-	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewInstance", NewInstance)
-	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewVolume", NewVolume)
-	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewImage", NewImage)
-	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewFloatingIP", NewFloatingIP)
+	stevedoreEntrypoints.Register("github.com/stevedore-go/stevedore/examples/ceilometer/notification.NewMeters", NewMeters)
 }

@@ -57,6 +57,6 @@ type Sink func(ctx context.Context, bodies ...[]byte) ([]Report, error)
 type Report struct {
 	Notifications int            `json:"notifications"`       // processed
 	Samples       int            `json:"samples"`             // stored
-	Unhandled     map[string]int `json:"unhandled,omitempty"` // no handler takes these event types: counted, not errors
+	Unmetered     map[string]int `json:"unmetered,omitempty"` // made no sample, by event type: counted, not errors
 	Errors        []string       `json:"errors,omitempty"`    // what was bad, each naming its notification
 }

@@ -70,8 +70,8 @@ func notifyCommand(*flag.FlagSet) func(*env, context.Context, []string) error {
 			}
 		} else {
 			fmt.Fprintf(e.stdout, "notifications: %d\nsamples stored: %d\n", rep.Notifications, rep.Samples)
-			for _, t := range sortedKeys(rep.Unhandled) {
-				fmt.Fprintf(e.stdout, "not handled: %s (%d)\n", visible(t), rep.Unhandled[t])
+			for _, t := range sortedKeys(rep.Unmetered) {
+				fmt.Fprintf(e.stdout, "not metered: %s (%d)\n", visible(t), rep.Unmetered[t])
 			}
 		}
 		if len(rep.Errors) > 0 {

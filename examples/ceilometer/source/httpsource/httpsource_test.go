@@ -62,7 +62,7 @@ func TestReplies(t *testing.T) {
 	h := mounted(t, Settings{}.Defaults(), each(func(_ context.Context, body []byte) (source.Report, error) {
 		switch string(body) {
 		case "good":
-			return source.Report{Notifications: 2, Samples: 3, Unhandled: map[string]int{"x.y": 1}}, nil
+			return source.Report{Notifications: 2, Samples: 3, Unmetered: map[string]int{"x.y": 1}}, nil
 		case "bad":
 			return source.Report{Notifications: 2, Samples: 1, Errors: []string{"notification 1: missing payload"}}, nil
 		}
@@ -71,7 +71,7 @@ func TestReplies(t *testing.T) {
 	rec := post(h, strings.NewReader("good"))
 	assert.Equal(t, http.StatusAccepted, rec.Code)
 	rep, _ := reply(t, rec)
-	assert.Equal(t, source.Report{Notifications: 2, Samples: 3, Unhandled: map[string]int{"x.y": 1}}, rep)
+	assert.Equal(t, source.Report{Notifications: 2, Samples: 3, Unmetered: map[string]int{"x.y": 1}}, rep)
 
 	rec = post(h, strings.NewReader("bad"))
 	assert.Equal(t, http.StatusBadRequest, rec.Code)

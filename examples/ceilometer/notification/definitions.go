@@ -1,0 +1,108 @@
+package notification
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/stevedore-go/stevedore/examples/ceilometer/notification/meters"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
+)
+
+//go:generate go run github.com/stevedore-go/stevedore/cmd/stevedore gen
+
+// shipped holds the definitions this program ships, those of Ceilometer
+// 2026.1.
+//
+//go:embed meters.d/*.yaml
+var shipped embed.FS
+
+// ShippedDir names the shipped definitions in messages: the directory of
+// this package that holds them.
+const ShippedDir = "notification/meters.d"
+
+// MetersSettings configure the meters handler, from the table
+// [ceilometer.notification.meters].
+type MetersSettings struct {
+	// Dirs are directories of definition files (*.yaml), read in order
+	// before the shipped ones: a definition there replaces the shipped one
+	// of its name, and one of a new name adds a meter.
+	Dirs []string `toml:"dirs"`
+	// Shipped says whether the shipped definitions are read, after Dirs
+	// (true by default): false leaves only those of Dirs.
+	Shipped bool `toml:"shipped"`
+}
+
+// Defaults are the settings without a table: the shipped definitions.
+func (MetersSettings) Defaults() MetersSettings { return MetersSettings{Shipped: true} }
+
+// Meters is the handler that makes samples as Ceilometer's notification
+// agent does, from meter definitions in the format of its meters.yaml.
+type Meters struct {
+	set      *meters.Set
+	warnings []error
+}
+
+// Warner is a Handler with problems that did not stop it from loading,
+// such as meter definitions it left out. The agent logs them when it
+// loads the handler.
+type Warner interface {
+	Warnings() []error
+}
+
+// NewMeters loads the definitions the settings name. A directory that
+// cannot be read, or a file that is not a definition file, is an error,
+// and so is loading no definition at all; a definition that Ceilometer
+// would refuse is left out, and a warning.
+//
+//stevedore:entrypoint ceilometer.notification meters description="Ceilometer's meter definitions (meters.yaml): those shipped, and those of [ceilometer.notification.meters] dirs"
+func NewMeters(s MetersSettings) (Handler, error) {
+	var dirs []meters.Dir
+	for _, dir := range s.Dirs {
+		dirs = append(dirs, meters.Dir{Path: dir})
+	}
+	if s.Shipped {
+		sub, err := fs.Sub(shipped, "meters.d")
+		if err != nil {
+			return nil, err
+		}
+		dirs = append(dirs, meters.Dir{Path: ShippedDir, FS: sub})
+	}
+	if len(dirs) == 0 {
+		return nil, errors.New("meters: no definitions: dirs is empty and shipped is false")
+	}
+	set, warnings, err := meters.Load(dirs...)
+	if err != nil {
+		return nil, fmt.Errorf("meters: %w", err)
+	}
+	if len(set.Definitions()) == 0 {
+		return nil, fmt.Errorf("meters: no definition loaded: %w", errors.Join(warnings...))
+	}
+	return &Meters{set: set, warnings: warnings}, nil
+}
+
+// EventTypes implements Handler: those of every definition.
+func (m *Meters) EventTypes() []string { return m.set.EventTypes() }
+
+// Process implements Handler: the samples of the definitions whose event
+// types match. A notification they find nothing to meter in yields no
+// sample and no error; the error is one where Ceilometer fails on the
+// notification (see meters.Set.Samples), and no sample is made of it.
+func (m *Meters) Process(_ context.Context, n Notification) ([]sample.Sample, error) {
+	samples, err := m.set.Samples(&meters.Message{MessageID: n.MessageID, EventType: n.EventType, PublisherID: n.PublisherID,
+		Timestamp: n.Timestamp.Time, Context: n.Context, Payload: n.Payload})
+	for i := range samples {
+		samples[i].Source = "notification/meters"
+	}
+	return samples, err
+}
+
+// Warnings implements Warner: the definitions left out, and the keys of
+// definitions that were ignored.
+func (m *Meters) Warnings() []error { return m.warnings }
+
+// Definitions returns the definitions loaded, in the order they make
+// samples.
+func (m *Meters) Definitions() []*meters.Definition { return m.set.Definitions() }
