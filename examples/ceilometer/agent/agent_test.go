@@ -229,11 +229,11 @@ func readTestdata(t *testing.T, names ...string) []byte {
 func TestIngest(t *testing.T) {
 	a := newAgent(t, newWorld(t), testConfig())
 	ns, _, errs := notification.Decode(readTestdata(t, "compute.instance.create.end.json", "volume.create.end.json", "image.upload.json",
-		"identity.project.created.json", "compute.instance.error.json", "compute.instance.update.json"))
+		"identity.project.created.json", "compute.instance.create.error.json", "compute.instance.update.json"))
 	require.Empty(t, errs)
 	rep, err := a.Ingest(context.Background(), ns, nil)
 	require.NoError(t, err)
-	unmetered := map[string]int{"identity.project.created": 1, "compute.instance.error": 1, "compute.instance.update": 1}
+	unmetered := map[string]int{"identity.project.created": 1, "compute.instance.create.error": 1, "compute.instance.update": 1}
 	assert.Equal(t, source.Report{Notifications: 6, Samples: 7, Unmetered: unmetered}, rep,
 		"5 instance meters, volume.size and image.size; nothing of a project, an error or an update")
 	assert.Len(t, stored(t, a, "volume.size"), 1)
@@ -273,7 +273,7 @@ func TestHTTPNotifications(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, code)
 	assert.Equal(t, 5, resp.Samples, "the valid rest of the batch is stored")
 	require.Len(t, resp.Errors, 2)
-	assert.Regexp(t, `^notification 1: handler meters: notification/meters.d/meters.yaml:\d+:5: meter "\$.payload.outcome.*": name: jsonpath: cannot evaluate: `, resp.Errors[0],
+	assert.Regexp(t, `^notification 1: handler meters: notification/meters.d/meters.yaml:\d+:5: meter "\$.payload.outcome.*": name: jsonpath: .sub. of an integer: it needs a string$`, resp.Errors[0],
 		"a definition that fails on the notification: Ceilometer makes no sample of it")
 	assert.Equal(t, "notification 0: missing event_type, publisher_id, timestamp, payload", resp.Errors[1])
 	assert.Equal(t, map[string]int{"compute.instance.create.end": 1}, resp.Unmetered, "nothing to meter without an instance id: not an error")

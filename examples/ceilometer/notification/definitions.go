@@ -57,7 +57,7 @@ type Warner interface {
 // and so is loading no definition at all; a definition that Ceilometer
 // would refuse is left out, and a warning.
 //
-//stevedore:entrypoint ceilometer.notification meters description="Ceilometer's meter definitions (meters.yaml): those shipped, and those of [ceilometer.notification.meters] dirs"
+//stevedore:entrypoint ceilometer.notification meters description="Samples as Ceilometer makes them, from its meter definitions (meters.yaml)"
 func NewMeters(s MetersSettings) (Handler, error) {
 	var dirs []meters.Dir
 	for _, dir := range s.Dirs {

@@ -54,7 +54,7 @@ listen = "127.0.0.1:0"
 
 	// Notifications over HTTP: a batch with one malformed notification.
 	var batch []json.RawMessage
-	for _, name := range []string{"compute.instance.create.end.json", "volume.create.end.json", "floatingip.create.end.json"} {
+	for _, name := range []string{"compute.instance.create.end.json", "volume.create.end.json", "image.upload.json", "floatingip.create.end.json"} {
 		b, err := os.ReadFile(filepath.Join("..", "..", "notification", "testdata", name))
 		require.NoError(t, err)
 		batch = append(batch, b)
@@ -71,11 +71,11 @@ listen = "127.0.0.1:0"
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&reply))
 	resp.Body.Close()
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
-	assert.Equal(t, 6, reply.Samples, "4 instance meters, volume.size, ip.floating")
-	assert.Equal(t, []string{"notification 3: missing publisher_id, timestamp"}, reply.Errors)
+	assert.Equal(t, 7, reply.Samples, "5 instance meters, volume.size, image.size; Ceilometer meters no floating IP")
+	assert.Equal(t, []string{"notification 4: missing publisher_id, timestamp"}, reply.Errors)
 
 	meters := query("meters")
-	for _, m := range []string{"hardware.cpu.util", "hardware.memory.used", "instance", "volume.size", "ip.floating"} {
+	for _, m := range []string{"hardware.cpu.util", "hardware.memory.used", "memory", "volume.size", "image.size"} {
 		assert.Contains(t, meters, m)
 	}
 	assert.Contains(t, query("samples", "-meter", "volume.size"), "3b761164-84b4-4eb3-8fcb-1974c641d6ef")
@@ -93,7 +93,7 @@ listen = "127.0.0.1:0"
 		t.Fatal("the agent did not stop on SIGTERM")
 	}
 	assert.Contains(t, logs.String(), "msg=stopping")
-	assert.Contains(t, query("samples", "-meter", "ip.floating"), "4f8e2d1c-6b5a-4e3f-9a8b-7c6d5e4f3a2b", "what was acknowledged is kept")
+	assert.Contains(t, query("samples", "-meter", "image.size"), "9a4a1b1e-0c71-4b5f-9dfd-8ebf2c0a6f3b", "what was acknowledged is kept")
 	_, err = os.Stat(filepath.Join(dir, "ceilometer.db"))
 	assert.NoError(t, err, "the default database is in the working directory")
 }

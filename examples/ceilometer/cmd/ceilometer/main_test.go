@@ -157,7 +157,7 @@ func TestQueries(t *testing.T) {
 	oneLine := strings.Join(strings.Fields(string(notifications)), " ")
 	code, stdout, stderr = ceilometer(t, dir, oneLine+"\n\n# a comment\n"+`{"event_type": "identity.project.created", "publisher_id": "p", "timestamp": "2026-11-21 09:00:00", "payload": {}}`+"\n", "notify", "-")
 	require.Equal(t, 0, code, stderr)
-	assert.Equal(t, "notifications: 2\nsamples stored: 4\nnot handled: identity.project.created (1)\n", stdout)
+	assert.Equal(t, "notifications: 2\nsamples stored: 5\nnot metered: identity.project.created (1)\n", stdout)
 
 	// A file holding one JSON array, laid out for people, with the flags
 	// after the file.
@@ -171,14 +171,14 @@ func TestQueries(t *testing.T) {
 
 	code, stdout, _ = ceilometer(t, dir, "", "meters")
 	require.Equal(t, 0, code)
-	for _, meter := range []string{"hardware.memory.used", "hardware.process.count", "instance", "vcpus", "memory", "disk.root.size"} {
+	for _, meter := range []string{"hardware.memory.used", "hardware.process.count", "vcpus", "memory", "disk.root.size", "disk.ephemeral.size", "compute.instance.booting.time"} {
 		assert.Contains(t, stdout, meter)
 	}
 
 	code, stdout, _ = ceilometer(t, dir, "", "samples", "-meter", "memory", "-resource", "9f9d01b9-4a58-4271-9e27-398b21ab20d1")
 	require.Equal(t, 0, code)
 	assert.Equal(t, "TIMESTAMP             METER   TYPE   VOLUME  UNIT  RESOURCE                              PROJECT\n"+
-		"2026-11-21T09:23:48Z  memory  gauge  2048    MB    9f9d01b9-4a58-4271-9e27-398b21ab20d1  7c150a59fe714e6f9263774af9688f0e\n", stdout)
+		"2026-11-21T09:23:48Z  memory  gauge  2048    MiB   9f9d01b9-4a58-4271-9e27-398b21ab20d1  7c150a59fe714e6f9263774af9688f0e\n", stdout)
 
 	code, stdout, _ = ceilometer(t, dir, "", "statistics", "-meter", "vcpus", "-period", "1h", "-since", "2026-11-21T00:00:00Z")
 	require.Equal(t, 0, code)
@@ -305,11 +305,11 @@ func TestTerminalEscapes(t *testing.T) {
 		"payload": map[string]any{"volume_id": evil, "size": 1, "display_name": "x"},
 	})
 	require.NoError(t, err)
-	unhandled, err := json.Marshal(map[string]any{"event_type": "evil\x07.type", "publisher_id": "p", "timestamp": "2026-11-21 09:00:00", "payload": map[string]any{}})
+	unmetered, err := json.Marshal(map[string]any{"event_type": "evil\x07.type", "publisher_id": "p", "timestamp": "2026-11-21 09:00:00", "payload": map[string]any{}})
 	require.NoError(t, err)
-	code, stdout, stderr := ceilometer(t, dir, string(body)+"\n"+string(unhandled)+"\n", "notify", "-")
+	code, stdout, stderr := ceilometer(t, dir, string(body)+"\n"+string(unmetered)+"\n", "notify", "-")
 	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, stdout, `not handled: evil\x07.type (1)`)
+	assert.Contains(t, stdout, `not metered: evil\x07.type (1)`)
 
 	code, stdout, stderr = ceilometer(t, dir, "", "samples", "-meter", "volume.size")
 	require.Equal(t, 0, code, stderr)
