@@ -298,7 +298,7 @@ func BenchmarkRoute(b *testing.B) {
 	var exts []*stevedore.Extension[Handler]
 	for i := range 50 {
 		exts = append(exts, &stevedore.Extension[Handler]{Name: fmt.Sprintf("h%02d", i),
-			Obj: fakeHandler{patterns: []string{fmt.Sprintf("service%d.*", i), fmt.Sprintf("other%d.thing.end", i)}}})
+			Obj: fakeHandler{patterns: []string{fmt.Sprintf(`service%d\..*`, i), fmt.Sprintf(`other%d\.thing\.end$`, i)}}})
 	}
 	m := stevedore.FromExtensions(Namespace, exts)
 	b.Run("indexed", func(b *testing.B) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -111,7 +112,11 @@ func newDefinition(file string, n *node) (d *Definition, ignored []error, err er
 	}
 	if !slices.Contains(d.lookup, "type") {
 		if t, ok := d.typ.(string); !ok || (t != "gauge" && t != "delta" && t != "cumulative") {
-			return nil, ignored, at(cfg["type"], fmt.Errorf("type %s is not gauge, delta or cumulative", kindOf(cfg["type"])))
+			what := kindOf(cfg["type"])
+			if ok {
+				what = strconv.Quote(t)
+			}
+			return nil, ignored, at(cfg["type"], fmt.Errorf("type %s is not gauge, delta or cumulative", what))
 		}
 	}
 	for i, key := range attrNames {

@@ -8,11 +8,13 @@ import (
 	"maps"
 	"math"
 	"math/big"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/stevedore-go/stevedore/examples/ceilometer/internal/jsonpath"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
@@ -61,18 +63,20 @@ func (m *Message) doc() map[string]any {
 // not a number, or that has no name or resource id, is dropped. None of that
 // is an error: the notification is not one the definition meters. The error
 // is where Ceilometer fails on the notification and makes no sample of it
-// at all: an expression that cannot be evaluated on it (such as a string
-// multiplied by a string), or a timestamp that is not one. It is an *Error
-// naming the definition.
+// at all: an expression that cannot be evaluated on it (such as `sub` of
+// a number), a timestamp that is not one, a volume that is a list or an
+// object, or a type found that is not one. It is an *Error naming the
+// definition.
 func (s *Set) Samples(m *Message) ([]sample.Sample, error) {
 	defs := s.route(m.EventType)
 	if len(defs) == 0 {
 		return nil, nil
 	}
 	doc := m.doc()
+	texts := textCache{}
 	var out []sample.Sample
 	for _, d := range defs {
-		got, err := d.samples(doc, m)
+		got, err := d.samples(doc, m, texts)
 		if err != nil {
 			return nil, &Error{File: d.File, Line: d.Line, Col: d.Col, Meter: d.Name, Err: err}
 		}
@@ -100,7 +104,7 @@ func mustParse(s string) *field {
 
 // samples applies d to doc, as MeterDefinition.to_samples and
 // Sample.from_notification do.
-func (d *Definition) samples(doc map[string]any, m *Message) ([]sample.Sample, error) {
+func (d *Definition) samples(doc map[string]any, m *Message, texts textCache) ([]sample.Sample, error) {
 	var vals [numAttrs]any
 	vals[attrName], vals[attrType], vals[attrUnit] = d.name, d.typ, d.unit
 	var err error
@@ -144,7 +148,7 @@ func (d *Definition) samples(doc map[string]any, m *Message) ([]sample.Sample, e
 				vals[i] = v
 			}
 		}
-		s, ok, err := makeSample(vals, meta, m)
+		s, ok, err := makeSample(vals, meta, m, texts)
 		if !ok || err != nil {
 			return nil, err
 		}
@@ -187,7 +191,7 @@ func (d *Definition) samples(doc map[string]any, m *Message) ([]sample.Sample, e
 		for i, l := range lists {
 			one[i] = l[min(j, len(l)-1)]
 		}
-		s, ok, err := makeSample(one, meta, m)
+		s, ok, err := makeSample(one, meta, m, texts)
 		if err != nil {
 			return nil, err
 		}
@@ -236,8 +240,10 @@ func addUserMetadata(v any, meta map[string]any) error {
 
 // makeSample is Sample.from_notification, then the checks of Ceilometer's
 // pipeline, and of this program's storage: ok is false for a sample
-// dropped.
-func makeSample(vals [numAttrs]any, meta map[string]any, m *Message) (s sample.Sample, ok bool, err error) {
+// dropped. A type that is not gauge, delta or cumulative (which only a
+// lookup definition can find) is an error, as Ceilometer's Sample refuses
+// it.
+func makeSample(vals [numAttrs]any, meta map[string]any, m *Message, texts textCache) (s sample.Sample, ok bool, err error) {
 	metadata := map[string]string{}
 	if len(meta) == 0 {
 		// No metadata: the payload's members, and the event type and
@@ -251,7 +257,7 @@ func makeSample(vals [numAttrs]any, meta map[string]any, m *Message) (s sample.S
 	}
 	for k, v := range meta {
 		if v != nil {
-			metadata[k] = text(v)
+			metadata[k] = texts.text(v)
 		}
 	}
 	ts := m.Timestamp
@@ -275,7 +281,11 @@ func makeSample(vals [numAttrs]any, meta map[string]any, m *Message) (s sample.S
 		Timestamp:  ts.UTC(),
 		Metadata:   metadata,
 	}
-	if s.Meter == "" || s.ResourceID == "" || !s.Type.Valid() {
+	if !s.Type.Valid() {
+		// Ceilometer's Sample refuses it, failing the notification.
+		return s, false, fmt.Errorf("type %q is not gauge, delta or cumulative", s.Type)
+	}
+	if s.Meter == "" || s.ResourceID == "" {
 		return s, false, nil
 	}
 	return s, true, nil
@@ -329,6 +339,33 @@ func pyFloat(s string) (float64, bool) {
 
 var pyFloatSyntax = regexp.MustCompile(strings.ReplaceAll(`^[-+]?(?:(?:D(?:\.(?:D)?)?|\.D)(?:[eE][-+]?D)?|(?i:inf|infinity|nan))$`, "D", `\d(?:_?\d)*`))
 
+// textCache remembers the text of the objects and lists of one
+// notification's document, which the metadata of several definitions
+// share (an instance's image_meta, in five meters). Its keys keep their
+// objects alive, so that no other can take an address while it is used.
+type textCache map[textKey]string
+
+type textKey struct {
+	p unsafe.Pointer
+	n int
+}
+
+// text is text(v), once per object or list.
+func (c textCache) text(v any) string {
+	switch v.(type) {
+	case map[string]any, []any:
+		rv := reflect.ValueOf(v)
+		k := textKey{rv.UnsafePointer(), rv.Len()}
+		if s, ok := c[k]; ok {
+			return s
+		}
+		s := text(v)
+		c[k] = s
+		return s
+	}
+	return text(v)
+}
+
 // text is a value as a sample holds it: a string as it is, anything else
 // as JSON (numbers as written, true, objects with their keys sorted).
 func text(v any) string {
@@ -345,18 +382,20 @@ func text(v any) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(jsonable(v)); err != nil {
-		return fmt.Sprint(v)
+	if err := enc.Encode(v); err != nil {
+		// Only values YAML made (a map plugin's) hold what JSON cannot
+		// write: infinities and NaN.
+		b.Reset()
+		if err := enc.Encode(jsonable(v)); err != nil {
+			return fmt.Sprint(v)
+		}
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// jsonable replaces what encoding/json cannot write: big integers (YAML's)
-// and non-finite floats.
+// jsonable replaces what encoding/json cannot write: non-finite floats.
 func jsonable(v any) any {
 	switch v := v.(type) {
-	case *big.Int:
-		return json.Number(v.String())
 	case float64:
 		if math.IsInf(v, 0) || math.IsNaN(v) {
 			return pyStr(v)

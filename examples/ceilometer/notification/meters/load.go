@@ -157,6 +157,9 @@ func (l *loader) add(file string, data []byte) error {
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
+	if n := expanded(root, map[*node]int{}); n > maxValues {
+		return newError(file, "", fmt.Errorf("with its aliases expanded, the file holds more than %d values", maxValues))
+	}
 	es, err := entries(root)
 	if err != nil {
 		return newError(file, "", at(root, prefixed("want a mapping with a metric list: ", err)))
@@ -191,6 +194,32 @@ func (l *loader) add(file string, data []byte) error {
 		l.named[key] = true
 	}
 	return nil
+}
+
+// maxValues bounds the values of a file, its aliases expanded: what
+// reading it costs. The shipped file holds about 3,000.
+const maxValues = 1 << 20
+
+// expanded counts the values of n, each alias as what it names, up to a
+// little over maxValues; an alias to a value that holds it counts as too
+// many.
+func expanded(n *node, memo map[*node]int) int {
+	if v, ok := memo[n]; ok {
+		return v
+	}
+	memo[n] = maxValues + 1 // while counting: an alias back to here is a cycle
+	total := 1
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		total = expanded(n.Alias, memo)
+	}
+	for _, c := range n.Content {
+		if total > maxValues {
+			break
+		}
+		total += expanded(c, memo)
+	}
+	memo[n] = min(total, maxValues+1)
+	return memo[n]
 }
 
 // nameKey is the name a definition is known by among others, and whether

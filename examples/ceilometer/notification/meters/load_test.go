@@ -1,6 +1,7 @@
 package meters
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"math/big"
@@ -158,7 +159,7 @@ func TestParseLeavesOutBadDefinitions(t *testing.T) {
 		`m.yaml:34:12: meter "badunit": unit: unexpected character '%'`,
 		`m.yaml:29:28: meter "badquoted": volume: unexpected "]"`,
 		`m.yaml:23:28: meter "badpath": volume: expected "]", found end of expression`,
-		`m.yaml:15:11: meter "badtype": type the string "counter" is not gauge, delta or cumulative`,
+		`m.yaml:15:11: meter "badtype": type "counter" is not gauge, delta or cumulative`,
 		`m.yaml:8:5: meter "missing": required keys missing or empty: unit, volume`,
 	}, messages(problems))
 	for _, p := range problems {
@@ -293,4 +294,90 @@ func TestEventTypes(t *testing.T) {
 	assert.Equal(t, []*Definition{s.defs[1]}, s.route("y"))
 	assert.Empty(t, s.route("z"))
 	assert.True(t, strings.HasPrefix(s.defs[0].File, "m.yaml"))
+}
+
+// testdata/bad.yaml holds definitions Ceilometer refuses beside ones it
+// loads: the same are left out here, in the order Ceilometer logs them,
+// and the same load, the first bad.duplicate among them since the last
+// one is refused.
+func TestBadDefinitionsAsCeilometer(t *testing.T) {
+	text, err := os.ReadFile(filepath.Join("testdata", "bad.yaml"))
+	require.NoError(t, err)
+	s, problems, err := Parse("bad.yaml", text)
+	require.NoError(t, err)
+	var loaded []string
+	for _, d := range s.Definitions() {
+		loaded = append(loaded, d.Name+" "+d.Unit)
+	}
+	assert.Equal(t, []string{"bad.good.last request", "bad.duplicate first", "bad.good.lookup.type B", "bad.good.first B"}, loaded)
+	var refused []string
+	for _, p := range problems {
+		var e *Error
+		require.ErrorAs(t, p, &e)
+		assert.Equal(t, "bad.yaml", e.File)
+		assert.Positive(t, e.Line)
+		refused = append(refused, e.Meter)
+	}
+	assert.Equal(t, []string{"bad.duplicate", "bad.fields.missing", "bad.plugin.nameless", "bad.plugin.unknown", "bad.jsonpath.split",
+		"bad.jsonpath.user_metadata", "bad.jsonpath.metadata", "bad.jsonpath.volume", "bad.type", "bad.zero.volume",
+		"bad.no.event_types", "bad.empty.event_type", "bad.missing.fields"}, refused)
+}
+
+// FuzzParse: any file either fails to load with an *Error, or loads
+// definitions that make valid samples, or an *Error, of a notification
+// whose payload has a bit of everything.
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{"bad.yaml", "constructs/meters.yaml", "../../meters.d/meters.yaml"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, "compute.instance.create.end")
+	}
+	f.Add([]byte("metric:\n  - {name: a, event_type: e, type: gauge, unit: u, volume: $.payload.n, resource_id: $.payload.s}\n"), "e")
+	f.Add([]byte("a: &a [*a]\n"), "e")
+	payload := map[string]any{"n": json.Number("3"), "f": json.Number("2.5"), "s": "x", "b": true, "z": nil,
+		"l": []any{json.Number("1"), "two", map[string]any{"name": "cpu.percent", "value": json.Number("0.5")}},
+		"m": map[string]any{"metering.k": "v", "created_at": "2026-11-21T09:00:00Z"}}
+	f.Fuzz(func(t *testing.T, text []byte, eventType string) {
+		s, problems, err := Parse("f.yaml", text)
+		var e *Error
+		if err != nil {
+			if !errors.As(err, &e) {
+				t.Fatalf("an error that is not an *Error: %v", err)
+			}
+			return
+		}
+		for _, p := range problems {
+			if !errors.As(p, &e) {
+				t.Fatalf("a problem that is not an *Error: %v", p)
+			}
+		}
+		got, err := s.Samples(&Message{EventType: eventType, PublisherID: "p", Timestamp: sent, Payload: payload,
+			Context: map[string]any{"user": "u"}})
+		if err != nil {
+			if !errors.As(err, &e) {
+				t.Fatalf("an error that is not an *Error: %v", err)
+			}
+			return
+		}
+		for _, smp := range got {
+			if err := smp.Validate(); err != nil {
+				t.Fatalf("an invalid sample: %v", err)
+			}
+		}
+	})
+}
+
+// A file whose aliases expand without end is refused before it is read.
+func TestAliasBomb(t *testing.T) {
+	text := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	for i := 'b'; i <= 'h'; i++ {
+		prev := string(i - 1)
+		text += string(i) + ": &" + string(i) + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev +
+			", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n"
+	}
+	text += "metric:\n  - {name: *h, event_type: e, type: gauge, unit: u, volume: 1, resource_id: $.r}\n"
+	_, _, err := Parse("m.yaml", []byte(text))
+	assert.EqualError(t, err, "m.yaml: with its aliases expanded, the file holds more than 1048576 values")
 }
