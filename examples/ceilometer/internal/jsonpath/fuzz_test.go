@@ -84,6 +84,13 @@ func FuzzFind(f *testing.F) {
 		if _, err := json.Marshal(vs); err != nil {
 			t.Fatalf("Find(%q) = %v, which JSON cannot hold: %v", expr, vs, err)
 		}
+		// A member path finds what the evaluator finds.
+		if e.path != nil {
+			slow, slowErr := (&Expr{root: e.root}).Find(d)
+			if slowErr != nil || !reflect.DeepEqual(vs, slow) {
+				t.Fatalf("Find(%q) = %v by its member path, %v, %v by evaluation", expr, vs, slow, slowErr)
+			}
+		}
 		// The canonical form finds the same.
 		canonical, err := Parse(e.String())
 		if errors.Is(err, ErrLimit) {

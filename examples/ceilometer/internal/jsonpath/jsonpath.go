@@ -9,6 +9,10 @@ import (
 // The zero Expr is the expression $, which finds the whole document.
 type Expr struct {
 	root node
+	// path is the names of an expression that only selects members by
+	// name, such as $.payload.size or ctxt.user, which Find follows
+	// without building matches: most of what meter definitions hold.
+	path []string
 }
 
 // Parse reads an expression of the dialect. Its errors are
@@ -18,7 +22,28 @@ func Parse(expr string) (*Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Expr{root: n}, nil
+	path, _ := memberPath(n)
+	return &Expr{root: n, path: path}, nil
+}
+
+// memberPath returns the names of a chain of single-name members from the
+// top of the document, and whether n is one.
+func memberPath(n node) ([]string, bool) {
+	switch n := n.(type) {
+	case rootNode:
+		return nil, true
+	case fieldsNode:
+		if len(n.names) == 1 && n.names[0] != "*" {
+			return []string{n.names[0]}, true
+		}
+	case childNode:
+		if f, ok := n.right.(fieldsNode); ok && len(f.names) == 1 && f.names[0] != "*" {
+			if left, ok := memberPath(n.left); ok {
+				return append(left, f.names[0]), true
+			}
+		}
+	}
+	return nil, false
 }
 
 // Find returns the values e finds in doc, in the order jsonpath-rw finds
@@ -27,6 +52,9 @@ func Parse(expr string) (*Expr, error) {
 // raise an exception, and one matching [ErrLimit] when evaluation exceeds
 // the package's limits; doc is never modified.
 func (e *Expr) Find(doc any) ([]any, error) {
+	if e != nil && e.path != nil {
+		return e.member(doc), nil
+	}
 	ev := evaluator{}
 	out := ev.values(ev.items(ev.eval(e.node(), &match{value: doc, raw: true})))
 	if ev.err != nil {
@@ -188,4 +216,20 @@ func intLiteral(text string) literal {
 		n.big = b
 	}
 	return literal{kind: litInt, text: text, num: n}
+}
+
+// member follows e.path from doc: each name a member of an object, as
+// fields do; anything else finds nothing.
+func (e *Expr) member(doc any) []any {
+	v := doc
+	for _, name := range e.path {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return []any{}
+		}
+		if v, ok = obj[name]; !ok {
+			return []any{}
+		}
+	}
+	return []any{v}
 }

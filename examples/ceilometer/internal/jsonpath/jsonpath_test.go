@@ -553,3 +553,39 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// Expressions that only select members by name are followed without the
+// evaluator, and find what it finds.
+func TestMemberPaths(t *testing.T) {
+	doc := decode(t, `{"payload": {"size": 10, "none": null, "list": [1], "text": "abc", "o": {"k": {"k": 2}}}, "ctxt": {"user": "u"}}`)
+	for expr, want := range map[string][]any{
+		"$.payload.size":   {json.Number("10")},
+		"payload.size":     {json.Number("10")},
+		"$.payload.none":   {nil},
+		"$.payload.list.x": {},
+		"$.payload.text.x": {},
+		"$.payload.gone":   {},
+		"$.payload.o.k.k":  {json.Number("2")},
+		"ctxt.user":        {"u"},
+		"'ctxt'.\"user\"":  {"u"},
+		"$.payload":        {doc.(map[string]any)["payload"]},
+	} {
+		e, err := Parse(expr)
+		require.NoError(t, err, expr)
+		require.NotNil(t, e.path, expr)
+		got, err := e.Find(doc)
+		require.NoError(t, err, expr)
+		assert.Equal(t, want, got, expr)
+		slow, err := (&Expr{root: e.root}).Find(doc)
+		require.NoError(t, err, expr)
+		assert.Equal(t, slow, got, expr)
+	}
+	for _, expr := range []string{"$", "$.*", "$.a,b", "$.a[0]", "$..a", "@.a", "$.a|$.b", "`this`.a"} {
+		e, err := Parse(expr)
+		require.NoError(t, err, expr)
+		assert.Nil(t, e.path, expr)
+	}
+	found, err := (*Expr)(nil).Find(doc)
+	require.NoError(t, err)
+	assert.Equal(t, []any{doc}, found)
+}
