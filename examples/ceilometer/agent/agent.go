@@ -224,7 +224,9 @@ func (a *Agent) route() {
 // Reload discovers the plugins again and swaps the pollsters and
 // notification handlers for what the manifests and settings declare now,
 // as the agent does on SIGHUP: new ones load, removed or disabled ones
-// stop, changed ones are replaced, and the others keep running untouched.
+// stop, changed ones are replaced, and the others keep running untouched,
+// but that handlers with files of their own (notification.Reloader, such
+// as meter definitions) read them again.
 // settings is the plugin settings document read again (nil for none).
 // Polls and notifications in progress finish on the old plugins. The
 // storage driver and the [agent] table (its pollster list, interval and
@@ -252,6 +254,15 @@ func (a *Agent) Reload(ctx context.Context, settings *stevedore.Settings) error 
 	hch, err := a.handlers.Reload(ctx, again...)
 	if err != nil {
 		return fmt.Errorf("notification handlers: %w", err)
+	}
+	// Handlers the reload kept read their own files again, such as meter
+	// definitions; one that fails keeps what it had.
+	for _, ext := range a.handlers.Extensions() {
+		if r, ok := ext.Obj.(notification.Reloader); ok && !slices.Contains(hch.Added, ext.Name) && !slices.Contains(hch.Replaced, ext.Name) {
+			if err := r.Reload(); err != nil {
+				a.logger.Error("notification handler kept what it had read: "+err.Error(), "handler", ext.Name)
+			}
+		}
 	}
 	a.route()
 	changes = append(changes, hch)

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -652,4 +653,44 @@ health = "example.com/test.Health"
 	_, err = New(context.Background(), cfg, w.opts)
 	assert.ErrorContains(t, err, `notification sources: pattern "GET /healthz"`)
 	assert.ErrorContains(t, err, "conflicts with pattern")
+}
+
+// The agent logs the meter definitions it leaves out, and reads the
+// definitions again when it reloads.
+func TestMeterDefinitionsReload(t *testing.T) {
+	w := newWorld(t)
+	site := t.TempDir()
+	write := func(unit string) {
+		require.NoError(t, os.WriteFile(filepath.Join(site, "site.yaml"), []byte(`metric:
+  - {name: volume.size, event_type: volume.create.end, type: gauge, unit: `+unit+`, volume: $.payload.size, resource_id: $.payload.volume_id}
+  - {name: volume.gone, event_type: volume.create.end, type: gauge, unit: B, volume: $.payload.size}
+`), 0o644))
+	}
+	write("GB")
+	settings := mustSettings(t, "[ceilometer.notification.meters]\ndirs = ["+strconv.Quote(site)+"]\n")
+	w.opts.Settings = settings
+	a := newAgent(t, w, testConfig())
+	assert.Contains(t, w.logs.String(), `level=WARN msg="notification handler: `+filepath.Join(site, "site.yaml")+
+		`:3:5: meter \"volume.gone\": required keys missing or empty: resource_id" handler=meters`)
+	ingest := func() []string {
+		ns, _, errs := notification.Decode(readTestdata(t, "volume.create.end.json"))
+		require.Empty(t, errs)
+		rep, err := a.Ingest(context.Background(), ns, nil)
+		require.NoError(t, err)
+		require.Equal(t, 1, rep.Samples)
+		var units []string
+		for _, s := range stored(t, a, "volume.size") {
+			units = append(units, s.Unit)
+		}
+		slices.Sort(units)
+		return units
+	}
+	assert.Equal(t, []string{"GB"}, ingest())
+	write("TB")
+	require.NoError(t, a.Reload(context.Background(), settings))
+	assert.Equal(t, []string{"GB", "TB"}, ingest(), "the definitions are read again")
+	require.NoError(t, os.WriteFile(filepath.Join(site, "site.yaml"), []byte("metric: {"), 0o644))
+	require.NoError(t, a.Reload(context.Background(), settings))
+	assert.Contains(t, w.logs.String(), "notification handler kept what it had read: meters: ")
+	assert.Equal(t, []string{"GB", "TB", "TB"}, ingest())
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync/atomic"
 
 	"github.com/stevedore-go/stevedore/examples/ceilometer/notification/meters"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/sample"
@@ -39,10 +40,24 @@ type MetersSettings struct {
 func (MetersSettings) Defaults() MetersSettings { return MetersSettings{Shipped: true} }
 
 // Meters is the handler that makes samples as Ceilometer's notification
-// agent does, from meter definitions in the format of its meters.yaml.
+// agent does, from meter definitions in the format of its meters.yaml. It
+// reads them again when the agent reloads (see Reloader).
 type Meters struct {
+	settings MetersSettings
+	loaded   atomic.Pointer[loadedMeters]
+}
+
+// loadedMeters is what one reading of the definitions gave.
+type loadedMeters struct {
 	set      *meters.Set
 	warnings []error
+}
+
+// Reloader is a Handler that reads files of its own, which it reads again
+// when the agent reloads its plugins (on SIGHUP), if the reload keeps it.
+// A Reload that fails leaves the handler as it was.
+type Reloader interface {
+	Reload() error
 }
 
 // Warner is a Handler with problems that did not stop it from loading,
@@ -59,6 +74,17 @@ type Warner interface {
 //
 //stevedore:entrypoint ceilometer.notification meters description="Samples as Ceilometer makes them, from its meter definitions (meters.yaml)"
 func NewMeters(s MetersSettings) (Handler, error) {
+	m := &Meters{settings: s}
+	if err := m.Reload(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Reload implements Reloader: it reads the definitions again, and uses
+// them from then on, unless reading them fails as NewMeters would.
+func (m *Meters) Reload() error {
+	s := m.settings
 	var dirs []meters.Dir
 	for _, dir := range s.Dirs {
 		dirs = append(dirs, meters.Dir{Path: dir})
@@ -66,32 +92,33 @@ func NewMeters(s MetersSettings) (Handler, error) {
 	if s.Shipped {
 		sub, err := fs.Sub(shipped, "meters.d")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		dirs = append(dirs, meters.Dir{Path: ShippedDir, FS: sub})
 	}
 	if len(dirs) == 0 {
-		return nil, errors.New("meters: no definitions: dirs is empty and shipped is false")
+		return errors.New("meters: no definitions: dirs is empty and shipped is false")
 	}
 	set, warnings, err := meters.Load(dirs...)
 	if err != nil {
-		return nil, fmt.Errorf("meters: %w", err)
+		return fmt.Errorf("meters: %w", err)
 	}
 	if len(set.Definitions()) == 0 {
-		return nil, fmt.Errorf("meters: no definition loaded: %w", errors.Join(warnings...))
+		return fmt.Errorf("meters: no definition loaded: %w", errors.Join(warnings...))
 	}
-	return &Meters{set: set, warnings: warnings}, nil
+	m.loaded.Store(&loadedMeters{set: set, warnings: warnings})
+	return nil
 }
 
 // EventTypes implements Handler: those of every definition.
-func (m *Meters) EventTypes() []string { return m.set.EventTypes() }
+func (m *Meters) EventTypes() []string { return m.loaded.Load().set.EventTypes() }
 
 // Process implements Handler: the samples of the definitions whose event
 // types match. A notification they find nothing to meter in yields no
 // sample and no error; the error is one where Ceilometer fails on the
 // notification (see meters.Set.Samples), and no sample is made of it.
 func (m *Meters) Process(_ context.Context, n Notification) ([]sample.Sample, error) {
-	samples, err := m.set.Samples(&meters.Message{MessageID: n.MessageID, EventType: n.EventType, PublisherID: n.PublisherID,
+	samples, err := m.loaded.Load().set.Samples(&meters.Message{MessageID: n.MessageID, EventType: n.EventType, PublisherID: n.PublisherID,
 		Timestamp: n.Timestamp.Time, Context: n.Context, Payload: n.Payload})
 	for i := range samples {
 		samples[i].Source = "notification/meters"
@@ -101,8 +128,8 @@ func (m *Meters) Process(_ context.Context, n Notification) ([]sample.Sample, er
 
 // Warnings implements Warner: the definitions left out, and the keys of
 // definitions that were ignored.
-func (m *Meters) Warnings() []error { return m.warnings }
+func (m *Meters) Warnings() []error { return m.loaded.Load().warnings }
 
 // Definitions returns the definitions loaded, in the order they make
 // samples.
-func (m *Meters) Definitions() []*meters.Definition { return m.set.Definitions() }
+func (m *Meters) Definitions() []*meters.Definition { return m.loaded.Load().set.Definitions() }

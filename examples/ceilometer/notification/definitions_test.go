@@ -151,3 +151,31 @@ func BenchmarkMeters(b *testing.B) {
 		})
 	}
 }
+
+// Reload reads the definitions again; one that fails keeps those it had.
+func TestMetersReload(t *testing.T) {
+	site := t.TempDir()
+	write := func(unit string) {
+		require.NoError(t, os.WriteFile(filepath.Join(site, "site.yaml"), []byte(`metric:
+  - {name: volume.size, event_type: volume.create.end, type: gauge, unit: `+unit+`, volume: $.payload.size, resource_id: $.payload.volume_id}
+`), 0o644))
+	}
+	write("GB")
+	h, err := NewMeters(MetersSettings{Dirs: []string{site}})
+	require.NoError(t, err)
+	n := notificationOf(t, "volume.create.end.json")
+	unit := func() string {
+		got, err := h.Process(context.Background(), n)
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		return got[0].Unit
+	}
+	assert.Equal(t, "GB", unit())
+	write("TB")
+	assert.Equal(t, "GB", unit(), "read when loaded or reloaded only")
+	require.NoError(t, h.(Reloader).Reload())
+	assert.Equal(t, "TB", unit())
+	require.NoError(t, os.WriteFile(filepath.Join(site, "site.yaml"), []byte("metric: {"), 0o644))
+	assert.ErrorContains(t, h.(Reloader).Reload(), "site.yaml: yaml: ")
+	assert.Equal(t, "TB", unit(), "a reload that fails keeps what was read")
+}

@@ -120,7 +120,9 @@ func TestConstructs(t *testing.T) {
 	set, problems, err := meters.Parse("meters.yaml", text)
 	require.NoError(t, err)
 	require.Empty(t, problems, "every definition loads")
-	router, errs := NewRouter(stevedore.FromExtensions(Namespace, []*stevedore.Extension[Handler]{{Name: "meters", Obj: &Meters{set: set}}}))
+	h := &Meters{}
+	h.loaded.Store(&loadedMeters{set: set})
+	router, errs := NewRouter(stevedore.FromExtensions(Namespace, []*stevedore.Extension[Handler]{{Name: "meters", Obj: h}}))
 	require.Empty(t, errs)
 
 	record := readRecord(t, filepath.Join("meters", "testdata", "constructs.ceilometer.jsonl"))
