@@ -214,7 +214,7 @@ func (a *Agent) route() {
 	for _, ext := range a.handlers.Extensions() {
 		if w, ok := ext.Obj.(notification.Warner); ok {
 			for _, err := range w.Warnings() {
-				a.logger.Warn("notification handler: "+err.Error(), "handler", ext.Name)
+				a.logger.Warn("notification handler left something out", "handler", ext.Name, "err", err)
 			}
 		}
 	}
@@ -225,8 +225,8 @@ func (a *Agent) route() {
 // notification handlers for what the manifests and settings declare now,
 // as the agent does on SIGHUP: new ones load, removed or disabled ones
 // stop, changed ones are replaced, and the others keep running untouched,
-// but that handlers with files of their own (notification.Reloader, such
-// as meter definitions) read them again.
+// except that handlers with files of their own (notification.Reloader,
+// such as meter definitions) read them again.
 // settings is the plugin settings document read again (nil for none).
 // Polls and notifications in progress finish on the old plugins. The
 // storage driver and the [agent] table (its pollster list, interval and
@@ -260,7 +260,7 @@ func (a *Agent) Reload(ctx context.Context, settings *stevedore.Settings) error 
 	for _, ext := range a.handlers.Extensions() {
 		if r, ok := ext.Obj.(notification.Reloader); ok && !slices.Contains(hch.Added, ext.Name) && !slices.Contains(hch.Replaced, ext.Name) {
 			if err := r.Reload(); err != nil {
-				a.logger.Error("notification handler kept what it had read: "+err.Error(), "handler", ext.Name)
+				a.logger.Error("notification handler kept what it had read", "handler", ext.Name, "err", err)
 			}
 		}
 	}
@@ -455,8 +455,10 @@ func (a *Agent) poll(ctx context.Context, ext *stevedore.Extension[pollster.Poll
 // Ingest hands each notification to its handlers and stores all their
 // samples in one batch. labels name the notifications in the report's
 // errors ("notification 3", "line 7"); without them, they are numbered
-// from 0. A notification that no handler takes is counted, not an error;
-// one that a handler rejects is reported and the others are still stored.
+// from 0. A notification that makes no sample (no handler takes it, those
+// that do find nothing to meter, or its priority is not metered) is
+// counted as unmetered, not an error; one that a handler fails on is
+// reported and the others are still stored.
 // An error is returned only when storing fails, in which case nothing of
 // the batch is stored.
 func (a *Agent) Ingest(ctx context.Context, ns []notification.Notification, labels []string) (source.Report, error) {

@@ -670,8 +670,8 @@ func TestMeterDefinitionsReload(t *testing.T) {
 	settings := mustSettings(t, "[ceilometer.notification.meters]\ndirs = ["+strconv.Quote(site)+"]\n")
 	w.opts.Settings = settings
 	a := newAgent(t, w, testConfig())
-	assert.Contains(t, w.logs.String(), `level=WARN msg="notification handler: `+filepath.Join(site, "site.yaml")+
-		`:3:5: meter \"volume.gone\": required keys missing or empty: resource_id" handler=meters`)
+	assert.Contains(t, w.logs.String(), `level=WARN msg="notification handler left something out" handler=meters err="`+filepath.Join(site, "site.yaml")+
+		`:3:5: meter \"volume.gone\": required keys missing or empty: resource_id"`)
 	ingest := func() []string {
 		ns, _, errs := notification.Decode(readTestdata(t, "volume.create.end.json"))
 		require.Empty(t, errs)
@@ -691,6 +691,6 @@ func TestMeterDefinitionsReload(t *testing.T) {
 	assert.Equal(t, []string{"GB", "TB"}, ingest(), "the definitions are read again")
 	require.NoError(t, os.WriteFile(filepath.Join(site, "site.yaml"), []byte("metric: {"), 0o644))
 	require.NoError(t, a.Reload(context.Background(), settings))
-	assert.Contains(t, w.logs.String(), "notification handler kept what it had read: meters: ")
+	assert.Contains(t, w.logs.String(), `level=ERROR msg="notification handler kept what it had read" handler=meters err="`+filepath.Join(site, "site.yaml")+": yaml: ")
 	assert.Equal(t, []string{"GB", "TB", "TB"}, ingest())
 }

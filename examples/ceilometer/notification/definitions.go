@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/stevedore-go/stevedore/examples/ceilometer/notification/meters"
@@ -42,9 +45,12 @@ func (MetersSettings) Defaults() MetersSettings { return MetersSettings{Shipped:
 // Meters is the handler that makes samples as Ceilometer's notification
 // agent does, from meter definitions in the format of its meters.yaml. It
 // reads them again when the agent reloads (see Reloader).
+//
+// Make one with NewMeters; it is safe for concurrent use.
 type Meters struct {
 	settings MetersSettings
 	loaded   atomic.Pointer[loadedMeters]
+	mu       sync.Mutex // serialises Reloads: the last to read stores last
 }
 
 // loadedMeters is what one reading of the definitions gave.
@@ -62,7 +68,7 @@ type Reloader interface {
 
 // Warner is a Handler with problems that did not stop it from loading,
 // such as meter definitions it left out. The agent logs them when it
-// loads the handler.
+// starts, and again at each reload.
 type Warner interface {
 	Warnings() []error
 }
@@ -84,6 +90,8 @@ func NewMeters(s MetersSettings) (Handler, error) {
 // Reload implements Reloader: it reads the definitions again, and uses
 // them from then on, unless reading them fails as NewMeters would.
 func (m *Meters) Reload() error {
+	m.mu.Lock() // held while reading, so that reads do not overtake
+	defer m.mu.Unlock()
 	s := m.settings
 	var dirs []meters.Dir
 	for _, dir := range s.Dirs {
@@ -97,14 +105,18 @@ func (m *Meters) Reload() error {
 		dirs = append(dirs, meters.Dir{Path: ShippedDir, FS: sub})
 	}
 	if len(dirs) == 0 {
-		return errors.New("meters: no definitions: dirs is empty and shipped is false")
+		return errors.New("no meter definitions: dirs is empty and shipped is false")
 	}
 	set, warnings, err := meters.Load(dirs...)
 	if err != nil {
-		return fmt.Errorf("meters: %w", err)
+		return err
 	}
-	if len(set.Definitions()) == 0 {
-		return fmt.Errorf("meters: no definition loaded: %w", errors.Join(warnings...))
+	switch {
+	case len(set.Definitions()) > 0:
+	case len(warnings) > 0:
+		return fmt.Errorf("no meter definition loaded: %w", errors.Join(warnings...))
+	default:
+		return fmt.Errorf("no meter definition in %s", strings.Join(s.Dirs, ", "))
 	}
 	m.loaded.Store(&loadedMeters{set: set, warnings: warnings})
 	return nil
@@ -128,7 +140,7 @@ func (m *Meters) Process(_ context.Context, n Notification) ([]sample.Sample, er
 
 // Warnings implements Warner: the definitions left out, and the keys of
 // definitions that were ignored.
-func (m *Meters) Warnings() []error { return m.loaded.Load().warnings }
+func (m *Meters) Warnings() []error { return slices.Clone(m.loaded.Load().warnings) }
 
 // Definitions returns the definitions loaded, in the order they make
 // samples.

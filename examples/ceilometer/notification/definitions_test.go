@@ -79,13 +79,16 @@ func TestMetersSettings(t *testing.T) {
 	assert.Equal(t, "GiB", got[0].Unit)
 
 	_, err = NewMeters(MetersSettings{})
-	assert.EqualError(t, err, "meters: no definitions: dirs is empty and shipped is false")
+	assert.EqualError(t, err, "no meter definitions: dirs is empty and shipped is false")
 	_, err = NewMeters(MetersSettings{Dirs: []string{filepath.Join(site, "nowhere")}, Shipped: true})
-	assert.EqualError(t, err, "meters: meter definitions: "+filepath.Join(site, "nowhere")+": no such file or directory")
+	assert.EqualError(t, err, "meter definitions: "+filepath.Join(site, "nowhere")+": no such file or directory")
+	empty := t.TempDir()
+	_, err = NewMeters(MetersSettings{Dirs: []string{empty}})
+	assert.EqualError(t, err, "no meter definition in "+empty)
 	bad := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(bad, "bad.yaml"), []byte("metric:\n  - name: x\n"), 0o644))
 	_, err = NewMeters(MetersSettings{Dirs: []string{bad}})
-	assert.EqualError(t, err, "meters: no definition loaded: "+filepath.Join(bad, "bad.yaml")+
+	assert.EqualError(t, err, "no meter definition loaded: "+filepath.Join(bad, "bad.yaml")+
 		`:2:5: meter "x": required keys missing or empty: type, event_type, unit, volume, resource_id`)
 }
 

@@ -35,7 +35,8 @@ type Handler interface {
 	// of the event type (see meters.EventType), such as
 	// "compute.instance.*" or, to leave some out,
 	// "compute.instance.(?!create.start|update).*". They are read once,
-	// when the router is built.
+	// when the router is built. (They were globs once, with "!" to
+	// exclude: a pattern starting with "!" is refused, with the handler.)
 	EventTypes() []string
 	// Process makes samples of a notification whose type matched.
 	Process(ctx context.Context, n Notification) ([]sample.Sample, error)

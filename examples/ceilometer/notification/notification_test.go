@@ -193,11 +193,14 @@ func TestRouter(t *testing.T) {
 		{Name: "broken", Obj: fakeHandler{patterns: []string{"compute.instance.*"}, err: errors.New("bad payload")}},
 		{Name: "nopatterns", Obj: fakeHandler{panics: true}},
 		{Name: "badpattern", Obj: fakeHandler{patterns: []string{"compute.(?<=x)"}}},
+		{Name: "oldexclusion", Obj: fakeHandler{patterns: []string{"compute.*", "!compute.instance.update"}}},
 	})
 	r, errs := NewRouter(m)
-	require.Len(t, errs, 2)
+	require.Len(t, errs, 3)
 	assert.EqualError(t, errs[0], "notification handler nopatterns: EventTypes panicked: no patterns today")
 	assert.EqualError(t, errs[1], `notification handler badpattern: event_type "compute.(?<=x)": lookbehind is not supported`)
+	assert.EqualError(t, errs[2], `notification handler oldexclusion: event type "!compute.instance.update": patterns are regular expressions, `+
+		`and ! excludes nothing: write PREFIX(?!compute.instance.update)`)
 
 	assert.Equal(t, []string{"all", "compute", "broken"}, r.Route("compute.instance.create.end"))
 	assert.Equal(t, []string{"all"}, r.Route("volume.create.end"))

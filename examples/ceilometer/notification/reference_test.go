@@ -139,9 +139,10 @@ func TestConstructs(t *testing.T) {
 	record := readRecord(t, filepath.Join("meters", "testdata", "constructs.ceilometer.jsonl"))
 	assert.Greater(t, checkRecord(t, router, dir, record), 30, "the constructs make samples")
 
-	// What every definition of the file uses, to keep the file honest.
-	for _, construct := range []string{"<<:", "&", "*", "plugin: 'timedelta'", "name: timedelta", "lookup:", "user_metadata:",
-		"`sub(", "`split(", "`len`", "[?(@.", "[?", "[*]", "|", " + ", " * ", "$.ctxt", "timestamp:", "(?!", "volume: 1"} {
-		assert.True(t, strings.Contains(string(text), construct), "constructs.yaml uses %s", construct)
+	// The constructs the file must keep using.
+	for _, construct := range []string{"<<: *widget_meta", "event_type: &widget_events", "event_type: *widget_events", "plugin: 'timedelta'",
+		"name: timedelta", "lookup: [", "lookup: '", "user_metadata:", "`sub(", "`split(", "`len`", "[?(@.", "[?key=", "[*]",
+		")|($", " + ", " * 100", "$.ctxt", "timestamp:", "(?!", "volume: 1\n", "fields: [", "fields: $"} {
+		assert.True(t, strings.Contains(string(text), construct), "constructs/meters.yaml uses %s", construct)
 	}
 }

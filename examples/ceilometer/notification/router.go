@@ -66,6 +66,9 @@ func eventTypes(h Handler) (patterns []*meters.EventType, err error) {
 		}
 	}()
 	for _, text := range h.EventTypes() {
+		if rest, ok := strings.CutPrefix(text, "!"); ok {
+			return nil, fmt.Errorf("event type %q: patterns are regular expressions, and ! excludes nothing: write PREFIX(?!%s)", text, rest)
+		}
 		et, err := meters.ParseEventType(text)
 		if err != nil {
 			return nil, err

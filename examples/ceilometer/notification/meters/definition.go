@@ -21,7 +21,7 @@ type Definition struct {
 	// or an expression that finds names in the notification.
 	Name string
 	// Type and Unit are as written: gauge, delta or cumulative, and a unit
-	// such as "GiB", or, in a lookup definition, expressions.
+	// such as "GiB"; either may be an expression that finds them.
 	Type, Unit string
 	// EventTypes are the event_type patterns, Python regular expressions
 	// matched at the start of the event type (see EventType).
@@ -62,13 +62,13 @@ var keys = append(attrNames[:], "event_type", "metadata", "user_metadata", "look
 
 // newDefinition reads the definition at n. It returns the problems that
 // make Ceilometer refuse it, as its error, and the keys it ignores.
-func newDefinition(file string, n *node) (d *Definition, ignored []error, err error) {
+func newDefinition(src *source, n *node) (d *Definition, ignored []error, err error) {
 	es, err := entries(n)
 	if err != nil {
 		return nil, nil, at(n, err)
 	}
 	n = resolve(n)
-	d = &Definition{File: file, Line: n.Line, Col: n.Column}
+	d = &Definition{File: src.file, Line: n.Line, Col: n.Column}
 	cfg := map[string]*node{}
 	for _, e := range es {
 		cfg[e.key] = e.value
@@ -99,6 +99,10 @@ func newDefinition(file string, n *node) (d *Definition, ignored []error, err er
 	if d.EventTypes, d.patterns, err = eventTypes(cfg["event_type"]); err != nil {
 		return nil, ignored, err
 	}
+	if v, ok := cfg["lookup"]; ok && resolve(v).Kind == yaml.ScalarNode && scalar(v) == nil {
+		// Ceilometer's agent fails to start on it.
+		return nil, ignored, at(v, errors.New("lookup: null: want a name or a list of names"))
+	}
 	switch lookup := get("lookup").(type) {
 	case nil:
 	case string:
@@ -121,7 +125,7 @@ func newDefinition(file string, n *node) (d *Definition, ignored []error, err er
 	}
 	for i, key := range attrNames {
 		if v, ok := cfg[key]; ok && truthy(get(key)) {
-			if d.attrs[i], err = newField(key, v); err != nil {
+			if d.attrs[i], err = newField(src, key, v); err != nil {
 				return nil, ignored, err
 			}
 			if d.lookup != nil && d.attrs[i].isConst {
@@ -137,7 +141,7 @@ func newDefinition(file string, n *node) (d *Definition, ignored []error, err er
 			return nil, ignored, at(v, fmt.Errorf("metadata: %w", err))
 		}
 		for _, e := range es {
-			f, err := newField(e.key, e.value)
+			f, err := newField(src, e.key, e.value)
 			if err != nil {
 				return nil, ignored, prefixed("metadata: ", err)
 			}
@@ -145,7 +149,7 @@ func newDefinition(file string, n *node) (d *Definition, ignored []error, err er
 		}
 	}
 	if v, ok := cfg["user_metadata"]; ok && truthy(get("user_metadata")) {
-		if d.userMeta, err = newField("user_metadata", v); err != nil {
+		if d.userMeta, err = newField(src, "user_metadata", v); err != nil {
 			return nil, ignored, err
 		}
 	}
@@ -186,7 +190,7 @@ type field struct {
 
 // newField reads the value of key: an expression; a list of them, each
 // tried in turn; an integer; or {fields: ..., plugin: ...}.
-func newField(key string, n *node) (*field, error) {
+func newField(src *source, key string, n *node) (*field, error) {
 	f := &field{key: key}
 	fields := resolve(n)
 	if fields.Kind == yaml.MappingNode {
@@ -220,7 +224,7 @@ func newField(key string, n *node) (*field, error) {
 				}
 				parts[i] = "(" + pyStr(scalar(c)) + ")"
 			}
-			return f, f.parse(strings.Join(parts, "|"), fields)
+			return f, f.parse(src, strings.Join(parts, "|"), fields)
 		}
 	}
 	if fields.Kind != yaml.ScalarNode {
@@ -231,31 +235,48 @@ func newField(key string, n *node) (*field, error) {
 		f.constant, f.isConst, f.text = v, true, pyStr(v)
 		return f, nil
 	case string:
-		return f, f.parse(v, fields)
+		return f, f.parse(src, v, fields)
 	}
 	return nil, at(fields, fmt.Errorf("%s: %s is not an expression", key, kindOf(fields)))
 }
 
 // parse reads the expression text, which n holds, and places its syntax
-// errors at their column in the file where it can.
-func (f *field) parse(text string, n *node) error {
+// errors at their column in the file where the text is there as it is (on
+// one line, without escapes).
+func (f *field) parse(src *source, text string, n *node) error {
 	f.text = text
 	expr, err := jsonpath.Parse(text)
 	if err != nil {
 		var se *jsonpath.SyntaxError
-		if errors.As(err, &se) && n.Kind == yaml.ScalarNode && n.Value == text && !strings.Contains(text, "\n") {
-			col := n.Column + se.Col - 1
+		if errors.As(err, &se) && n.Kind == yaml.ScalarNode {
+			col := n.Column
 			if n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle) != 0 {
 				col++
 			}
-			if n.Style&yaml.DoubleQuotedStyle == 0 || !strings.ContainsAny(text, `\"`) {
-				return &posError{line: n.Line, col: col, err: fmt.Errorf("%s: %v", f.key, se.Err)}
+			if src.holds(n.Line, col, text) {
+				return &posError{line: n.Line, col: col + se.Col - 1, err: fmt.Errorf("%s: %v", f.key, se.Err)}
 			}
 		}
 		return at(n, fmt.Errorf("%s: %w", f.key, err))
 	}
 	f.expr = expr
 	return nil
+}
+
+// source is a definition file's text, to place errors in.
+type source struct {
+	file  string
+	lines []string
+}
+
+// holds reports whether text is at line and col (from 1, in characters)
+// of the file, as it is.
+func (s *source) holds(line, col int, text string) bool {
+	if line < 1 || line > len(s.lines) || col < 1 {
+		return false
+	}
+	runes := []rune(s.lines[line-1])
+	return col-1 <= len(runes) && strings.HasPrefix(string(runes[col-1:]), text)
 }
 
 // find returns what the field finds in doc, as Ceilometer's

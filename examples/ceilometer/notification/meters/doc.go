@@ -35,6 +35,10 @@
 // Without metadata, a sample has the payload's members, with the event
 // type and host.
 //
-// Samples follow Ceilometer 2026.1 (26.0.0), quirks included: Load,
-// Parse and Set.Samples say where this package differs.
+// Samples follow Ceilometer 2026.1 (26.0.0), quirks included. Where this
+// package differs: the bitfield plugin, a constant in a lookup definition
+// and a null lookup are refused; a directory that does not exist is an
+// error; a sample without a resource id, or whose volume is infinite or
+// NaN, is dropped; metadata values are strings (JSON but for strings); the
+// map plugin folds case with strings.ToLower, not Python's casefold.
 package meters

@@ -26,13 +26,15 @@ import (
 //	{"ctxt": Context, "publisher_id": ..., "event_type": ..., "payload": Payload,
 //	 "metadata": {"message_id": ..., "timestamp": "2026-11-21 09:23:48.028195"}}
 type Message struct {
-	MessageID   string
-	EventType   string
-	PublisherID string
+	MessageID   string         // the notification's message_id
+	EventType   string         // matched by the definitions' event_type
+	PublisherID string         // the host, in metadata made of the payload
 	Timestamp   time.Time      // the time of every sample whose definition gives none
 	Context     map[string]any // the request context (oslo.messaging's _context_ keys)
 	// Payload is the notification's payload, as encoding/json decodes it
 	// with UseNumber: integers are exact, as Python reads them.
+	// Expressions apply to those values only; numbers of other Go types
+	// are read as numbers only as a volume.
 	Payload any
 }
 
@@ -58,15 +60,18 @@ func (m *Message) doc() map[string]any {
 // Samples returns the samples that the definitions matching m's event type
 // make of it, in the order of the definitions, as Ceilometer makes them.
 //
-// A definition yields no sample where an expression finds nothing, or a
-// lookup's lists differ in length; and a sample whose volume is missing or
-// not a number, or that has no name or resource id, is dropped. None of that
-// is an error: the notification is not one the definition meters. The error
-// is where Ceilometer fails on the notification and makes no sample of it
-// at all: an expression that cannot be evaluated on it (such as `sub` of
-// a number), a timestamp that is not one, a volume that is a list or an
-// object, or a type found that is not one. It is an *Error naming the
-// definition.
+// A definition yields no sample where its volume is missing or not a
+// number (as Ceilometer's pipeline drops it), where it has no name or
+// resource id (which storage needs), or where a lookup's lists differ in
+// length. None of that is an error: the notification is not one the
+// definition meters. The error is where Ceilometer fails on the
+// notification and makes no sample of it at all: an expression that
+// cannot be evaluated on it (such as `sub` of a number), a timestamp that
+// is not one, a volume that is a list or an object, a type found that is
+// not one, or a null name. It is an *Error naming the definition.
+//
+// Unlike Ceilometer, a sample whose volume is infinite or NaN is dropped,
+// and so is one without a resource id.
 func (s *Set) Samples(m *Message) ([]sample.Sample, error) {
 	defs := s.route(m.EventType)
 	if len(defs) == 0 {
@@ -248,11 +253,9 @@ func makeSample(vals [numAttrs]any, meta map[string]any, m *Message, texts textC
 	if len(meta) == 0 {
 		// No metadata: the payload's members, and the event type and
 		// host, as Ceilometer does.
-		if p, ok := m.Payload.(map[string]any); ok {
-			meta = maps.Clone(p)
-		} else {
-			meta = map[string]any{}
-		}
+		p, _ := m.Payload.(map[string]any)
+		meta = make(map[string]any, len(p)+2)
+		maps.Copy(meta, p)
 		meta["event_type"], meta["host"] = m.EventType, m.PublisherID
 	}
 	for k, v := range meta {
@@ -260,11 +263,20 @@ func makeSample(vals [numAttrs]any, meta map[string]any, m *Message, texts textC
 			metadata[k] = texts.text(v)
 		}
 	}
+	// In Ceilometer's order: the timestamp and the type fail the
+	// notification (from_notification, Sample), a null name too (the
+	// pipeline matches names); then the pipeline drops what has no volume.
 	ts := m.Timestamp
 	if truthy(vals[attrTimestamp]) {
 		if ts, err = parseISOTime(vals[attrTimestamp]); err != nil {
 			return s, false, fmt.Errorf("timestamp: %w", err)
 		}
+	}
+	if t := sample.Type(text(vals[attrType])); !t.Valid() {
+		return s, false, fmt.Errorf("type %q is not gauge, delta or cumulative", t)
+	}
+	if vals[attrName] == nil {
+		return s, false, errors.New("name: null")
 	}
 	volume, ok, err := toVolume(vals[attrVolume])
 	if !ok || err != nil {
@@ -281,12 +293,8 @@ func makeSample(vals [numAttrs]any, meta map[string]any, m *Message, texts textC
 		Timestamp:  ts.UTC(),
 		Metadata:   metadata,
 	}
-	if !s.Type.Valid() {
-		// Ceilometer's Sample refuses it, failing the notification.
-		return s, false, fmt.Errorf("type %q is not gauge, delta or cumulative", s.Type)
-	}
 	if s.Meter == "" || s.ResourceID == "" {
-		return s, false, nil
+		return s, false, nil // storage needs both
 	}
 	return s, true, nil
 }
@@ -319,12 +327,30 @@ func toVolume(v any) (f float64, ok bool, err error) {
 			return 0, false, nil
 		}
 	default:
-		return 0, false, fmt.Errorf("volume: want a number, got %s", text(v))
+		var good bool
+		if f, good = goNumber(v); !good {
+			return 0, false, fmt.Errorf("volume: want a number, got %s", text(v))
+		}
 	}
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, false, nil
 	}
 	return f, true, nil
+}
+
+// goNumber reads a number of a Go type that encoding/json does not make,
+// in a payload built in Go.
+func goNumber(v any) (float64, bool) {
+	rv := reflect.ValueOf(v)
+	switch {
+	case rv.CanInt():
+		return float64(rv.Int()), true
+	case rv.CanUint():
+		return float64(rv.Uint()), true
+	case rv.CanFloat():
+		return rv.Float(), true
+	}
+	return 0, false
 }
 
 // pyFloat reads a string as Python's float() does.
@@ -416,7 +442,8 @@ func jsonable(v any) any {
 	return v
 }
 
-// pyText is Python's str() of a value found in a notification.
+// pyText is Python's str() of a value found in a notification, but that
+// lists and objects are written as JSON.
 func pyText(v any) string {
 	switch v := v.(type) {
 	case string:
@@ -429,39 +456,46 @@ func pyText(v any) string {
 	return text(v)
 }
 
-// isoTime is what oslo.utils' parse_isotime reads: a date, and a time
-// after a space or T, with a zone or in UTC.
-var isoTime = regexp.MustCompile(`^(\d{4})-?(\d{1,2})-?(\d{1,2})(?:[T ](\d{2})(?::?(\d{2}))?(?::?(\d{1,2})(?:[.,](\d+))?)?(Z|([-+])(\d{2}):?(\d{2})?)?)?$`)
+// isoTime is what oslo.utils' parse_isotime reads (the iso8601
+// library): a year, then optionally a month, then a day, then a time after
+// a space or T, with a zone or in UTC.
+var isoTime = regexp.MustCompile(`^(\d{4})(?:(?:-(\d{1,2})|(\d{2}))(?:(?:-(\d{1,2})|(\d{2}))` +
+	`(?:[T ](\d{2})(?::?(\d{2}))?(?::?(\d{1,2})(?:[.,](\d+))?)?(Z|([-+])(\d{2}):?(\d{2})?)?)?)?)?$`)
 
-// parseISOTime reads a timestamp as Ceilometer does.
+// parseISOTime reads a timestamp as Ceilometer does: to the microsecond.
 func parseISOTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
 		return time.Time{}, fmt.Errorf("want a string, got %s", text(v))
 	}
 	p := isoTime.FindStringSubmatch(s)
-	if p == nil {
+	if p == nil || (p[3] != "" && p[4] == "" && p[5] == "") { // YYYYMM alone is refused
 		return time.Time{}, fmt.Errorf("%q is not an ISO 8601 time", s)
 	}
-	num := func(i int) int {
-		n, _ := strconv.Atoi(p[i])
-		return n
+	num := func(def int, groups ...int) int {
+		for _, g := range groups {
+			if p[g] != "" {
+				n, _ := strconv.Atoi(p[g])
+				return n
+			}
+		}
+		return def
 	}
-	frac := 0
-	if p[7] != "" {
-		digits := (p[7] + "000000000")[:9]
-		frac, _ = strconv.Atoi(digits)
+	micro := 0
+	if p[9] != "" {
+		micro, _ = strconv.Atoi((p[9] + "000000")[:6])
 	}
 	zone := time.UTC
-	if p[9] != "" {
-		offset := num(10)*3600 + num(11)*60
-		if p[9] == "-" {
+	if p[10] != "" && p[10] != "Z" {
+		offset := num(0, 12)*3600 + num(0, 13)*60
+		if p[11] == "-" {
 			offset = -offset
 		}
 		zone = time.FixedZone("", offset)
 	}
-	month, day, hour, minute, second := num(2), num(3), num(4), num(5), num(6)
-	t := time.Date(num(1), time.Month(month), day, hour, minute, second, frac, zone)
+	year, month, day := num(0, 1), num(1, 2, 3), num(1, 4, 5)
+	hour, minute, second := num(0, 6), num(0, 7), num(0, 8)
+	t := time.Date(year, time.Month(month), day, hour, minute, second, micro*1000, zone)
 	if month < 1 || month > 12 || day < 1 || t.Day() != day || hour > 23 || minute > 59 || second > 59 {
 		return time.Time{}, fmt.Errorf("%q is not a valid time", s)
 	}

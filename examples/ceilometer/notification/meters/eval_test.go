@@ -341,7 +341,8 @@ func TestSamplesConcurrently(t *testing.T) {
 	for i := range 8 {
 		wg.Go(func() {
 			for j := range 100 {
-				m := message(t, fmt.Sprintf("e.%d", j%10), fmt.Sprintf(`{"id": "r-%d", "v": %d}`, i, j))
+				m := &Message{EventType: fmt.Sprintf("e.%d", j%10), Timestamp: sent,
+					Payload: map[string]any{"id": fmt.Sprintf("r-%d", i), "v": json.Number(fmt.Sprint(j))}}
 				got, err := s.Samples(m)
 				if assert.NoError(t, err) && assert.Len(t, got, 1) {
 					assert.Equal(t, float64(j), got[0].Volume)
@@ -361,4 +362,90 @@ func TestDocTimestamp(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, json.NewEncoder(&b).Encode(m.doc()["ctxt"]))
 	assert.Equal(t, "{}\n", b.String())
+}
+
+// Odd messages: no payload, a payload built in Go, and the zero Set.
+func TestOddMessages(t *testing.T) {
+	defs := `
+  - {name: m, event_type: e, type: gauge, unit: u, volume: $.payload.v, resource_id: $.payload.id}
+  - {name: c, event_type: e, type: gauge, unit: u, volume: 1, resource_id: $.publisher_id}
+`
+	got, err := samplesOf(t, defs, &Message{EventType: "e", PublisherID: "p", Timestamp: sent})
+	require.NoError(t, err)
+	require.Len(t, got, 1, "no payload: only what needs none")
+	assert.Equal(t, map[string]string{"event_type": "e", "host": "p"}, got[0].Metadata)
+
+	got, err = samplesOf(t, defs, &Message{EventType: "e", PublisherID: "p", Timestamp: sent, Payload: map[string]any(nil)})
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+
+	got, err = samplesOf(t, defs, &Message{EventType: "e", PublisherID: "p", Timestamp: sent,
+		Payload: map[string]any{"id": "r", "v": int64(7)}})
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, 7.0, got[1].Volume, "a number of a Go type")
+
+	var zero Set
+	got, err = zero.Samples(&Message{EventType: "e"})
+	assert.NoError(t, err)
+	assert.Empty(t, got)
+	assert.Empty(t, zero.EventTypes())
+}
+
+// In Ceilometer's order: a type that is none, or a null name, fails the
+// notification even where the volume would drop the sample.
+func TestFailuresBeforeDrops(t *testing.T) {
+	defs := `
+  - name: $.payload.m[*].n
+    event_type: e
+    type: $.payload.m[*].t
+    unit: u
+    volume: $.payload.m[*].v
+    resource_id: $.payload.r
+    lookup: [name, type, volume]
+`
+	_, err := samplesOf(t, defs, message(t, "e", `{"r": "x", "m": [{"n": "a", "t": "rate", "v": null}]}`))
+	assert.ErrorContains(t, err, `type "rate" is not gauge, delta or cumulative`)
+	_, err = samplesOf(t, defs, message(t, "e", `{"r": "x", "m": [{"n": null, "t": "gauge", "v": null}]}`))
+	assert.ErrorContains(t, err, "name: null")
+	got, err := samplesOf(t, defs, message(t, "e", `{"r": "x", "m": [{"n": "a", "t": "gauge", "v": null}, {"n": "b", "t": "delta", "v": 2}]}`))
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, sample.Delta, got[0].Type)
+}
+
+// Timestamps are read as the iso8601 library reads them, to the
+// microsecond.
+func TestISOTimes(t *testing.T) {
+	for s, want := range map[string]time.Time{
+		"2026":                           time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		"2026-11":                        time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
+		"2026-1-2":                       time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC),
+		"20261102":                       time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC),
+		"2026-11-02T10":                  time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC),
+		"2026-11-02T10:20:30.123456789Z": time.Date(2026, 11, 2, 10, 20, 30, 123456000, time.UTC),
+		"2026-11-02 10:20:30,5-02":       time.Date(2026, 11, 2, 12, 20, 30, 500000000, time.UTC),
+		"2026-11-02T102030+0100":         time.Date(2026, 11, 2, 9, 20, 30, 0, time.UTC),
+	} {
+		got, err := parseISOTime(s)
+		require.NoError(t, err, s)
+		assert.Equal(t, want, got, s)
+	}
+	for _, s := range []string{"202611", "2026-11-02T", "2026-11-02T10:20:30 ", "26-11-02", "2026-11-31", "2026-11-02T24:00"} {
+		_, err := parseISOTime(s)
+		assert.Error(t, err, s)
+	}
+}
+
+// The seconds between two timestamps centuries apart.
+func TestTimedeltaFarApart(t *testing.T) {
+	got, err := timedelta{}.values([]any{"0001-01-01T00:00:00Z", "2001-01-01T00:00:00.5Z"})
+	require.NoError(t, err)
+	assert.Equal(t, []any{63113904000.5}, got)
+}
+
+func TestPyStr(t *testing.T) {
+	for f, want := range map[float64]string{3: "3.0", 1234567.5: "1234567.5", 1e16: "1e+16", 0.0001: "0.0001", 0.00001: "1e-05", -2.5: "-2.5"} {
+		assert.Equal(t, want, pyStr(f), f)
+	}
 }

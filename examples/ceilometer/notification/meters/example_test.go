@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"testing/fstest"
 	"time"
 
 	"github.com/stevedore-go/stevedore/examples/ceilometer/notification/meters"
@@ -70,9 +71,26 @@ metric:
 
 func ExampleLoad() {
 	// An operator's directory first: its definitions replace the shipped
-	// ones of their names.
-	_, _, err := meters.Load(meters.Dir{Path: "/etc/ceilometer/meters.d.missing"})
-	fmt.Println(err)
+	// ones of their names, and add others.
+	shipped := fstest.MapFS{"meters.yaml": {Data: []byte(`metric:
+  - {name: volume.size, event_type: volume.create.*, type: gauge, unit: GiB, volume: $.payload.size, resource_id: $.payload.volume_id}
+  - {name: image.size, event_type: image.upload, type: gauge, unit: B, volume: $.payload.size, resource_id: $.payload.id}
+`)}}
+	site := fstest.MapFS{"site.yaml": {Data: []byte(`metric:
+  - {name: volume.size, event_type: volume.create.*, type: gauge, unit: GB, volume: $.payload.size, resource_id: $.payload.volume_id}
+  - {name: volume.count, event_type: volume.create.end, type: delta, unit: volume, volume: 1, resource_id: $.payload.volume_id}
+`)}}
+	set, problems, err := meters.Load(meters.Dir{Path: "/etc/ceilometer/meters.d", FS: site}, meters.Dir{Path: "shipped", FS: shipped})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(problems), "problems")
+	for _, d := range set.Definitions() {
+		fmt.Println(d.Name, d.Unit, d.File)
+	}
 	// Output:
-	// meter definitions: /etc/ceilometer/meters.d.missing: no such file or directory
+	// 0 problems
+	// volume.count volume /etc/ceilometer/meters.d/site.yaml
+	// volume.size GB /etc/ceilometer/meters.d/site.yaml
+	// image.size B shipped/meters.yaml
 }

@@ -25,7 +25,9 @@ type Dir struct {
 	FS fs.FS
 }
 
-// Error is a problem with a definition file, at a place in it.
+// Error is a problem with a definition file, at a place in it; or, from
+// Set.Samples, a notification a definition fails on, placed at the
+// definition.
 type Error struct {
 	File      string // the file's path, as its Dir names it
 	Line, Col int    // where, from 1; 0 when the problem is the file's
@@ -56,10 +58,21 @@ func newError(file, meter string, err error) *Error {
 	e := &Error{File: file, Meter: meter, Err: err}
 	var pe *posError
 	if errors.As(err, &pe) {
-		e.Line, e.Col, e.Err = pe.line, pe.col, pe.err
+		// What wraps the place keeps its words: "metadata: " + problem.
+		e.Line, e.Col = pe.line, pe.col
+		e.Err = &unplaced{text: strings.Replace(err.Error(), fmt.Sprintf("%d:%d: ", pe.line, pe.col), "", 1), err: err}
 	}
 	return e
 }
+
+// unplaced is an error whose place an Error gives.
+type unplaced struct {
+	text string
+	err  error
+}
+
+func (u *unplaced) Error() string { return u.text }
+func (u *unplaced) Unwrap() error { return u.err }
 
 // Load reads the definitions of the files named *.yaml in each directory,
 // the directories in order and the files of each in name order, as
@@ -82,16 +95,14 @@ func Load(dirs ...Dir) (*Set, []error, error) {
 		if fsys == nil {
 			fsys = os.DirFS(dir.Path)
 		}
-		names, err := fs.Glob(fsys, "*.yaml")
-		if err == nil {
-			_, err = fs.Stat(fsys, ".")
-		}
+		entries, err := fs.ReadDir(fsys, ".")
 		if err != nil {
 			return nil, nil, fmt.Errorf("meter definitions: %s: %w", dir.Path, unwrapPath(err))
 		}
-		for _, name := range names {
-			if strings.HasPrefix(name, ".") {
-				continue // as Python's glob, which the original uses
+		for _, entry := range entries {
+			name := entry.Name()
+			if !strings.HasSuffix(name, ".yaml") || strings.HasPrefix(name, ".") {
+				continue // as Python's glob of *.yaml, which the original uses
 			}
 			file := filepath.Join(dir.Path, filepath.FromSlash(name))
 			if dir.FS != nil {
@@ -177,12 +188,13 @@ func (l *loader) add(file string, data []byte) error {
 		}
 		return newError(file, "", at(where, fmt.Errorf("want a metric list, got %s", kindOf(list))))
 	}
+	src := &source{file: file, lines: strings.Split(string(data), "\n")}
 	for _, item := range slices.Backward(list.Content) {
 		key, named := nameKey(item)
 		if named && l.named[key] {
 			continue // Ceilometer logs that it skips a duplicate
 		}
-		d, ignored, err := newDefinition(file, item)
+		d, ignored, err := newDefinition(src, item)
 		for _, e := range ignored {
 			l.problems = append(l.problems, newError(file, key, e))
 		}
@@ -246,7 +258,7 @@ func (l *loader) set() *Set {
 }
 
 // Set is the definitions loaded, which make samples of notifications. It
-// is safe for concurrent use.
+// is safe for concurrent use. The zero Set has no definitions.
 type Set struct {
 	defs []*Definition
 
@@ -289,6 +301,9 @@ func (s *Set) route(eventType string) []*Definition {
 		}
 	}
 	s.mu.Lock()
+	if s.routes == nil {
+		s.routes = map[string][]*Definition{}
+	}
 	if len(s.routes) < maxRoutes {
 		s.routes[eventType] = defs
 	}

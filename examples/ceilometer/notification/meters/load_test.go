@@ -381,3 +381,53 @@ func TestAliasBomb(t *testing.T) {
 	_, _, err := Parse("m.yaml", []byte(text))
 	assert.EqualError(t, err, "m.yaml: with its aliases expanded, the file holds more than 1048576 values")
 }
+
+// Problems keep what they are about, and their place: inside a scalar
+// when its text is there as it is, else at the scalar.
+func TestProblemPlaces(t *testing.T) {
+	const text = `metric:
+  - name: a
+    event_type: e
+    type: gauge
+    unit: u
+    volume: $.v
+    resource_id: $.r
+    metadata: {<<: 5}
+  - name: b
+    event_type: e
+    type: gauge
+    unit: u
+    volume: $.payload.[size
+      .more
+    resource_id: $.r
+  - name: c
+    event_type: e
+    type: gauge
+    unit: u
+    volume: 'it''s ]'
+    resource_id: $.r
+  - name: d
+    event_type: e
+    type: gauge
+    unit: u
+    volume: $.v
+    resource_id: $.r
+    lookup: ~
+`
+	_, problems, err := Parse("m.yaml", []byte(text))
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		`m.yaml:28:13: meter "d": lookup: null: want a name or a list of names`,
+		`m.yaml:20:13: meter "c": volume: jsonpath: column 3: unterminated string`,
+		`m.yaml:13:13: meter "b": volume: jsonpath: column 17: expected "]", found "."`,
+		`m.yaml:8:16: meter "a": metadata: <<: want a mapping or a list of mappings, got 5`,
+	}, messages(problems))
+}
+
+// A directory that is a file is an error, not a directory read as empty.
+func TestLoadRefusesAFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "meters.yaml")
+	require.NoError(t, os.WriteFile(file, []byte("metric: []\n"), 0o644))
+	_, _, err := Load(Dir{Path: file})
+	assert.ErrorContains(t, err, "meter definitions: "+file+": ")
+}

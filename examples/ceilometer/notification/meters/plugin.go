@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -86,7 +88,10 @@ func (timedelta) values(found []any) ([]any, error) {
 	if err1 != nil || err2 != nil {
 		return []any{nil}, nil
 	}
-	return []any{math.Abs(end.Sub(start).Seconds())}, nil
+	// From seconds and nanoseconds: a Duration would saturate beyond
+	// 292 years.
+	secs := float64(end.Unix()-start.Unix()) + float64(end.Nanosecond()-start.Nanosecond())/1e9
+	return []any{math.Abs(secs)}, nil
 }
 
 // split is a part of each value, split on a separator.
@@ -98,7 +103,8 @@ type split struct {
 
 func newSplit(params map[string]*node) (plugin, error) {
 	s := split{separator: ".", maxSplit: -1}
-	for key, n := range params {
+	for _, key := range slices.Sorted(maps.Keys(params)) {
+		n := params[key]
 		switch v := scalar(n); key {
 		case "separator":
 			sep, ok := v.(string)
@@ -221,6 +227,9 @@ func (m mapPlugin) key(v any) (string, bool) {
 		if f, err := v.Float64(); err == nil {
 			return m.key(f)
 		}
+	}
+	if f, ok := goNumber(v); ok {
+		return m.key(f)
 	}
 	return "", false // a list or an object: Python cannot look it up
 }

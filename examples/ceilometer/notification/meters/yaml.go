@@ -1,6 +1,7 @@
 package meters
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -250,9 +251,12 @@ func truthy(v any) bool {
 		return len(v) > 0
 	case map[string]any:
 		return len(v) > 0
-	case interface{ String() string }: // json.Number
+	case json.Number:
 		f, err := strconv.ParseFloat(v.String(), 64)
 		return err != nil || f != 0
+	}
+	if f, ok := goNumber(v); ok {
+		return f != 0
 	}
 	return true
 }
@@ -282,8 +286,10 @@ func pyStr(v any) string {
 			return "nan"
 		case v == math.Trunc(v) && math.Abs(v) < 1e16:
 			return strconv.FormatFloat(v, 'f', 1, 64)
+		case math.Abs(v) >= 1e-4 && math.Abs(v) < 1e16:
+			return strconv.FormatFloat(v, 'f', -1, 64)
 		}
-		return strconv.FormatFloat(v, 'g', -1, 64)
+		return strconv.FormatFloat(v, 'e', -1, 64) // as Python: 1e+16, 1.5e-05
 	}
 	return fmt.Sprint(v)
 }

@@ -11,11 +11,13 @@ Each notification file holds one notification in oslo.messaging's wire
 shape: event_type, publisher_id, priority, timestamp, message_id, payload
 and the request context flattened as _context_* keys. It goes to
 ProcessMeterNotifications as oslo.messaging's batch notification dispatcher
-hands it over: to the endpoint's method named by the lower-cased priority
-("info", "sample"; a notification without one is taken as "info"; other
-priorities reach no method), with the message
+hands it over, with the message
     {"ctxt", "publisher_id", "event_type", "payload",
-     "metadata": {"message_id", "timestamp"}}.
+     "metadata": {"message_id", "timestamp"}},
+to the endpoint's method named by the lower-cased priority ("info",
+"sample"; other priorities reach no method). A notification without a
+priority is taken as "info", as the Go program takes it, where
+oslo.messaging would dispatch it to no method at all.
 Samples then go through a SamplePipeline built from Ceilometer's default
 pipeline.yaml, whose publish_data drops samples without a volume; a
 capturing publisher collects the rest.
@@ -38,8 +40,8 @@ try:
     import oslo_utils  # noqa: F401
     import yaml  # noqa: F401
 except ImportError:
-    # Debian's packages live in /usr/bin/python3's dist-packages; another
-    # python3 (pyenv) may come first in PATH.
+    # Debian's packages are in the system python3's dist-packages; another
+    # python3 may come first in PATH.
     if os.path.realpath(sys.executable) != os.path.realpath('/usr/bin/python3') \
             and os.path.exists('/usr/bin/python3'):
         os.execv('/usr/bin/python3', ['/usr/bin/python3'] + sys.argv)
