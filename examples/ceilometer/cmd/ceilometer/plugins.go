@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/stevedore-go/stevedore/entrypoints"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/agent"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/notification"
+	"github.com/stevedore-go/stevedore/examples/ceilometer/notification/meters"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/pollster"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/source"
 	"github.com/stevedore-go/stevedore/examples/ceilometer/storage"
@@ -126,7 +128,34 @@ func pluginsReport(ctx context.Context, e *env) (*inspect.Report, error) {
 			en.State, en.Reason = inspect.Failed, "declared by several distributions: the storage driver must be one"
 		}
 	}
+	r.Problems = append(r.Problems, handlerWarnings(handlers)...)
 	return r, nil
+}
+
+// handlerWarnings are the problems of the handlers that loaded all the
+// same, such as meter definitions left out, placed in their files.
+func handlerWarnings(handlers *stevedore.Manager[notification.Handler]) []inspect.Problem {
+	var out []inspect.Problem
+	for _, ext := range handlers.Extensions() {
+		w, ok := ext.Obj.(notification.Warner)
+		if !ok {
+			continue
+		}
+		for _, err := range w.Warnings() {
+			p := inspect.Problem{Message: notification.Namespace + "/" + ext.Name + ": " + err.Error()}
+			var me *meters.Error
+			if errors.As(err, &me) {
+				what := me.Err.Error()
+				if me.Meter != "" {
+					what = fmt.Sprintf("meter %q: %s", me.Meter, what)
+				}
+				p.File, p.Line, p.Col = me.File, me.Line, me.Col
+				p.Message = notification.Namespace + "/" + ext.Name + ": " + what
+			}
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // isExec reports whether e is an exec: plugin that may run.
