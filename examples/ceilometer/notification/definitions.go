@@ -23,9 +23,9 @@ import (
 //go:embed meters.d/*.yaml
 var shipped embed.FS
 
-// ShippedDir names the shipped definitions in messages: the directory of
+// shippedDir names the shipped definitions in messages: the directory of
 // this package that holds them.
-const ShippedDir = "notification/meters.d"
+const shippedDir = "notification/meters.d"
 
 // MetersSettings configure the meters handler, from the table
 // [ceilometer.notification.meters].
@@ -102,7 +102,7 @@ func (m *Meters) Reload() error {
 		if err != nil {
 			return err
 		}
-		dirs = append(dirs, meters.Dir{Path: ShippedDir, FS: sub})
+		dirs = append(dirs, meters.Dir{Path: shippedDir, FS: sub})
 	}
 	if len(dirs) == 0 {
 		return errors.New("no meter definitions: dirs is empty and shipped is false")

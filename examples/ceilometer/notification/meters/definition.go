@@ -181,7 +181,6 @@ func eventTypes(n *node) (texts []string, patterns []*EventType, err error) {
 // plugin that makes a value of what it finds, or a constant.
 type field struct {
 	key      string // what it is the value of
-	text     string // the expression as read
 	expr     *jsonpath.Expr
 	constant any // an integer or boolean written as such
 	isConst  bool
@@ -232,7 +231,7 @@ func newField(src *source, key string, n *node) (*field, error) {
 	}
 	switch v := scalar(fields).(type) {
 	case *big.Int, bool:
-		f.constant, f.isConst, f.text = v, true, pyStr(v)
+		f.constant, f.isConst = v, true
 		return f, nil
 	case string:
 		return f, f.parse(src, v, fields)
@@ -244,7 +243,6 @@ func newField(src *source, key string, n *node) (*field, error) {
 // errors at their column in the file where the text is there as it is (on
 // one line, without escapes).
 func (f *field) parse(src *source, text string, n *node) error {
-	f.text = text
 	expr, err := jsonpath.Parse(text)
 	if err != nil {
 		var se *jsonpath.SyntaxError

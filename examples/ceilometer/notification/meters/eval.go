@@ -104,7 +104,7 @@ func mustParse(s string) *field {
 	if err != nil {
 		panic(err)
 	}
-	return &field{text: s, expr: e}
+	return &field{expr: e}
 }
 
 // samples applies d to doc, as MeterDefinition.to_samples and

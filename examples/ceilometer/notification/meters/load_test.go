@@ -234,7 +234,7 @@ metric:
 	assert.Equal(t, "merged", merged.Name)
 	assert.Equal(t, "gauge", merged.Type, "the first mapping merged wins")
 	assert.Equal(t, "B", merged.Unit, "the mapping's own keys win")
-	assert.Equal(t, "8", merged.attrs[attrVolume].text, "a leading 0 is octal in YAML 1.1")
+	assert.Equal(t, big.NewInt(8), merged.attrs[attrVolume].constant, "a leading 0 is octal in YAML 1.1")
 	assert.Equal(t, "gauge", defs[0].Type, "of two merge keys, the later wins")
 	assert.Equal(t, "other", defs[0].Unit)
 }
